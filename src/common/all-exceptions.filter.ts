@@ -1,0 +1,91 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
+import { AppException } from './app.exception';
+import { ErrorCode } from './error-code';
+
+/** Seconds a client should wait before retrying when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  code: ErrorCode;
+  message: string;
+  details?: string[];
+}
+
+const DEFAULT_CODES: Partial<Record<number, ErrorCode>> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.Unauthorized,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+};
+
+/** Body-parser failures reach us as plain errors with a `type`; map them to stable codes. */
+const BODY_PARSER_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> = {
+  'entity.parse.failed': { status: 400, code: ErrorCode.MalformedJson, message: 'The body is not valid JSON' },
+  'entity.too.large': { status: 413, code: ErrorCode.PayloadTooLarge, message: 'The body is larger than the limit' },
+  'request.size.invalid': { status: 400, code: ErrorCode.MalformedJson, message: 'The body is shorter or longer than Content-Length' },
+  'encoding.unsupported': { status: 415, code: ErrorCode.UnsupportedMediaType, message: 'Unsupported Content-Encoding' },
+  'charset.unsupported': { status: 415, code: ErrorCode.UnsupportedMediaType, message: 'Unsupported charset' },
+  'request.aborted': { status: 400, code: ErrorCode.MalformedJson, message: 'The request was aborted' },
+};
+
+/** One error body shape everywhere; internals are logged, never sent. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.code === ErrorCode.DatabaseUnavailable) {
+      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    }
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof AppException) {
+      return this.body(exception.getStatus(), exception.code, exception.message, exception.details);
+    }
+    // Nest wraps body-parser failures in an HttpException and keeps the original as `cause`.
+    const parserError = BODY_PARSER_ERRORS[bodyParserType(exception)];
+    if (parserError) {
+      return this.body(parserError.status, parserError.code, parserError.message);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const raw = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
+      const messages = Array.isArray(raw) ? raw.map(String) : undefined;
+      const message = messages ? messages.join('; ') : typeof raw === 'string' ? raw : exception.message;
+      return this.body(status, DEFAULT_CODES[status] ?? ErrorCode.InternalError, message, messages);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      return this.body(503, ErrorCode.DatabaseUnavailable, 'The database is unavailable; retry later');
+    }
+    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    return this.body(500, ErrorCode.InternalError, 'Internal server error');
+  }
+
+  private body(statusCode: number, code: ErrorCode, message: string, details?: string[]): ErrorBody {
+    const error = (HttpStatus[statusCode] ?? 'ERROR')
+      .toString()
+      .toLowerCase()
+      .replace(/(^|_)(\w)/g, (_m, sep: string, c: string) => (sep ? ' ' : '') + c.toUpperCase());
+    return details ? { statusCode, error, code, message, details } : { statusCode, error, code, message };
+  }
+}
+
+function bodyParserType(exception: unknown): string {
+  const error = exception as { type?: unknown; cause?: { type?: unknown } } | null;
+  const type = error?.type ?? error?.cause?.type;
+  return typeof type === 'string' ? type : '';
+}

@@ -1,0 +1,14 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { ErrorCode } from './error-code';
+
+/** An error with a stable code; the exception filter turns it into `{statusCode, error, code, message}`. */
+export class AppException extends HttpException {
+  constructor(
+    status: HttpStatus,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: string[],
+  ) {
+    super(message, status);
+  }
+}

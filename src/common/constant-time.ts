@@ -1,0 +1,20 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Compares two secrets in constant time. Both sides are hashed first, so neither their contents
+ * nor their lengths leak through timing.
+ */
+export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const digestA = createHash('sha256').update(a).digest();
+  const digestB = createHash('sha256').update(b).digest();
+  return timingSafeEqual(digestA, digestB);
+}
+
+/** True when `candidate` equals any of `secrets`; every secret is compared, so timing says nothing. */
+export function matchesAny(candidate: string | Buffer, secrets: ReadonlyArray<string | Buffer>): boolean {
+  let found = false;
+  for (const secret of secrets) {
+    found = constantTimeEqual(candidate, secret) || found;
+  }
+  return found;
+}

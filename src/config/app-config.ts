@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { LogLevel } from '@nestjs/common';
+
+/** The service's configuration, read from the environment and validated once at boot. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** PostgreSQL connection string; undefined means the embedded PGlite database in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  publicBaseUrl: string;
+  /** Bearer tokens accepted by the management API. */
+  apiTokens: string[];
+  /** Set when no API_TOKENS were configured and the token lives in DATA_DIR instead. */
+  generatedApiToken?: { file: string; createdNow: boolean };
+  bodyLimitBytes: number;
+  logLevels: LogLevel[];
+}
+
+/** A configuration problem, reported as one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+const MAX_BODY_LIMIT = 64 * 1024 * 1024;
+const MIN_TOKEN_LENGTH = 16;
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 3000;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new ConfigError('PORT', `must be a whole number from 0 to 65535, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parseHost(value: string | undefined): string {
+  if (value === undefined) return '0.0.0.0';
+  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(value)) {
+    throw new ConfigError('HOST', `must be a host name or IP address, got "${value}"`);
+  }
+  return value;
+}
+
+function parseDatabaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a URL like postgres://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+  }
+  if (url.pathname.length <= 1) {
+    throw new ConfigError('DATABASE_URL', 'must name a database, e.g. postgres://postgres@127.0.0.1:5432/gateway');
+  }
+  return value;
+}
+
+function parsePublicBaseUrl(value: string | undefined, port: number): string {
+  if (value === undefined) return `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('PUBLIC_BASE_URL', `must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('PUBLIC_BASE_URL', `must be an http:// or https:// URL, got "${value}"`);
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError('PUBLIC_BASE_URL', 'must not carry a query string or fragment');
+  }
+  return value.replace(/\/+$/, '');
+}
+
+export function parseBodyLimit(value: string | undefined): number {
+  if (value === undefined) return UNITS.mb;
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(value);
+  const bytes = match ? Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()] : NaN;
+  if (!match || bytes < 1 || bytes > MAX_BODY_LIMIT) {
+    throw new ConfigError('BODY_LIMIT', `must be a size from 1b to 64mb such as 512kb or 1mb, got "${value}"`);
+  }
+  return bytes;
+}
+
+function parseLogLevel(value: string | undefined): LogLevel[] {
+  const level = (value ?? 'log').toLowerCase() as LogLevel;
+  const index = LOG_LEVELS.indexOf(level);
+  if (index < 0) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  }
+  return LOG_LEVELS.slice(0, index + 1);
+}
+
+function parseApiTokens(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const tokens = value.split(',').map((token) => token.trim());
+  tokens.forEach((token, index) => {
+    if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+      throw new ConfigError(
+        'API_TOKENS',
+        `token #${index + 1} must be at least ${MIN_TOKEN_LENGTH} characters without spaces (tokens are separated by commas)`,
+      );
+    }
+  });
+  return tokens;
+}
+
+/** With no API_TOKENS, one token is made on first start and kept in DATA_DIR so it survives restarts. */
+function loadOrCreateApiToken(dataDir: string): { token: string; file: string; createdNow: boolean } {
+  const file = join(dataDir, 'api-token');
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token.length >= MIN_TOKEN_LENGTH) return { token, file, createdNow: false };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { token, file, createdNow: true };
+}
+
+/** The part of the configuration the migration CLI needs: where the database is. */
+export function loadDatabaseConfig(env: Env = process.env): Pick<AppConfig, 'databaseUrl' | 'dataDir'> {
+  const dataDir = read(env, 'DATA_DIR') ?? './data';
+  return {
+    databaseUrl: parseDatabaseUrl(read(env, 'DATABASE_URL')),
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),
+  };
+}
+
+/** Validates the environment into an AppConfig; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const port = parsePort(read(env, 'PORT'));
+  const { databaseUrl, dataDir } = loadDatabaseConfig(env);
+  const config: AppConfig = {
+    port,
+    host: parseHost(read(env, 'HOST')),
+    databaseUrl,
+    dataDir,
+    publicBaseUrl: parsePublicBaseUrl(read(env, 'PUBLIC_BASE_URL'), port),
+    apiTokens: [],
+    bodyLimitBytes: parseBodyLimit(read(env, 'BODY_LIMIT')),
+    logLevels: parseLogLevel(read(env, 'LOG_LEVEL')),
+  };
+  const tokens = parseApiTokens(read(env, 'API_TOKENS'));
+  if (tokens) {
+    config.apiTokens = tokens;
+  } else {
+    const { token, file, createdNow } = loadOrCreateApiToken(dataDir);
+    config.apiTokens = [token];
+    config.generatedApiToken = { file, createdNow };
+  }
+  return config;
+}
+
+/** Nest injection token for the AppConfig object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { buildDataSourceOptions } from './data-source-options';
+import { MigrationRunner } from './migration-runner';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        ...buildDataSourceOptions(config),
+        retryAttempts: config.databaseUrl ? 10 : 0,
+        retryDelay: 3000,
+      }),
+    }),
+  ],
+  providers: [MigrationRunner],
+})
+export class DatabaseModule {}

@@ -1,0 +1,5 @@
+import { WebhookEvent } from '../events/webhook-event.entity';
+import { Subscription } from '../subscriptions/subscription.entity';
+
+/** Every TypeORM entity of the service; the app and the migration CLI share this list. */
+export const ENTITIES = [Subscription, WebhookEvent];

@@ -1,0 +1,104 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+
+/**
+ * A `pg`-shaped driver for TypeORM over embedded PGlite (the default when DATABASE_URL is unset).
+ *
+ * PGlite is a single connection, so the pool hands it to one borrower at a time: a TypeORM
+ * transaction holds it from BEGIN to COMMIT and no other query can interleave, exactly as with a
+ * one-connection `pg` pool.
+ */
+interface QueryResultLike {
+  rows: unknown[];
+  rowCount: number;
+  command?: string;
+}
+
+class PGliteClient extends EventEmitter {
+  constructor(readonly db: PGlite) {
+    super();
+  }
+
+  async query(sql: string, params?: unknown[]): Promise<QueryResultLike> {
+    // The extended protocol takes one statement; parameterless SQL may hold several (migrations).
+    const result =
+      params && params.length > 0
+        ? await this.db.query(sql, params)
+        : ((await this.db.exec(sql)).at(-1) ?? { rows: [], affectedRows: 0, command: undefined });
+    return {
+      rows: result.rows,
+      rowCount: result.affectedRows ?? result.rows.length,
+      command: result.command?.toUpperCase(),
+    };
+  }
+}
+
+type ConnectCallback = (err: Error | null, client: PGliteClient | null, release: () => void) => void;
+
+class PGlitePool extends EventEmitter {
+  private readonly ready: Promise<PGliteClient>;
+  private readonly waiting: Array<() => void> = [];
+  private busy = false;
+
+  constructor(private readonly dataDir: string) {
+    super();
+    this.ready = (async () => {
+      mkdirSync(dataDir, { recursive: true });
+      const db = await PGlite.create(dataDir);
+      return new PGliteClient(db);
+    })();
+  }
+
+  connect(callback: ConnectCallback): void {
+    this.ready.then(
+      (client) => this.acquire(() => callback(null, client, () => this.release())),
+      (err: Error) => callback(err, null, () => undefined),
+    );
+  }
+
+  async query(sql: string, params?: unknown[]): Promise<QueryResultLike> {
+    const client = await this.ready;
+    await new Promise<void>((resolve) => this.acquire(resolve));
+    try {
+      return await client.query(sql, params);
+    } finally {
+      this.release();
+    }
+  }
+
+  end(callback?: (err: Error | null) => void): void {
+    this.ready
+      .then(async (client) => client.db.close())
+      .then(
+        () => callback?.(null),
+        (err: Error) => callback?.(err),
+      );
+  }
+
+  private acquire(grant: () => void): void {
+    if (this.busy) {
+      this.waiting.push(grant);
+    } else {
+      this.busy = true;
+      grant();
+    }
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.busy = false;
+  }
+}
+
+/** The object TypeORM's postgres driver takes as its `driver` option. */
+export function pgliteDriver(dataDir: string): { Pool: new () => PGlitePool } {
+  return {
+    Pool: class extends PGlitePool {
+      constructor() {
+        super(dataDir);
+      }
+    },
+  };
+}

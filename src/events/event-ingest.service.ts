@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { SubscriptionStatus } from '../subscriptions/subscription-status';
+import type { Subscription } from '../subscriptions/subscription.entity';
+import type { VendorDefinition } from '../vendors/vendor-definition';
+import type { WebhookReceipt } from './webhook-receipt';
+import { WebhookEventStatus } from './webhook-event.entity';
+
+export interface AuthenticDelivery {
+  subscription: Subscription;
+  rawBody: Buffer;
+  payload: unknown;
+  headers: IncomingHttpHeaders;
+}
+
+const ALWAYS_STORED_HEADERS = ['content-type', 'user-agent', 'x-request-id', 'x-forwarded-for'];
+/** SQLSTATEs PostgreSQL raises when jsonb cannot hold a JSON text (e.g. \u0000); the raw body is kept anyway. */
+const JSONB_REJECTED = new Set(['22P05', '22P02', '22021', '22025']);
+
+/** Stores authentic deliveries exactly once: validated, deduplicated, quarantined when off-shape. */
+@Injectable()
+export class EventIngestService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async ingest(vendor: VendorDefinition, delivery: AuthenticDelivery): Promise<WebhookReceipt> {
+    const { subscription, rawBody, payload } = delivery;
+    const validationErrors = await this.validate(vendor, payload);
+    const dedupeKey = vendor.dedupeKey?.(payload, subscription) ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+    const row = [
+      subscription.id,
+      vendor.name,
+      vendor.eventType(payload, subscription),
+      dedupeKey,
+      validationErrors.length > 0 ? WebhookEventStatus.Quarantined : WebhookEventStatus.Accepted,
+      validationErrors.length > 0 ? JSON.stringify(validationErrors) : null,
+      vendor.occurredAt(payload),
+      JSON.stringify(this.pickHeaders(vendor, delivery.headers)),
+      rawBody.toString('utf8'),
+      rawBody,
+    ];
+    const inserted = await this.insert(row).catch((error: { driverError?: { code?: string } }) => {
+      if (!JSONB_REJECTED.has(error.driverError?.code ?? '')) throw error;
+      return this.insert(row.map((value, index) => (index === 8 ? null : value)));
+    });
+    if (inserted) return this.receipt(inserted, false);
+    const [existing] = await this.dataSource.query(
+      'SELECT id, status FROM webhook_events WHERE subscription_id = $1 AND dedupe_key = $2',
+      [subscription.id, dedupeKey],
+    );
+    return this.receipt(existing, true);
+  }
+
+  /**
+   * One statement, so one commit: the event row, and on the first authentic delivery the
+   * subscription turning ACTIVE. last_event_at is refreshed at most once a minute to keep a hot
+   * subscription row out of every insert's lock path.
+   */
+  private async insert(row: unknown[]): Promise<{ id: string; status: string } | undefined> {
+    const [inserted] = await this.dataSource.query(
+      `WITH inserted AS (
+         INSERT INTO webhook_events
+           (subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, created_xid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, pg_current_xact_id()::text::bigint)
+         ON CONFLICT (subscription_id, dedupe_key) DO NOTHING
+         RETURNING id, status
+       ), touched AS (
+         UPDATE subscriptions
+            SET status = CASE WHEN status = '${SubscriptionStatus.VerificationPending}' THEN '${SubscriptionStatus.Active}' ELSE status END,
+                verified_at = COALESCE(verified_at, now()),
+                last_event_at = now()
+          WHERE id = $1
+            AND EXISTS (SELECT 1 FROM inserted)
+            AND (status = '${SubscriptionStatus.VerificationPending}' OR last_event_at IS NULL OR last_event_at < now() - interval '1 minute')
+       )
+       SELECT id, status FROM inserted`,
+      row,
+    );
+    return inserted;
+  }
+
+  private async validate(vendor: VendorDefinition, payload: unknown): Promise<string[]> {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      return ['the body must be a JSON object'];
+    }
+    const instance = plainToInstance(vendor.dto, payload);
+    const errors = await validate(instance, { forbidUnknownValues: false, validationError: { target: false, value: false } });
+    return flatten(errors);
+  }
+
+  private pickHeaders(vendor: VendorDefinition, headers: IncomingHttpHeaders): Record<string, string> {
+    const picked: Record<string, string> = {};
+    for (const name of [...ALWAYS_STORED_HEADERS, ...(vendor.storedHeaders ?? [])]) {
+      const value = headers[name];
+      if (value !== undefined) picked[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return picked;
+  }
+
+  private receipt(row: { id: string; status: string }, duplicate: boolean): WebhookReceipt {
+    return { received: true, eventId: String(row.id), duplicate, quarantined: row.status === WebhookEventStatus.Quarantined };
+  }
+}
+
+/** Nested class-validator errors as readable lines: `data.demo.id must be a string`. */
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => message.replace(error.property, path));
+    return [...own, ...flatten(error.children ?? [], path)];
+  });
+}

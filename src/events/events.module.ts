@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventIngestService } from './event-ingest.service';
+import { EventsController } from './events.controller';
+import { EventsService } from './events.service';
+import { WebhookEvent } from './webhook-event.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([WebhookEvent])],
+  controllers: [EventsController],
+  providers: [EventIngestService, EventsService],
+  exports: [EventIngestService],
+})
+export class EventsModule {}

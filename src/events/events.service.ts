@@ -1,0 +1,61 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { ErrorCode } from '../common/error-code';
+import type { ListEventsQuery } from './dto/list-events.query';
+import { decodeCursor, encodeCursor } from './event-cursor';
+import { toEventView, type EventView } from './event.view';
+import { WebhookEvent } from './webhook-event.entity';
+
+export interface EventPage {
+  data: EventView[];
+  /** Pass back as `cursor` to continue; never null, so a consumer can tail the feed with it. */
+  nextCursor: string | null;
+  hasMore: boolean;
+}
+
+@Injectable()
+export class EventsService {
+  constructor(@InjectRepository(WebhookEvent) private readonly events: Repository<WebhookEvent>) {}
+
+  /**
+   * The event feed in a stable order. Only rows whose transaction is older than every transaction
+   * still running are returned, so no row can later commit behind a cursor already handed out.
+   */
+  async list(query: ListEventsQuery): Promise<EventPage> {
+    const limit = query.limit ?? 100;
+    const qb = this.events
+      .createQueryBuilder('e')
+      .addSelect('e.createdXid')
+      .where('e.created_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint')
+      .orderBy('e.created_xid', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .limit(limit + 1);
+    if (query.vendor) qb.andWhere('e.vendor = :vendor', { vendor: query.vendor });
+    if (query.subscriptionId) qb.andWhere('e.subscription_id = :subscriptionId', { subscriptionId: query.subscriptionId });
+    if (query.eventType) qb.andWhere('e.event_type = :eventType', { eventType: query.eventType });
+    if (query.status) qb.andWhere('e.status = :status', { status: query.status });
+    if (query.since) qb.andWhere('e.received_at >= :since', { since: new Date(query.since) });
+    if (query.until) qb.andWhere('e.received_at < :until', { until: new Date(query.until) });
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      qb.andWhere('(e.created_xid, e.id) > (:xid, :id)', { xid: cursor.xid, id: cursor.id });
+    }
+    const rows = await qb.getMany();
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      data: page.map((event) => toEventView(event)),
+      nextCursor: last ? encodeCursor({ xid: String(last.createdXid), id: String(last.id) }) : (query.cursor ?? null),
+      hasMore,
+    };
+  }
+
+  async get(id: string): Promise<EventView> {
+    const event = /^\d{1,19}$/.test(id) ? await this.events.findOneBy({ id }) : null;
+    if (!event) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.EventNotFound, `No event ${id}`);
+    return toEventView(event, true);
+  }
+}

@@ -1,0 +1,25 @@
+/** Defensive readers for vendor payloads that may not match their documented shape. */
+
+export function fieldAt(payload: unknown, path: string): unknown {
+  let current: unknown = payload;
+  for (const key of path.split('.')) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** A string or number field as a non-empty string, else null. */
+export function stringAt(payload: unknown, path: string, maxLength = 200): string | null {
+  const value = fieldAt(payload, path);
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  return typeof text === 'string' && text.length > 0 && text.length <= maxLength ? text : null;
+}
+
+/** An ISO-8601 date field as a Date, else null. */
+export function isoDateAt(payload: unknown, path: string): Date | null {
+  const value = fieldAt(payload, path);
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

@@ -1,0 +1,65 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Subscription } from '../subscriptions/subscription.entity';
+
+export enum WebhookEventStatus {
+  Accepted = 'accepted',
+  /** Authentic, but the body did not match the vendor's documented shape. */
+  Quarantined = 'quarantined',
+}
+
+@Entity({ name: 'webhook_events' })
+@Index('UQ_webhook_events_subscription_dedupe', ['subscriptionId', 'dedupeKey'], { unique: true })
+@Index('IDX_webhook_events_feed', ['createdXid', 'id'])
+@Index('IDX_webhook_events_vendor_feed', ['vendor', 'createdXid', 'id'])
+export class WebhookEvent {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  /** Null once the subscription is deleted: its events are kept. */
+  @Column({ name: 'subscription_id', type: 'uuid', nullable: true })
+  subscriptionId: string | null;
+
+  @ManyToOne(() => Subscription, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'subscription_id' })
+  subscription?: Subscription | null;
+
+  @Column({ type: 'varchar', length: 32 })
+  vendor: string;
+
+  @Column({ name: 'event_type', type: 'varchar', length: 200, nullable: true })
+  eventType: string | null;
+
+  @Column({ name: 'dedupe_key', type: 'varchar', length: 300 })
+  dedupeKey: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: WebhookEventStatus;
+
+  @Column({ name: 'validation_errors', type: 'jsonb', nullable: true })
+  validationErrors: string[] | null;
+
+  /** When the vendor says it happened (from the payload), not when it arrived. */
+  @Column({ name: 'occurred_at', type: 'timestamptz', nullable: true })
+  occurredAt: Date | null;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt: Date;
+
+  @Column({ type: 'jsonb', default: {} })
+  headers: Record<string, string>;
+
+  /** The parsed body; null only when PostgreSQL's jsonb cannot hold it (raw_body always can). */
+  @Column({ type: 'jsonb', nullable: true })
+  payload: unknown;
+
+  @Column({ name: 'raw_body', type: 'bytea' })
+  rawBody: Buffer;
+
+  /**
+   * The inserting transaction's id (xid8 as bigint). The read API only hands out rows whose
+   * transaction is older than every transaction still running, so a cursor never skips a row
+   * that commits late.
+   */
+  @Column({ name: 'created_xid', type: 'bigint', select: false })
+  createdXid: string;
+}

@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { startApp } from './app.factory';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await startApp(config);
+  const logger = new Logger('Gateway');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.log(`Listening on http://${config.host}:${port} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, in ${config.dataDir}`})`);
+  if (config.generatedApiToken?.createdNow) {
+    // Shown once, at creation, so a newcomer can call the API at once; afterwards only the file is named.
+    console.log(`\nCreated an API token for /api (kept in ${config.generatedApiToken.file}):\n\n  ${config.apiTokens[0]}\n`);
+  } else if (config.generatedApiToken) {
+    logger.log(`API token for /api: see ${config.generatedApiToken.file}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { SubscriptionStatus } from './subscription-status';
+
+/** How a vendor's deliveries are authenticated, where the vendor lets the customer choose. */
+export interface SignatureSettings {
+  /** Header that carries the signature or token (visitor-tracking lets the customer name it). */
+  header?: string;
+  /** `token`: the header holds the shared secret itself; `hmac-sha256`: a hex HMAC of the raw body. */
+  scheme?: 'token' | 'hmac-sha256';
+}
+
+@Entity({ name: 'subscriptions' })
+@Index('IDX_subscriptions_vendor_status', ['vendor', 'status'])
+@Index('UQ_subscriptions_vendor_ref', ['vendor', 'vendorRef'], { unique: true, where: '"vendor_ref" IS NOT NULL' })
+export class Subscription {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  vendor: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ type: 'varchar', length: 32, default: SubscriptionStatus.VerificationPending })
+  status: SubscriptionStatus;
+
+  @Column({ name: 'disable_reason_code', type: 'varchar', length: 64, nullable: true })
+  disableReasonErrorCode: string | null;
+
+  @Column({ name: 'disable_reason_message', type: 'text', nullable: true })
+  disableReasonMessage: string | null;
+
+  /** The URL exactly as registered at the vendor (InsightArc signs over it). */
+  @Column({ name: 'callback_url', type: 'text' })
+  callbackUrl: string;
+
+  @Column({ type: 'text', nullable: true })
+  secret: string | null;
+
+  @Column({ name: 'previous_secret', type: 'text', nullable: true })
+  previousSecret: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt: Date | null;
+
+  @Column({ type: 'jsonb', default: {} })
+  signature: SignatureSettings;
+
+  /** Headers every delivery must carry with exactly these values (compared in constant time). */
+  @Column({ name: 'required_headers', type: 'jsonb', default: {} })
+  requiredHeaders: Record<string, string>;
+
+  @Column({ name: 'event_types', type: 'text', array: true, default: '{}' })
+  eventTypes: string[];
+
+  /** The vendor's own id for this subscription (InsideView). */
+  @Column({ name: 'vendor_ref', type: 'varchar', length: 200, nullable: true })
+  vendorRef: string | null;
+
+  @Column({ name: 'vendor_config', type: 'jsonb', default: {} })
+  vendorConfig: Record<string, unknown>;
+
+  @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
+  verifiedAt: Date | null;
+
+  /** Refreshed at most once a minute per subscription, so busy subscriptions do not contend on it. */
+  @Column({ name: 'last_event_at', type: 'timestamptz', nullable: true })
+  lastEventAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

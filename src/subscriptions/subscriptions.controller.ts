@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { CreateSubscriptionDto } from './dto/create-subscription.dto';
+import { DisableSubscriptionDto } from './dto/disable-subscription.dto';
+import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
+import { RotateSecretDto } from './dto/rotate-secret.dto';
+import { UpdateSubscriptionDto } from './dto/update-subscription.dto';
+import { SubscriptionsService } from './subscriptions.service';
+
+@Controller('api/subscriptions')
+export class SubscriptionsController {
+  constructor(private readonly subscriptions: SubscriptionsService) {}
+
+  @Post()
+  create(@Body() dto: CreateSubscriptionDto) {
+    return this.subscriptions.create(dto);
+  }
+
+  @Get()
+  list(@Query() query: ListSubscriptionsQuery) {
+    return this.subscriptions.list(query);
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.subscriptions.get(id);
+  }
+
+  @Patch(':id')
+  update(@Param('id') id: string, @Body() dto: UpdateSubscriptionDto) {
+    return this.subscriptions.update(id, dto);
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  disable(@Param('id') id: string, @Body() dto: DisableSubscriptionDto) {
+    return this.subscriptions.disable(id, dto);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  enable(@Param('id') id: string) {
+    return this.subscriptions.enable(id);
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  rotateSecret(@Param('id') id: string, @Body() dto: RotateSecretDto) {
+    return this.subscriptions.rotateSecret(id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.subscriptions.remove(id);
+  }
+}

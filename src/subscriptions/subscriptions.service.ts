@@ -1,0 +1,182 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { ErrorCode } from '../common/error-code';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { CreateSubscriptionDto } from './dto/create-subscription.dto';
+import type { DisableSubscriptionDto } from './dto/disable-subscription.dto';
+import type { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
+import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret.dto';
+import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
+import { SubscriptionStatus } from './subscription-status';
+import { Subscription } from './subscription.entity';
+import { toSubscriptionView, type SubscriptionView } from './subscription.view';
+import type { VendorDefinition } from '../vendors/vendor-definition';
+import { VendorRegistry } from './vendor-registry';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Code stored when an operator disables a subscription without giving one. */
+export const OPERATOR_DISABLED_CODE = 'OPERATOR_DISABLED';
+
+/** An answer that reveals a secret exactly once: at creation or rotation. */
+export type SubscriptionWithSecret = SubscriptionView & { secret?: string };
+
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
+    private readonly vendors: VendorRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(dto: CreateSubscriptionDto): Promise<SubscriptionWithSecret> {
+    const vendor = this.vendors.get(dto.vendor);
+    const id = randomUUID();
+    const subscription = this.subscriptions.create({
+      id,
+      vendor: vendor.name,
+      name: dto.name,
+      description: dto.description ?? null,
+      status: SubscriptionStatus.VerificationPending,
+      disableReasonErrorCode: null,
+      disableReasonMessage: null,
+      callbackUrl: dto.callbackUrl ?? `${this.config.publicBaseUrl}/webhooks/${vendor.name}/${id}`,
+      secret: dto.secret ?? (vendor.secretSource === 'generate' ? generateSecret() : null),
+      previousSecret: null,
+      previousSecretExpiresAt: null,
+      signature: { ...dto.signature },
+      requiredHeaders: dto.requiredHeaders ?? {},
+      eventTypes: dto.eventTypes ?? [],
+      vendorRef: null,
+      vendorConfig: {},
+      verifiedAt: null,
+      lastEventAt: null,
+    });
+    this.prepare(vendor, subscription);
+    await this.subscriptions.insert(subscription);
+    return this.withSecret(await this.findOrFail(id), subscription.secret);
+  }
+
+  async list(query: ListSubscriptionsQuery): Promise<{ data: SubscriptionView[]; total: number }> {
+    const [rows, total] = await this.subscriptions.findAndCount({
+      where: { vendor: query.vendor, status: query.status },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: query.limit ?? 100,
+      skip: query.offset ?? 0,
+    });
+    return { data: rows.map((row) => toSubscriptionView(row)), total };
+  }
+
+  async get(id: string): Promise<SubscriptionView> {
+    return toSubscriptionView(await this.findOrFail(id));
+  }
+
+  async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionView> {
+    const subscription = await this.findOrFail(id);
+    if (dto.name !== undefined) subscription.name = dto.name;
+    if (dto.description !== undefined) subscription.description = dto.description;
+    if (dto.callbackUrl !== undefined) subscription.callbackUrl = dto.callbackUrl;
+    if (dto.eventTypes !== undefined) subscription.eventTypes = dto.eventTypes;
+    if (dto.signature !== undefined) subscription.signature = { ...subscription.signature, ...dto.signature };
+    if (dto.requiredHeaders !== undefined) subscription.requiredHeaders = dto.requiredHeaders;
+    this.prepare(this.vendors.get(subscription.vendor), subscription);
+    return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
+  }
+
+  async disable(id: string, dto: DisableSubscriptionDto): Promise<SubscriptionView> {
+    const subscription = await this.findOrFail(id);
+    subscription.status = SubscriptionStatus.Disabled;
+    subscription.disableReasonErrorCode = dto.code ?? OPERATOR_DISABLED_CODE;
+    subscription.disableReasonMessage = dto.message ?? 'Disabled by an operator';
+    return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
+  }
+
+  async enable(id: string): Promise<SubscriptionView> {
+    const subscription = await this.findOrFail(id);
+    subscription.status = subscription.verifiedAt ? SubscriptionStatus.Active : SubscriptionStatus.VerificationPending;
+    subscription.disableReasonErrorCode = null;
+    subscription.disableReasonMessage = null;
+    return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
+  }
+
+  /** New secret (given or generated); the old one keeps working for the grace period. */
+  async rotateSecret(id: string, dto: RotateSecretDto): Promise<SubscriptionWithSecret> {
+    const subscription = await this.findOrFail(id);
+    const graceSeconds = dto.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+    const generated = dto.secret === undefined ? generateSecret() : undefined;
+    if (subscription.secret !== null && graceSeconds > 0) {
+      subscription.previousSecret = subscription.secret;
+      subscription.previousSecretExpiresAt = new Date(Date.now() + graceSeconds * 1000);
+    } else {
+      subscription.previousSecret = null;
+      subscription.previousSecretExpiresAt = null;
+    }
+    subscription.secret = dto.secret ?? generated!;
+    return this.withSecret(await this.subscriptions.save(subscription, { transaction: false }), generated ?? null);
+  }
+
+  async remove(id: string): Promise<void> {
+    const subscription = await this.findOrFail(id);
+    await this.subscriptions.delete({ id: subscription.id });
+  }
+
+  /** The subscription a webhook names, or 404 (unknown, or another vendor's) / 410 (disabled). */
+  async findForWebhook(vendor: string, id: string): Promise<Subscription> {
+    const subscription = UUID.test(id) ? await this.subscriptions.findOneBy({ id, vendor }) : null;
+    if (!subscription) {
+      throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No ${vendor} subscription ${id}`);
+    }
+    if (subscription.status === SubscriptionStatus.Disabled) {
+      throw new AppException(HttpStatus.GONE, ErrorCode.SubscriptionDisabled, 'This subscription is disabled');
+    }
+    return subscription;
+  }
+
+  /** A vendor's HEAD check proves the URL is registered: a pending subscription becomes ACTIVE. */
+  async markVerified(subscription: Subscription): Promise<void> {
+    if (subscription.status !== SubscriptionStatus.VerificationPending) return;
+    await this.subscriptions
+      .createQueryBuilder()
+      .update()
+      .set({ status: SubscriptionStatus.Active, verifiedAt: () => 'COALESCE(verified_at, now())' })
+      .where('id = :id AND status = :pending', { id: subscription.id, pending: SubscriptionStatus.VerificationPending })
+      .execute();
+  }
+
+  /** Secrets a delivery may be signed with: the current one and the previous one while its grace lasts. */
+  validSecrets(subscription: Subscription, now = new Date()): string[] {
+    const secrets = subscription.secret === null ? [] : [subscription.secret];
+    if (subscription.previousSecret !== null && subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > now) {
+      secrets.push(subscription.previousSecret);
+    }
+    return secrets;
+  }
+
+  private async findOrFail(id: string): Promise<Subscription> {
+    const subscription = UUID.test(id) ? await this.subscriptions.findOneBy({ id }) : null;
+    if (!subscription) {
+      throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
+    }
+    return subscription;
+  }
+
+  private prepare(vendor: VendorDefinition, subscription: Subscription): void {
+    const problems = vendor.prepare?.(subscription) ?? [];
+    if (problems.length > 0) {
+      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, problems.join('; '), problems);
+    }
+  }
+
+  private withSecret(subscription: Subscription, secret: string | null): SubscriptionWithSecret {
+    const view: SubscriptionWithSecret = toSubscriptionView(subscription);
+    if (secret !== null) view.secret = secret;
+    return view;
+  }
+}
+
+function generateSecret(): string {
+  return randomBytes(32).toString('hex');
+}

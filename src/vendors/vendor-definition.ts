@@ -1,0 +1,30 @@
+import type { ClassConstructor } from 'class-transformer';
+import type { Subscription } from '../subscriptions/subscription.entity';
+
+/**
+ * Everything the shared mechanics need to know about one vendor. Each vendor module exports one
+ * (`vendors/<vendor>/<vendor>.vendor.ts`); adding a vendor never touches the mechanics.
+ */
+export interface VendorDefinition {
+  /** Route segment and `vendor` value, e.g. `walnut` → /webhooks/walnut/{subscriptionId}. */
+  name: string;
+  /**
+   * `generate`: a secret is generated when none is given at creation (the operator enters it at the
+   * vendor). `vendor`: only the vendor issues it; until it is given every delivery is refused.
+   */
+  secretSource: 'generate' | 'vendor';
+  /** Whether the vendor's HEAD check on the callback URL makes a pending subscription ACTIVE. */
+  activateOnHead: boolean;
+  /** The documented payload; an authentic body that fails it is stored as quarantined. */
+  dto: ClassConstructor<object>;
+  /** Event type of a delivery; the payload may be anything, so read it defensively. */
+  eventType(payload: unknown, subscription: Subscription): string | null;
+  /** When the vendor says the event happened. */
+  occurredAt(payload: unknown): Date | null;
+  /** The vendor's own identity for the event; null falls back to a hash of the raw body. */
+  dedupeKey?(payload: unknown, subscription: Subscription): string | null;
+  /** Non-secret request headers worth keeping with the event, lower-case. */
+  storedHeaders?: string[];
+  /** Fills vendor defaults and checks vendor rules on a subscription about to be saved; returns problems. */
+  prepare?(subscription: Subscription): string[];
+}

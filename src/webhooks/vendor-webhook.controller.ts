@@ -1,0 +1,43 @@
+import { Head, HttpCode, Injectable, OnModuleInit, Post, Req } from '@nestjs/common';
+import { EventIngestService } from '../events/event-ingest.service';
+import type { WebhookReceipt } from '../events/webhook-receipt';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { VendorRegistry } from '../subscriptions/vendor-registry';
+import type { VendorDefinition } from '../vendors/vendor-definition';
+import type { WebhookRequest } from './webhook-request';
+
+/**
+ * The routes every vendor shares: POST stores a delivery, HEAD answers the vendor's URL check.
+ * A vendor's controller extends this with its path, its signature guard and its definition.
+ */
+@Injectable()
+export abstract class VendorWebhookController implements OnModuleInit {
+  protected abstract readonly vendor: VendorDefinition;
+
+  constructor(
+    protected readonly ingest: EventIngestService,
+    protected readonly subscriptions: SubscriptionsService,
+    private readonly registry: VendorRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this.vendor);
+  }
+
+  @Post(':subscriptionId')
+  @HttpCode(200)
+  receive(@Req() request: WebhookRequest): Promise<WebhookReceipt> {
+    return this.ingest.ingest(this.vendor, {
+      subscription: request.subscription!,
+      rawBody: request.rawBody!,
+      payload: request.body,
+      headers: request.headers,
+    });
+  }
+
+  @Head(':subscriptionId')
+  @HttpCode(200)
+  async check(@Req() request: WebhookRequest): Promise<void> {
+    if (this.vendor.activateOnHead) await this.subscriptions.markVerified(request.subscription!);
+  }
+}
