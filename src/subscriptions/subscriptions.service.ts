@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -56,7 +57,7 @@ export class SubscriptionsService {
       lastEventAt: null,
     });
     this.prepare(vendor, subscription);
-    await this.subscriptions.insert(subscription);
+    await this.subscriptions.insert(subscription as QueryDeepPartialEntity<Subscription>);
     return this.withSecret(await this.findOrFail(id), subscription.secret);
   }
 

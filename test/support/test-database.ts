@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/** The server the tests use: DATABASE_URL, or the local PostgreSQL's `test` database. */
+export const BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database for one test file, on the same server as DATABASE_URL. Refuses to run
+ * unless DATABASE_URL names a test database, so a mistyped URL cannot touch real data.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const base = new URL(BASE_DATABASE_URL);
+  if (!/test/i.test(base.pathname)) {
+    throw new Error(`Refusing to run tests: DATABASE_URL must name a test database, got "${base.pathname.slice(1)}"`);
+  }
+  const name = `test_gw_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin(base, `CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: () => admin(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+async function admin(base: URL, sql: string): Promise<void> {
+  const client = new Client({ connectionString: base.toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
