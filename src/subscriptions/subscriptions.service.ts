@@ -63,7 +63,11 @@ export class SubscriptionsService {
 
   async list(query: ListSubscriptionsQuery): Promise<{ data: SubscriptionView[]; total: number }> {
     const [rows, total] = await this.subscriptions.findAndCount({
-      where: { vendor: query.vendor, status: query.status },
+      // TypeORM 1.x refuses undefined in a where object, so only the filters given are passed.
+      where: {
+        ...(query.vendor !== undefined && { vendor: query.vendor }),
+        ...(query.status !== undefined && { status: query.status }),
+      },
       order: { createdAt: 'ASC', id: 'ASC' },
       take: query.limit ?? 100,
       skip: query.offset ?? 0,
