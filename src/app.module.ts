@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { InsightArcModule } from './vendors/insightarc/insightarc.module';
 import { WalnutModule } from './vendors/walnut/walnut.module';
 
 @Module({})
@@ -23,6 +24,7 @@ export class AppModule {
         HealthModule,
         // Vendors: one line each.
         WalnutModule,
+        InsightArcModule,
       ],
       providers: [
         // The management API's bodies and queries; vendor payloads are validated by the ingest service instead.
