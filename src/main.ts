@@ -18,13 +18,13 @@ async function main(): Promise<void> {
   const logger = new Logger('Gateway');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.log(`Listening on http://${config.host}:${port} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, in ${config.dataDir}`})`);
   if (config.generatedApiToken?.createdNow) {
     // Shown once, at creation, so a newcomer can call the API at once; afterwards only the file is named.
     console.log(`\nCreated an API token for /api (kept in ${config.generatedApiToken.file}):\n\n  ${config.apiTokens[0]}\n`);
   } else if (config.generatedApiToken) {
     logger.log(`API token for /api: see ${config.generatedApiToken.file}`);
   }
+  logger.log(`Listening on http://${config.host}:${port} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, in ${config.dataDir}`})`);
 }
 
 main().catch((error: unknown) => {

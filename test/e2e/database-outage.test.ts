@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { sendRaw } from '../support/raw-http';
+import { walnutSignature } from '../support/signing';
+import { createSubscription, listEvents, type CreatedSubscription } from '../support/subscriptions';
+import { TcpProxy } from '../support/tcp-proxy';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+describe('Database outage', () => {
+  let database: TestDatabase;
+  let proxy: TcpProxy;
+  let app: TestApp;
+  let subscription: CreatedSubscription;
+
+  before(async () => {
+    database = await createTestDatabase();
+    proxy = await TcpProxy.start(new URL(database.url));
+    app = await startTestApp({}, { database, databaseUrl: proxy.rewrite(database.url) });
+    subscription = await createSubscription(app, { vendor: 'walnut' });
+  });
+  after(async () => {
+    await app?.close();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  function body(n: number): Buffer {
+    return Buffer.from(JSON.stringify({ event: 'demo_session_finished', timestamp: '2024-01-01T00:00:00Z', data: { demo: { id: `d${n}` }, session_id: `s${n}` } }));
+  }
+  function deliver(n: number) {
+    return sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${subscription.id}`, {
+      headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature(subscription.secret!, body(n)) },
+      body: body(n),
+    });
+  }
+
+  it('answers 503 with Retry-After while the database is unreachable, and recovers by itself', async () => {
+    assert.equal((await deliver(1)).status, 200);
+    assert.equal((await app.http().get('/health')).status, 200);
+
+    proxy.disconnect();
+    const during = await Promise.all([2, 3, 4].map((n) => deliver(n)));
+    for (const response of during) {
+      assert.equal(response.status, 503, response.text);
+      assert.equal(response.body.code, 'DATABASE_UNAVAILABLE');
+      assert.equal(response.headers.get('retry-after'), '5');
+    }
+    const health = await app.http().get('/health');
+    assert.equal(health.status, 503);
+    assert.equal(health.headers['retry-after'], '5');
+    const api = await app.api('get', '/api/events');
+    assert.equal(api.status, 503);
+
+    proxy.restore();
+    let recovered = false;
+    for (let attempt = 0; attempt < 50 && !recovered; attempt++) {
+      recovered = (await app.http().get('/health')).status === 200;
+      if (!recovered) await sleep(200);
+    }
+    assert.ok(recovered, 'the gateway reconnects without a restart');
+    // The vendor retries what was refused: each stored once.
+    for (const n of [2, 3, 4, 2]) assert.equal((await deliver(n)).status, 200);
+    const events = await listEvents(app, { subscriptionId: subscription.id });
+    assert.equal(events.length, 4, 'events 1–4, each once');
+  });
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError, loadConfig, parseBodyLimit } from '../../src/config/app-config';
+
+describe('Configuration', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const base = { DATA_DIR: dataDir, API_TOKENS: 'a-token-of-sixteen-chars' };
+
+  it('has working defaults', () => {
+    const config = loadConfig({ DATA_DIR: dataDir });
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.publicBaseUrl, 'http://localhost:3000');
+    assert.equal(config.bodyLimitBytes, 1024 * 1024);
+    assert.deepEqual(config.logLevels, ['fatal', 'error', 'warn', 'log']);
+  });
+
+  it('creates one API token in DATA_DIR when none is configured, and reuses it', () => {
+    const ownDir = join(dataDir, 'token-test');
+    const first = loadConfig({ DATA_DIR: ownDir });
+    assert.equal(first.generatedApiToken?.createdNow, true);
+    const file = join(ownDir, 'api-token');
+    assert.equal(readFileSync(file, 'utf8').trim(), first.apiTokens[0]);
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'readable by the owner only');
+    const second = loadConfig({ DATA_DIR: ownDir });
+    assert.equal(second.generatedApiToken?.createdNow, false);
+    assert.deepEqual(second.apiTokens, first.apiTokens);
+  });
+
+  it('takes comma-separated API tokens, trims values and the base URL’s trailing slash', () => {
+    const config = loadConfig({ ...base, API_TOKENS: ' first-token-abcdefgh , second-token-abcdefg ', PUBLIC_BASE_URL: 'https://hooks.example.com/', PORT: ' 8080 ' });
+    assert.deepEqual(config.apiTokens, ['first-token-abcdefgh', 'second-token-abcdefg']);
+    assert.equal(config.publicBaseUrl, 'https://hooks.example.com');
+    assert.equal(config.port, 8080);
+    assert.equal(config.generatedApiToken, undefined);
+  });
+
+  it('parses body limits', () => {
+    assert.equal(parseBodyLimit('512kb'), 512 * 1024);
+    assert.equal(parseBodyLimit('2MB'), 2 * 1024 * 1024);
+    assert.equal(parseBodyLimit('100'), 100);
+  });
+
+  it('rejects each bad value with an error naming its variable', () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ PORT: '70000' }, 'PORT'],
+      [{ PORT: '-1' }, 'PORT'],
+      [{ HOST: 'bad host' }, 'HOST'],
+      [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+      [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+      [{ DATABASE_URL: 'postgres://localhost' }, 'DATABASE_URL'],
+      [{ PUBLIC_BASE_URL: 'ftp://example.com' }, 'PUBLIC_BASE_URL'],
+      [{ PUBLIC_BASE_URL: 'https://example.com/?a=1' }, 'PUBLIC_BASE_URL'],
+      [{ API_TOKENS: 'short' }, 'API_TOKENS'],
+      [{ API_TOKENS: 'good-token-0123456789,' }, 'API_TOKENS'],
+      [{ BODY_LIMIT: '0' }, 'BODY_LIMIT'],
+      [{ BODY_LIMIT: '1gb' }, 'BODY_LIMIT'],
+      [{ BODY_LIMIT: '65mb' }, 'BODY_LIMIT'],
+      [{ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL'],
+    ];
+    for (const [env, variable] of cases) {
+      assert.throws(
+        () => loadConfig({ ...base, ...env }),
+        (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.includes(variable),
+        JSON.stringify(env),
+      );
+    }
+  });
+
+  it('never puts a token in an error message', () => {
+    assert.throws(
+      () => loadConfig({ ...base, API_TOKENS: 'valid-token-0123456789,sh' }),
+      (error: unknown) => error instanceof ConfigError && !error.message.includes('valid-token-0123456789') && !error.message.includes(',sh'),
+    );
+  });
+});
