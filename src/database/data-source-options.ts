@@ -3,6 +3,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 import { pgliteDriver } from './pglite-driver';
+import { TypeOrmLogger } from './typeorm-logger';
 
 /** Options for the one DataSource used by the app, the tests and the TypeORM CLI. */
 export function buildDataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>): DataSourceOptions {
@@ -16,6 +17,8 @@ export function buildDataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | '
     uuidExtension: 'pgcrypto' as const,
     installExtensions: false,
     logging: ['error' as const, 'warn' as const, 'migration' as const],
+    logger: new TypeOrmLogger(),
+    maxQueryExecutionTime: 2000,
   };
   if (config.databaseUrl) {
     return {
