@@ -85,7 +85,11 @@ export class SubscriptionsService {
     if (dto.description !== undefined) subscription.description = dto.description;
     if (dto.callbackUrl !== undefined) subscription.callbackUrl = dto.callbackUrl;
     if (dto.eventTypes !== undefined) subscription.eventTypes = dto.eventTypes;
-    if (dto.signature !== undefined) subscription.signature = { ...subscription.signature, ...dto.signature };
+    if (dto.signature !== undefined) {
+      // The DTO instance carries its unset fields as undefined; they must not erase stored settings.
+      const given = Object.entries(dto.signature).filter(([, value]) => value !== undefined);
+      subscription.signature = { ...subscription.signature, ...Object.fromEntries(given) };
+    }
     if (dto.requiredHeaders !== undefined) subscription.requiredHeaders = dto.requiredHeaders;
     this.prepare(this.vendors.get(subscription.vendor), subscription);
     return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
