@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { InsightArcModule } from './vendors/insightarc/insightarc.module';
+import { VisitorTrackingModule } from './vendors/visitor-tracking/visitor-tracking.module';
 import { WalnutModule } from './vendors/walnut/walnut.module';
 
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         // Vendors: one line each.
         WalnutModule,
         InsightArcModule,
+        VisitorTrackingModule,
       ],
       providers: [
         // The management API's bodies and queries; vendor payloads are validated by the ingest service instead.

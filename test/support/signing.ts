@@ -14,3 +14,8 @@ export function insightArcSignature(secret: string, body: Buffer | string, webho
 export function insightArcSampleSignature(secret: string, parsedBody: unknown, webhookUrl: string): string {
   return createHmac('sha1', secret).update(JSON.stringify(parsedBody) + webhookUrl).digest('base64');
 }
+
+/** Visitor-tracking platform, HMAC scheme: hex HMAC-SHA256 of the raw body. */
+export function visitorTrackingHmac(secret: string, body: Buffer | string): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { WebhooksModule } from '../../webhooks/webhooks.module';
+import { VisitorTrackingSignatureGuard } from './visitor-tracking-signature.guard';
+import { VisitorTrackingController } from './visitor-tracking.controller';
+
+@Module({
+  imports: [WebhooksModule],
+  controllers: [VisitorTrackingController],
+  providers: [VisitorTrackingSignatureGuard],
+})
+export class VisitorTrackingModule {}
