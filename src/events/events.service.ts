@@ -20,15 +20,17 @@ export class EventsService {
   constructor(@InjectRepository(WebhookEvent) private readonly events: Repository<WebhookEvent>) {}
 
   /**
-   * The event feed in a stable order. Only rows whose transaction is older than every transaction
-   * still running are returned, so no row can later commit behind a cursor already handed out.
+   * The event feed in a stable order: by inserting transaction, then id. Only rows below the
+   * commit horizon are returned, so no row can later commit behind a cursor already handed out.
    */
   async list(query: ListEventsQuery): Promise<EventPage> {
     const limit = query.limit ?? 100;
+    // Read before the feed query's snapshot is taken; see commitHorizon().
+    const horizon = await this.commitHorizon();
     const qb = this.events
       .createQueryBuilder('e')
       .addSelect('e.createdXid')
-      .where('e.created_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint')
+      .where('e.created_xid < :horizon', { horizon })
       .orderBy('e.created_xid', 'ASC')
       .addOrderBy('e.id', 'ASC')
       .limit(limit + 1);
@@ -51,6 +53,33 @@ export class EventsService {
       nextCursor: last ? encodeCursor({ xid: String(last.createdXid), id: String(last.id) }) : (query.cursor ?? null),
       hasMore,
     };
+  }
+
+  /**
+   * The lowest transaction id that may still commit an event row. Events are written only by
+   * single INSERT statements, which lock webhook_events before they are given a transaction id, so
+   * a writer still in flight either holds that lock with its id already assigned (found here), or
+   * will be given an id at or above the next one. Unlike pg_snapshot_xmin, a long transaction that
+   * never touches webhook_events (another database, a report, a vacuum) does not hold the feed back.
+   */
+  private async commitHorizon(): Promise<string> {
+    const [row] = await this.events.query(`
+      WITH next AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::numeric AS full_xid)
+      SELECT LEAST(
+               next.full_xid,
+               MIN(next.full_xid - ((next.full_xid % 4294967296) - x.transactionid::text::numeric + 4294967296) % 4294967296)
+             )::text AS horizon
+        FROM next
+        LEFT JOIN pg_locks r
+               ON r.locktype = 'relation'
+              AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND r.relation = 'webhook_events'::regclass
+              AND r.mode <> 'AccessShareLock'
+        LEFT JOIN pg_locks x
+               ON x.locktype = 'transactionid'
+              AND x.virtualtransaction = r.virtualtransaction
+       GROUP BY next.full_xid`);
+    return row.horizon;
   }
 
   async get(id: string): Promise<EventView> {

@@ -124,6 +124,21 @@ describe('Management API: events', () => {
     }
   });
 
+  it('is not held back by a long transaction that never writes events', async () => {
+    const unrelated = new Client({ connectionString: app.database.url });
+    await unrelated.connect();
+    try {
+      await unrelated.query('BEGIN');
+      await unrelated.query('SELECT pg_current_xact_id()'); // holds a transaction id, as a report or migration would
+      const id = await deliver(subscription, walnutEvent(400));
+      const latest = await drain({ subscriptionId: subscription.id });
+      assert.ok(latest.ids.includes(id), 'the event is readable at once');
+    } finally {
+      await unrelated.query('ROLLBACK');
+      await unrelated.end();
+    }
+  });
+
   it('a reader tailing while many writers deliver concurrently sees every event exactly once', async () => {
     const start = await drain({});
     const writers = 6;
