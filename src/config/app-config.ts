@@ -17,6 +17,28 @@ export interface AppConfig {
   generatedApiToken?: { file: string; createdNow: boolean };
   bodyLimitBytes: number;
   logLevels: LogLevel[];
+  insideview: InsideViewConfig;
+}
+
+/** How the gateway reaches InsideView's API and paces its background work. */
+export interface InsideViewConfig {
+  apiUrl: string;
+  tokenUrl: string;
+  /** Client credentials (exchanged for tokens), or a fixed access token, or neither (InsideView off). */
+  clientId?: string;
+  clientSecret?: string;
+  accessToken?: string;
+  timeoutMs: number;
+  /** Retries of one call on network errors and 5xx, with exponential backoff and jitter. */
+  maxRetries: number;
+  /** How long every call pauses after a 429 that names no Retry-After (InsideView's window is 5 min). */
+  throttleSeconds: number;
+  /** Alert-detail fetches before an alert is marked failed. */
+  fetchMaxAttempts: number;
+  fetchLeaseSeconds: number;
+  fetchPollMs: number;
+  fetchConcurrency: number;
+  statusSyncIntervalMs: number;
 }
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -74,21 +96,58 @@ function parseDatabaseUrl(value: string | undefined): string | undefined {
   return value;
 }
 
-function parsePublicBaseUrl(value: string | undefined, port: number): string {
-  if (value === undefined) return `http://localhost:${port}`;
+function parseHttpUrl(variable: string, value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('PUBLIC_BASE_URL', `must be an absolute http(s) URL, got "${value}"`);
+    throw new ConfigError(variable, `must be an absolute http(s) URL, got "${value}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('PUBLIC_BASE_URL', `must be an http:// or https:// URL, got "${value}"`);
+    throw new ConfigError(variable, `must be an http:// or https:// URL, got "${value}"`);
   }
   if (url.search || url.hash) {
-    throw new ConfigError('PUBLIC_BASE_URL', 'must not carry a query string or fragment');
+    throw new ConfigError(variable, 'must not carry a query string or fragment');
   }
   return value.replace(/\/+$/, '');
+}
+
+function parsePublicBaseUrl(value: string | undefined, port: number): string {
+  return value === undefined ? `http://localhost:${port}` : parseHttpUrl('PUBLIC_BASE_URL', value);
+}
+
+function parseInteger(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const value = read(env, variable);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(variable, `must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parseInsideView(env: Env): InsideViewConfig {
+  const clientId = read(env, 'INSIDEVIEW_CLIENT_ID');
+  const clientSecret = read(env, 'INSIDEVIEW_CLIENT_SECRET');
+  if ((clientId === undefined) !== (clientSecret === undefined)) {
+    throw new ConfigError(clientId ? 'INSIDEVIEW_CLIENT_SECRET' : 'INSIDEVIEW_CLIENT_ID', 'must be set together with its pair');
+  }
+  const apiUrl = read(env, 'INSIDEVIEW_API_URL');
+  const tokenUrl = read(env, 'INSIDEVIEW_TOKEN_URL');
+  return {
+    apiUrl: apiUrl ? parseHttpUrl('INSIDEVIEW_API_URL', apiUrl) : 'https://api.insideview.com/api/v1',
+    tokenUrl: tokenUrl ? parseHttpUrl('INSIDEVIEW_TOKEN_URL', tokenUrl) : 'https://login.insideview.com/Auth/login/v1/token.json',
+    clientId,
+    clientSecret,
+    accessToken: read(env, 'INSIDEVIEW_ACCESS_TOKEN'),
+    timeoutMs: parseInteger(env, 'INSIDEVIEW_TIMEOUT_MS', 10_000, 100, 120_000),
+    maxRetries: parseInteger(env, 'INSIDEVIEW_MAX_RETRIES', 3, 0, 10),
+    throttleSeconds: parseInteger(env, 'INSIDEVIEW_THROTTLE_SECONDS', 300, 1, 3600),
+    fetchMaxAttempts: parseInteger(env, 'ALERT_FETCH_MAX_ATTEMPTS', 8, 1, 100),
+    fetchLeaseSeconds: parseInteger(env, 'ALERT_FETCH_LEASE_SECONDS', 60, 1, 3600),
+    fetchPollMs: parseInteger(env, 'ALERT_FETCH_POLL_MS', 1000, 10, 600_000),
+    fetchConcurrency: parseInteger(env, 'ALERT_FETCH_CONCURRENCY', 10, 1, 100),
+    statusSyncIntervalMs: parseInteger(env, 'INSIDEVIEW_STATUS_SYNC_MS', 30_000, 100, 86_400_000),
+  };
 }
 
 export function parseBodyLimit(value: string | undefined): number {
@@ -160,6 +219,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     apiTokens: [],
     bodyLimitBytes: parseBodyLimit(read(env, 'BODY_LIMIT')),
     logLevels: parseLogLevel(read(env, 'LOG_LEVEL')),
+    insideview: parseInsideView(env),
   };
   const tokens = parseApiTokens(read(env, 'API_TOKENS'));
   if (tokens) {

@@ -39,7 +39,7 @@ export class EventIngestService {
       validationErrors.length > 0 ? WebhookEventStatus.Quarantined : WebhookEventStatus.Accepted,
       validationErrors.length > 0 ? JSON.stringify(validationErrors) : null,
       vendor.occurredAt(payload),
-      JSON.stringify(this.pickHeaders(vendor, delivery.headers)),
+      JSON.stringify(this.pickHeaders(vendor, subscription, delivery.headers)),
       rawBody.toString('utf8'),
       rawBody,
     ];
@@ -92,9 +92,12 @@ export class EventIngestService {
     return flatten(errors);
   }
 
-  private pickHeaders(vendor: VendorDefinition, headers: IncomingHttpHeaders): Record<string, string> {
+  /** Non-secret headers only: whatever a subscription authenticates with is never stored, whatever its name. */
+  private pickHeaders(vendor: VendorDefinition, subscription: Subscription, headers: IncomingHttpHeaders): Record<string, string> {
+    const secret = new Set([subscription.signature.header ?? '', ...Object.keys(subscription.requiredHeaders)].map((name) => name.toLowerCase()));
     const picked: Record<string, string> = {};
     for (const name of [...ALWAYS_STORED_HEADERS, ...(vendor.storedHeaders ?? [])]) {
+      if (secret.has(name)) continue;
       const value = headers[name];
       if (value !== undefined) picked[name] = Array.isArray(value) ? value.join(', ') : value;
     }

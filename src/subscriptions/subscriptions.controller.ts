@@ -48,6 +48,12 @@ export class SubscriptionsController {
     return this.subscriptions.rotateSecret(id, dto);
   }
 
+  @Post(':id/sync')
+  @HttpCode(200)
+  sync(@Param('id') id: string) {
+    return this.subscriptions.sync(id);
+  }
+
   @Delete(':id')
   @HttpCode(204)
   async remove(@Param('id') id: string): Promise<void> {

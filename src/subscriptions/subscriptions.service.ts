@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -27,6 +27,8 @@ export type SubscriptionWithSecret = SubscriptionView & { secret?: string };
 
 @Injectable()
 export class SubscriptionsService {
+  private readonly logger = new Logger(SubscriptionsService.name);
+
   constructor(
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly vendors: VendorRegistry,
@@ -36,6 +38,8 @@ export class SubscriptionsService {
   async create(dto: CreateSubscriptionDto): Promise<SubscriptionWithSecret> {
     const vendor = this.vendors.get(dto.vendor);
     const id = randomUUID();
+    // Only a secret the gateway made is shown; one the operator gave is theirs already.
+    const generated = dto.secret === undefined && vendor.secretSource === 'generate' ? generateSecret() : undefined;
     const subscription = this.subscriptions.create({
       id,
       vendor: vendor.name,
@@ -45,7 +49,7 @@ export class SubscriptionsService {
       disableReasonErrorCode: null,
       disableReasonMessage: null,
       callbackUrl: dto.callbackUrl ?? `${this.config.publicBaseUrl}/webhooks/${vendor.name}/${id}`,
-      secret: dto.secret ?? (vendor.secretSource === 'generate' ? generateSecret() : null),
+      secret: dto.secret ?? generated ?? null,
       previousSecret: null,
       previousSecretExpiresAt: null,
       signature: { ...dto.signature },
@@ -57,8 +61,15 @@ export class SubscriptionsService {
       lastEventAt: null,
     });
     this.prepare(vendor, subscription);
-    await this.subscriptions.insert(subscription as QueryDeepPartialEntity<Subscription>);
-    return this.withSecret(await this.findOrFail(id), subscription.secret);
+    await vendor.register?.(subscription, dto.insideview);
+    try {
+      await this.subscriptions.insert(subscription as QueryDeepPartialEntity<Subscription>);
+    } catch (error) {
+      // Nothing half-made: what the vendor created for us goes again.
+      await vendor.unregister?.(subscription).catch((undo: Error) => this.logger.error(`Could not undo ${vendor.name} subscription ${subscription.vendorRef}: ${undo.message}`));
+      throw error;
+    }
+    return this.withSecret(await this.findOrFail(id), generated ?? null);
   }
 
   async list(query: ListSubscriptionsQuery): Promise<{ data: SubscriptionView[]; total: number }> {
@@ -114,6 +125,13 @@ export class SubscriptionsService {
   /** New secret (given or generated); the old one keeps working for the grace period. */
   async rotateSecret(id: string, dto: RotateSecretDto): Promise<SubscriptionWithSecret> {
     const subscription = await this.findOrFail(id);
+    if (dto.secret === undefined && this.vendors.get(subscription.vendor).secretSource === 'vendor') {
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.ValidationFailed,
+        `${subscription.vendor} issues the secret itself: pass it as "secret" (a generated one would not be known to ${subscription.vendor})`,
+      );
+    }
     const graceSeconds = dto.graceSeconds ?? DEFAULT_GRACE_SECONDS;
     const generated = dto.secret === undefined ? generateSecret() : undefined;
     if (subscription.secret !== null && graceSeconds > 0) {
@@ -129,7 +147,19 @@ export class SubscriptionsService {
 
   async remove(id: string): Promise<void> {
     const subscription = await this.findOrFail(id);
+    await this.vendors.get(subscription.vendor).unregister?.(subscription);
     await this.subscriptions.delete({ id: subscription.id });
+  }
+
+  /** Asks the vendor for the subscription's current status and mirrors it (InsideView). */
+  async sync(id: string): Promise<SubscriptionView> {
+    const subscription = await this.findOrFail(id);
+    const vendor = this.vendors.get(subscription.vendor);
+    if (!vendor.sync) {
+      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, `${vendor.name} subscriptions have no status at the vendor to sync`);
+    }
+    await vendor.sync(subscription);
+    return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
   }
 
   /** The subscription a webhook names, or 404 (unknown, or another vendor's) / 410 (disabled). */

@@ -27,4 +27,13 @@ export interface VendorDefinition {
   storedHeaders?: string[];
   /** Fills vendor defaults and checks vendor rules on a subscription about to be saved; returns problems. */
   prepare?(subscription: Subscription): string[];
+  /**
+   * Creates the subscription at the vendor before it is stored here (InsideView), filling
+   * vendorRef, vendorConfig and status. Throwing refuses the creation; nothing is stored.
+   */
+  register?(subscription: Subscription, settings: Record<string, unknown> | undefined): Promise<void>;
+  /** Removes the subscription at the vendor; called before it is deleted here, and to undo a failed creation. */
+  unregister?(subscription: Subscription): Promise<void>;
+  /** Mirrors the vendor's view of the subscription (status, reasons) onto it; the caller saves it. */
+  sync?(subscription: Subscription): Promise<void>;
 }

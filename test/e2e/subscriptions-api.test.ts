@@ -64,6 +64,8 @@ describe('Management API: subscriptions', () => {
       requiredHeaders: { 'X-Api-Key': 'header-secret-value' },
     });
     assert.equal(created.status, 201);
+    assert.equal(created.body.secret, undefined, 'a secret the operator gave is not echoed back');
+    assert.equal(created.body.hasSecret, true);
     assert.equal(created.body.callbackUrl, 'https://hooks.example.com/walnut/abc');
     assert.deepEqual(created.body.requiredHeaders, ['X-Api-Key']);
     const read = await app.api('get', `/api/subscriptions/${created.body.id}`);
@@ -161,6 +163,33 @@ describe('Management API: subscriptions', () => {
     await app.api('post', `/api/subscriptions/${created.id}/disable`, {});
     const reenabled = await app.api('post', `/api/subscriptions/${created.id}/enable`);
     assert.equal(reenabled.body.status, 'ACTIVE', 'verified once, so ACTIVE again');
+  });
+
+  it('never stores a header a subscription authenticates with, even one normally kept', async () => {
+    const created = await createSubscription(app, { vendor: 'walnut', name: 'auth header', requiredHeaders: { 'X-Request-Id': 'shared-token-123' } });
+    const body = fixture('walnut-demo-session-finished.json');
+    const delivered = await sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${created.id}`, {
+      headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature(created.secret!, body), 'X-Request-Id': 'shared-token-123', 'User-Agent': 'Walnut' },
+      body,
+    });
+    assert.equal(delivered.status, 200);
+    const event = await app.api('get', `/api/events/${delivered.body.eventId}`);
+    assert.equal(event.body.headers['user-agent'], 'Walnut');
+    assert.equal(event.body.headers['x-request-id'], undefined);
+  });
+
+  it('refuses to generate a secret for a vendor that issues its own', async () => {
+    const created = await createSubscription(app, { vendor: 'insightarc', name: 'vendor-issued' });
+    const response = await app.api('post', `/api/subscriptions/${created.id}/rotate-secret`, {});
+    assert.equal(response.status, 400);
+    assert.match(response.body.message, /insightarc issues the secret/);
+    assert.equal((await app.api('get', `/api/subscriptions/${created.id}`)).body.hasSecret, false);
+  });
+
+  it('refuses a status sync for a vendor without a status of its own', async () => {
+    const created = await createSubscription(app, { vendor: 'walnut', name: 'no sync' });
+    const response = await app.api('post', `/api/subscriptions/${created.id}/sync`);
+    assert.equal(response.status, 400);
   });
 
   it('validates rotation input', async () => {
