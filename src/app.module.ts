@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ApiTokenGuard } from './common/api-token.guard';
 import type { AppConfig } from './config/app-config';
@@ -10,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { InsightArcModule } from './vendors/insightarc/insightarc.module';
 import { VisitorTrackingModule } from './vendors/visitor-tracking/visitor-tracking.module';
+import { InsideViewModule } from './vendors/insideview/insideview.module';
 import { WalnutModule } from './vendors/walnut/walnut.module';
 
 @Module({})
@@ -23,10 +25,12 @@ export class AppModule {
         SubscriptionsModule,
         EventsModule,
         HealthModule,
+        ScheduleModule.forRoot(),
         // Vendors: one line each.
         WalnutModule,
         InsightArcModule,
         VisitorTrackingModule,
+        InsideViewModule,
       ],
       providers: [
         // The management API's bodies and queries; vendor payloads are validated by the ingest service instead.

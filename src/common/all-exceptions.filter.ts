@@ -43,9 +43,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
-    if (body.code === ErrorCode.DatabaseUnavailable) {
-      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-    }
+    const retryAfter =
+      exception instanceof AppException && exception.retryAfterSeconds !== undefined
+        ? exception.retryAfterSeconds
+        : body.code === ErrorCode.DatabaseUnavailable
+          ? DATABASE_RETRY_AFTER_SECONDS
+          : undefined;
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     if (response.headersSent) return;
     response.status(body.statusCode).json(body);
   }

@@ -8,6 +8,8 @@ export class AppException extends HttpException {
     readonly code: ErrorCode,
     message: string,
     readonly details?: string[],
+    /** Sent as Retry-After: when the client may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message, status);
   }

@@ -20,5 +20,12 @@ export enum ErrorCode {
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',
   Conflict = 'CONFLICT',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  InsideViewNotConfigured = 'INSIDEVIEW_NOT_CONFIGURED',
+  /** InsideView answered with an error; its message (and code) are in the message. */
+  InsideViewRefused = 'INSIDEVIEW_REFUSED',
+  InsideViewUnavailable = 'INSIDEVIEW_UNAVAILABLE',
+  InsideViewThrottled = 'INSIDEVIEW_THROTTLED',
+  AlertNotFound = 'ALERT_NOT_FOUND',
+  AlertNotRetryable = 'ALERT_NOT_RETRYABLE',
   InternalError = 'INTERNAL_ERROR',
 }

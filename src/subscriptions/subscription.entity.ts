@@ -64,6 +64,10 @@ export class Subscription {
   @Column({ name: 'vendor_config', type: 'jsonb', default: {} })
   vendorConfig: Record<string, unknown>;
 
+  /** When the vendor's view of this subscription was last asked for (InsideView status sync). */
+  @Column({ name: 'vendor_synced_at', type: 'timestamptz', nullable: true })
+  vendorSyncedAt: Date | null;
+
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
   verifiedAt: Date | null;
 

@@ -57,6 +57,7 @@ export class SubscriptionsService {
       eventTypes: dto.eventTypes ?? [],
       vendorRef: null,
       vendorConfig: {},
+      vendorSyncedAt: null,
       verifiedAt: null,
       lastEventAt: null,
     });

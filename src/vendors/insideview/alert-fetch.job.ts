@@ -1,0 +1,156 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { APP_CONFIG, type AppConfig, type InsideViewConfig } from '../../config/app-config';
+import { InsideViewApiClient, type InsideViewAlertPage } from './insideview-api.client';
+import { InsideViewApiError, InsideViewThrottledError } from './insideview-api.errors';
+import type { InsideViewAlert } from './insideview-alert.entity';
+import { InsideViewAlertsService } from './insideview-alerts.service';
+
+const JOB = 'insideview-alert-fetch';
+const RETRY_BASE_MS = 2_000;
+const RETRY_MAX_MS = 10 * 60_000;
+/** A guard against a vendor that reports absurd totals: more pages than this is an error. */
+const MAX_PAGES = 1_000;
+
+/** A page that is not what InsideView documents; retried like any other failure. */
+class MalformedPageError extends Error {}
+/** The lease expired and another instance took the alert: stop, store nothing. */
+class LeaseLostError extends Error {}
+
+/**
+ * Fetches each queued alert's details from InsideView. Alerts are claimed with FOR UPDATE SKIP
+ * LOCKED leases, the network is called outside any transaction, every page is followed (the lease
+ * renewed before each), and the details are stored only while the lease is still ours — so each
+ * alert is fetched by one instance, however many run. A new alert wakes the job at once; otherwise
+ * it polls every ALERT_FETCH_POLL_MS.
+ */
+@Injectable()
+export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('AlertFetch');
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly config: InsideViewConfig;
+  private running?: Promise<void>;
+  private wakeAgain = false;
+  private stopping = false;
+
+  constructor(
+    private readonly alerts: InsideViewAlertsService,
+    private readonly client: InsideViewApiClient,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) appConfig: AppConfig,
+  ) {
+    this.config = appConfig.insideview;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.client.configured) return;
+    this.scheduler.addInterval(JOB, setInterval(() => this.wake(), this.config.fetchPollMs));
+    this.wake();
+  }
+
+  /** Finishes the alerts in hand, then gives back every lease so another instance takes over at once. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    await this.running;
+    await this.alerts.releaseAll(this.owner).catch((error: Error) => this.logger.warn(`Could not release leases: ${error.message}`));
+  }
+
+  /** Runs the queue now (or right after the run in progress). */
+  wake(): void {
+    if (this.stopping || !this.client.configured) return;
+    if (this.running) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error: Error) => this.logger.warn(`Alert fetch pass failed: ${error.message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.wakeAgain) {
+          this.wakeAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Claims and fetches until nothing is due. */
+  private async drain(): Promise<void> {
+    while (!this.stopping && !this.client.throttledUntil) {
+      const claimed = await this.alerts.claim(this.owner, this.config.fetchConcurrency, this.config.fetchLeaseSeconds);
+      if (claimed.length === 0) return;
+      await Promise.all(claimed.map((alert) => this.fetch(alert)));
+    }
+  }
+
+  private async fetch(alert: Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts'>): Promise<void> {
+    try {
+      const details = await this.fetchAllPages(alert);
+      if (!(await this.alerts.complete(alert.id, this.owner, details))) {
+        this.logger.warn(`Alert ${alert.alertId}: lease lost before the details were stored; the new holder stores them`);
+      }
+    } catch (error) {
+      await this.recordFailure(alert, error);
+    }
+  }
+
+  private async fetchAllPages(alert: Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId'>): Promise<Record<string, unknown>> {
+    const ids: string[] = [];
+    let kind: 'companyIds' | 'peopleIds' | undefined;
+    let first: InsideViewAlertPage | undefined;
+    let pages = 1;
+    for (let page = 1; page <= pages; page++) {
+      if (page > 1 && !(await this.alerts.renew(alert.id, this.owner, this.config.fetchLeaseSeconds))) throw new LeaseLostError();
+      const answer = await this.client.getAlertPage(alert.vendorSubscriptionId, alert.alertId, page);
+      if (typeof answer !== 'object' || answer === null) throw new MalformedPageError(`page ${page} is not an object`);
+      const pageKind = Array.isArray(answer.companyIds) ? 'companyIds' : Array.isArray(answer.peopleIds) ? 'peopleIds' : undefined;
+      if (page === 1) {
+        first = answer;
+        kind = pageKind;
+        const total = Number(answer.totalResults ?? 0);
+        const perPage = Number(answer.resultsPerPage ?? 0);
+        pages = total > 0 && perPage > 0 ? Math.ceil(total / perPage) : 1;
+        if (!Number.isFinite(pages) || pages > MAX_PAGES) throw new MalformedPageError(`page count ${pages} out of range`);
+      }
+      const entries = pageKind ? answer[pageKind] : undefined;
+      if (!entries || (kind && pageKind !== kind)) {
+        if (Number(first?.totalResults ?? 0) === 0 && page === 1) break; // an alert with nothing in it
+        throw new MalformedPageError(`page ${page} of ${pages} has no ${kind ?? 'companyIds or peopleIds'}`);
+      }
+      ids.push(...entries.map(String));
+    }
+    const totalResults = Number(first?.totalResults ?? ids.length);
+    if (ids.length < totalResults) throw new MalformedPageError(`got ${ids.length} of ${totalResults} results across ${pages} pages`);
+    return { subscriptionType: first?.subscriptionType ?? null, totalResults, pages, [kind ?? 'companyIds']: ids };
+  }
+
+  private async recordFailure(alert: Pick<InsideViewAlert, 'id' | 'alertId' | 'attempts'>, error: unknown): Promise<void> {
+    if (error instanceof LeaseLostError) {
+      this.logger.warn(`Alert ${alert.alertId}: lease lost mid-fetch; left to the instance that holds it`);
+      return;
+    }
+    const message = describeFailure(error);
+    if (error instanceof InsideViewThrottledError) {
+      // Not the alert's fault: it waits for the window, and the attempt is given back.
+      await this.alerts.fail(alert.id, this.owner, message, { retryAt: error.until, countAttempt: false });
+      return;
+    }
+    const exhausted = alert.attempts >= this.config.fetchMaxAttempts;
+    const retryAt = exhausted ? null : new Date(Date.now() + backoffMs(alert.attempts));
+    this.logger.warn(`Alert ${alert.alertId}: attempt ${alert.attempts} failed (${message})${exhausted ? '; giving up' : ''}`);
+    await this.alerts.fail(alert.id, this.owner, message, { retryAt, countAttempt: true });
+  }
+}
+
+/** Exponential backoff with jitter: about 2 s, 4 s, 8 s … capped at 10 min. */
+function backoffMs(attempts: number): number {
+  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1));
+  return randomInt(Math.floor(ceiling / 2), ceiling + 1);
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof InsideViewApiError) return `InsideView answered ${error.status}${error.vendorCode ? ` ${error.vendorCode}` : ''}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,229 @@
+import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, type InsideViewConfig } from '../../config/app-config';
+import { InsideViewApiError, InsideViewNotConfiguredError, InsideViewThrottledError, InsideViewUnavailableError } from './insideview-api.errors';
+
+/** InsideView's subscription as its API returns it (only the fields the gateway reads). */
+export interface InsideViewSubscription {
+  subscriptionId?: string;
+  id?: string;
+  webhook?: { url?: string; status?: string; disableReasonMessage?: string; disableReasonErrorCode?: string };
+  status?: string;
+  disableReasonMessage?: string;
+  disableReasonErrorCode?: string;
+}
+
+/** One page of "Fetch Alerts": the changed entities of one alert. */
+export interface InsideViewAlertPage {
+  companyIds?: string[];
+  peopleIds?: string[];
+  subscriptionType?: string;
+  page?: number;
+  resultsPerPage?: number;
+  totalResults?: number;
+}
+
+export interface CreateSubscriptionForm {
+  subscriptionType: string;
+  webhook: string;
+  signingSecret: string;
+  frequency?: string;
+  startTime?: string;
+  companyIds?: string[];
+  peopleIds?: string[];
+  fields?: string[];
+}
+
+/** Renew a token this long before InsideView says it expires. */
+const TOKEN_RENEW_MARGIN_MS = 60_000;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_MAX_MS = 10_000;
+
+/**
+ * The one way the gateway talks to InsideView: an access token kept fresh, `Accept: application/json`,
+ * a timeout on every call, retries with exponential backoff and jitter on network errors and 5xx,
+ * and a pause of every call after a 429 (one throttled token locks out the account's others).
+ */
+@Injectable()
+export class InsideViewApiClient {
+  private readonly logger = new Logger('InsideView');
+  private readonly config: InsideViewConfig;
+  private token?: { value: string; renewAt: number };
+  private tokenRequest?: Promise<string>;
+  private pausedUntil = 0;
+
+  constructor(@Inject(APP_CONFIG) appConfig: AppConfig) {
+    this.config = appConfig.insideview;
+  }
+
+  get configured(): boolean {
+    return Boolean(this.config.accessToken || (this.config.clientId && this.config.clientSecret));
+  }
+
+  /** When a 429 pauses calls, the instant they may resume; undefined when not paused. */
+  get throttledUntil(): Date | undefined {
+    return this.pausedUntil > Date.now() ? new Date(this.pausedUntil) : undefined;
+  }
+
+  createSubscription(form: CreateSubscriptionForm): Promise<InsideViewSubscription> {
+    const body = new URLSearchParams();
+    for (const [name, value] of Object.entries(form)) {
+      if (value === undefined) continue;
+      body.set(name, Array.isArray(value) ? value.join(',') : String(value));
+    }
+    return this.call<InsideViewSubscription>('POST', '/subscription', body);
+  }
+
+  getSubscription(id: string): Promise<InsideViewSubscription> {
+    return this.call<InsideViewSubscription>('GET', `/subscription/${encodeURIComponent(id)}`);
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    await this.call<unknown>('DELETE', `/subscription/${encodeURIComponent(id)}`);
+  }
+
+  getAlertPage(subscriptionId: string, alertId: string, page: number): Promise<InsideViewAlertPage> {
+    return this.call<InsideViewAlertPage>(
+      'GET',
+      `/subscription/${encodeURIComponent(subscriptionId)}/alert/${encodeURIComponent(alertId)}?page=${page}`,
+    );
+  }
+
+  private async call<T>(method: string, path: string, form?: URLSearchParams): Promise<T> {
+    if (!this.configured) throw new InsideViewNotConfiguredError();
+    for (let attempt = 0; ; attempt++) {
+      this.throwIfPaused();
+      let response: Response;
+      try {
+        const token = await this.accessToken();
+        response = await fetch(`${this.config.apiUrl}${path}`, {
+          method,
+          headers: {
+            accessToken: token,
+            Accept: 'application/json',
+            ...(form && { 'Content-Type': 'application/x-www-form-urlencoded' }),
+          },
+          body: form?.toString(),
+          signal: AbortSignal.timeout(this.config.timeoutMs),
+        });
+      } catch (error) {
+        if (error instanceof InsideViewApiError || error instanceof InsideViewThrottledError) throw error;
+        if (attempt < this.config.maxRetries) {
+          await this.backoff(attempt, `${method} ${path}: ${describe(error)}`);
+          continue;
+        }
+        throw new InsideViewUnavailableError(`InsideView did not answer ${method} ${path}: ${describe(error)}`);
+      }
+      if (response.status === 429) {
+        this.pause(response.headers.get('retry-after'));
+        throw new InsideViewThrottledError(new Date(this.pausedUntil));
+      }
+      if (response.status === 401 && this.token && attempt === 0) {
+        this.token = undefined; // revoked or expired early: one fresh token, one more try
+        continue;
+      }
+      if (response.status >= 500 && attempt < this.config.maxRetries) {
+        await response.body?.cancel();
+        await this.backoff(attempt, `${method} ${path}: HTTP ${response.status}`);
+        continue;
+      }
+      return this.parse<T>(response, `${method} ${path}`);
+    }
+  }
+
+  private async parse<T>(response: Response, what: string): Promise<T> {
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new InsideViewUnavailableError(`InsideView's answer to ${what} broke off: ${describe(error)}`);
+    }
+    let body: unknown = undefined;
+    if (text.trim() !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        if (response.ok) throw new InsideViewUnavailableError(`InsideView answered ${what} with something that is not JSON`);
+      }
+    }
+    if (!response.ok) {
+      const { message, code } = errorDetails(body);
+      throw new InsideViewApiError(response.status, code, message ?? `InsideView answered ${what} with HTTP ${response.status}`);
+    }
+    return body as T;
+  }
+
+  /** A fixed token, or one from the token endpoint, renewed shortly before it expires; one request at a time. */
+  private async accessToken(): Promise<string> {
+    if (this.config.accessToken) return this.config.accessToken;
+    if (this.token && Date.now() < this.token.renewAt) return this.token.value;
+    this.tokenRequest ??= this.requestToken().finally(() => (this.tokenRequest = undefined));
+    return this.tokenRequest;
+  }
+
+  private async requestToken(): Promise<string> {
+    const body = new URLSearchParams({ clientId: this.config.clientId!, clientSecret: this.config.clientSecret!, grantType: 'cred' });
+    const response = await fetch(this.config.tokenUrl, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: body.toString(),
+      signal: AbortSignal.timeout(this.config.timeoutMs),
+    });
+    if (response.status === 429) {
+      this.pause(response.headers.get('retry-after'));
+      throw new InsideViewThrottledError(new Date(this.pausedUntil));
+    }
+    const answer = await this.parse<{ accessTokenDetails?: { accessToken?: string; expirationTime?: string | number } }>(response, 'token request');
+    const details = answer?.accessTokenDetails;
+    if (!details?.accessToken) throw new InsideViewUnavailableError('InsideView issued no access token');
+    const expiresAt = parseExpiry(details.expirationTime) ?? Date.now() + 15 * 60_000;
+    this.token = { value: details.accessToken, renewAt: Math.max(Date.now(), expiresAt - TOKEN_RENEW_MARGIN_MS) };
+    return details.accessToken;
+  }
+
+  private pause(retryAfter: string | null): void {
+    const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
+    const date = retryAfter !== null && seconds === undefined ? Date.parse(retryAfter) : NaN;
+    const until = seconds !== undefined ? Date.now() + seconds * 1000 : Number.isNaN(date) ? Date.now() + this.config.throttleSeconds * 1000 : date;
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+    this.logger.warn(`InsideView answered 429: every call pauses until ${new Date(this.pausedUntil).toISOString()}`);
+  }
+
+  private throwIfPaused(): void {
+    if (this.pausedUntil > Date.now()) throw new InsideViewThrottledError(new Date(this.pausedUntil));
+  }
+
+  private async backoff(attempt: number, reason: string): Promise<void> {
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+    const delay = randomInt(Math.floor(ceiling / 2), ceiling + 1); // "equal jitter"
+    this.logger.warn(`Retrying in ${delay} ms after ${reason}`);
+    await sleep(delay);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** InsideView's error bodies vary in naming; take what is there. */
+function errorDetails(body: unknown): { message?: string; code?: string } {
+  if (typeof body !== 'object' || body === null) return {};
+  const fields = body as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value.slice(0, 500) : undefined);
+  return {
+    message: text(fields.message) ?? text(fields.errorMessage) ?? text(fields.error) ?? text(fields.description),
+    code: text(fields.errorCode) ?? text(fields.code),
+  };
+}
+
+/** expirationTime as an ISO instant, or epoch seconds or milliseconds. */
+function parseExpiry(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const numeric = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : undefined;
+  if (numeric !== undefined) return numeric < 1e12 ? numeric * 1000 : numeric;
+  const parsed = Date.parse(String(value));
+  return Number.isNaN(parsed) ? undefined : parsed;
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { SubscriptionStatus } from '../../subscriptions/subscription-status';
+import { Subscription } from '../../subscriptions/subscription.entity';
+import { InsideViewApiClient } from './insideview-api.client';
+import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
+
+const JOB = 'insideview-status-sync';
+const BATCH = 50;
+
+/**
+ * Polls InsideView for subscriptions still VERIFICATION_PENDING (its HEAD check can come minutes
+ * after creation) and mirrors their status. Each subscription is claimed by one instance per
+ * interval (vendor_synced_at, FOR UPDATE SKIP LOCKED), however many instances tick.
+ */
+@Injectable()
+export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('InsideViewStatusSync');
+  private running?: Promise<void>;
+
+  constructor(
+    @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
+    private readonly insideview: InsideViewSubscriptionsService,
+    private readonly client: InsideViewApiClient,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.client.configured) return;
+    this.scheduler.addInterval(JOB, setInterval(() => void this.tick(), this.config.insideview.statusSyncIntervalMs));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    await this.running;
+  }
+
+  /** One pass; overlapping ticks are skipped. */
+  tick(): Promise<void> {
+    this.running ??= this.syncDue()
+      .catch((error: Error) => this.logger.warn(`Status sync failed: ${error.message}`))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async syncDue(): Promise<void> {
+    if (this.client.throttledUntil) return;
+    const claimed: Array<{ id: string }> = await this.subscriptions.query(
+      `UPDATE subscriptions SET vendor_synced_at = now()
+        WHERE id IN (
+          SELECT id FROM subscriptions
+           WHERE vendor = 'insideview' AND status = $1 AND vendor_ref IS NOT NULL
+             AND (vendor_synced_at IS NULL OR vendor_synced_at < now() - $2 * interval '1 millisecond')
+           ORDER BY vendor_synced_at NULLS FIRST
+           LIMIT ${BATCH}
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [SubscriptionStatus.VerificationPending, Math.floor(this.config.insideview.statusSyncIntervalMs * 0.9)],
+    );
+    for (const { id } of claimed) {
+      const subscription = await this.subscriptions.findOneBy({ id });
+      if (!subscription) continue;
+      await this.insideview.sync(subscription);
+      // Only a still-pending row changes: an operator's disable in the meantime wins.
+      await this.subscriptions.update(
+        { id, status: SubscriptionStatus.VerificationPending },
+        {
+          status: subscription.status,
+          disableReasonErrorCode: subscription.disableReasonErrorCode,
+          disableReasonMessage: subscription.disableReasonMessage,
+          verifiedAt: subscription.verifiedAt,
+          vendorSyncedAt: subscription.vendorSyncedAt,
+        },
+      );
+    }
+  }
+}

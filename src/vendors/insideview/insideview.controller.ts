@@ -1,0 +1,61 @@
+import { Controller, Head, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { Public } from '../../common/public.decorator';
+import { EventIngestService } from '../../events/event-ingest.service';
+import type { WebhookReceipt } from '../../events/webhook-receipt';
+import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
+import { VendorRegistry } from '../../subscriptions/vendor-registry';
+import { VendorWebhookController } from '../../webhooks/vendor-webhook.controller';
+import type { WebhookRequest } from '../../webhooks/webhook-request';
+import type { VendorDefinition } from '../vendor-definition';
+import { AlertFetchJob } from './alert-fetch.job';
+import { InsideViewAlertsService } from './insideview-alerts.service';
+import { InsideViewSignatureGuard } from './insideview-signature.guard';
+import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
+import { insideviewVendor } from './insideview.vendor';
+
+/** InsideView's header, with exactly this casing: InsideView compares the name case-sensitively. */
+export const VALIDATION_HEADER = 'X-InsideViewAPI-ValidationCode';
+
+@Public()
+@Controller('webhooks/insideview')
+@UseGuards(InsideViewSignatureGuard)
+export class InsideViewController extends VendorWebhookController {
+  protected readonly vendor: VendorDefinition;
+
+  constructor(
+    ingest: EventIngestService,
+    subscriptions: SubscriptionsService,
+    registry: VendorRegistry,
+    insideview: InsideViewSubscriptionsService,
+    private readonly alerts: InsideViewAlertsService,
+    private readonly fetchJob: AlertFetchJob,
+  ) {
+    super(ingest, subscriptions, registry);
+    this.vendor = {
+      ...insideviewVendor,
+      register: (subscription, settings) => insideview.register(subscription, settings),
+      unregister: (subscription) => insideview.unregister(subscription),
+      sync: (subscription) => insideview.sync(subscription),
+    };
+  }
+
+  /** Stores the notification once, queues the alert for fetching, and wakes the fetch job. */
+  @Post(':subscriptionId')
+  @HttpCode(200)
+  override async receive(@Req() request: WebhookRequest): Promise<WebhookReceipt> {
+    const receipt = await super.receive(request);
+    if (!receipt.quarantined && (await this.alerts.enqueue(request.subscription!, receipt.eventId, request.body))) {
+      this.fetchJob.wake();
+    }
+    return receipt;
+  }
+
+  /** The validation handshake: echo the code in a header of exactly InsideView's name and casing. */
+  @Head(':subscriptionId')
+  @HttpCode(200)
+  override async check(@Req() request: WebhookRequest, @Res({ passthrough: true }) response?: Response): Promise<void> {
+    const code = request.headers[VALIDATION_HEADER.toLowerCase()];
+    if (typeof code === 'string' && code.length <= 500) response!.setHeader(VALIDATION_HEADER, code);
+  }
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Subscription } from '../../subscriptions/subscription.entity';
+import { WebhooksModule } from '../../webhooks/webhooks.module';
+import { AlertFetchJob } from './alert-fetch.job';
+import { InsideViewAlert } from './insideview-alert.entity';
+import { InsideViewAlertsController } from './insideview-alerts.controller';
+import { InsideViewAlertsService } from './insideview-alerts.service';
+import { InsideViewApiClient } from './insideview-api.client';
+import { InsideViewSignatureGuard } from './insideview-signature.guard';
+import { InsideViewStatusSyncJob } from './insideview-status-sync.job';
+import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
+import { InsideViewController } from './insideview.controller';
+
+@Module({
+  imports: [WebhooksModule, TypeOrmModule.forFeature([InsideViewAlert, Subscription])],
+  controllers: [InsideViewController, InsideViewAlertsController],
+  providers: [
+    InsideViewSignatureGuard,
+    InsideViewApiClient,
+    InsideViewSubscriptionsService,
+    InsideViewAlertsService,
+    InsideViewStatusSyncJob,
+    AlertFetchJob,
+  ],
+})
+export class InsideViewModule {}

@@ -1,0 +1,22 @@
+import { stringAt } from '../../events/payload-fields';
+import type { VendorDefinition } from '../vendor-definition';
+import { InsideViewAlertNotificationDto } from './dto/insideview-alert-notification.dto';
+import { parseInsideViewDate } from './insideview-date';
+
+/**
+ * InsideView: subscriptions are created at InsideView by the gateway (with a generated signing
+ * secret), its status is mirrored from InsideView's API, and each alert notification is stored
+ * once per alert id. The hooks that call InsideView are added by InsideViewController.
+ */
+export const insideviewVendor: VendorDefinition = {
+  name: 'insideview',
+  secretSource: 'generate',
+  activateOnHead: false,
+  dto: InsideViewAlertNotificationDto,
+  eventType: () => 'alert',
+  occurredAt: (payload) => parseInsideViewDate(stringAt(payload, 'date')),
+  dedupeKey: (payload) => {
+    const alertId = stringAt(payload, 'alertId', 100);
+    return alertId ? `alert:${alertId}` : null;
+  },
+};
