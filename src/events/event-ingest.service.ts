@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { SubscriptionStatus } from '../subscriptions/subscription-status';
 import type { Subscription } from '../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendors/vendor-definition';
+import { queryRows } from '../database/query-rows';
 import type { WebhookReceipt } from './webhook-receipt';
 import { WebhookEventStatus } from './webhook-event.entity';
 
@@ -48,7 +49,7 @@ export class EventIngestService {
       return this.insert(row.map((value, index) => (index === 8 ? null : value)));
     });
     if (inserted) return this.receipt(inserted, false);
-    const [existing] = await this.dataSource.query(
+    const [existing] = await queryRows<{ id: string; status: string }>(this.dataSource, 
       'SELECT id, status FROM webhook_events WHERE subscription_id = $1 AND dedupe_key = $2',
       [subscription.id, dedupeKey],
     );
@@ -61,7 +62,7 @@ export class EventIngestService {
    * subscription row out of every insert's lock path.
    */
   private async insert(row: unknown[]): Promise<{ id: string; status: string } | undefined> {
-    const [inserted] = await this.dataSource.query(
+    const [inserted] = await queryRows<{ id: string; status: string }>(this.dataSource, 
       `WITH inserted AS (
          INSERT INTO webhook_events
            (subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, created_xid)

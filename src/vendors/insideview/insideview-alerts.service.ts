@@ -9,6 +9,7 @@ import type { ListAlertsQuery } from './dto/list-alerts.query';
 import { AlertFetchState, InsideViewAlert } from './insideview-alert.entity';
 import { toAlertView, type AlertView } from './insideview-alert.view';
 import { parseInsideViewDate } from './insideview-date';
+import { queryRows } from '../../database/query-rows';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,7 +26,7 @@ export class InsideViewAlertsService {
   async enqueue(subscription: Subscription, eventId: string, payload: unknown): Promise<boolean> {
     const alertId = stringAt(payload, 'alertId', 100);
     if (!alertId || !subscription.vendorRef) return false;
-    const rows: unknown[] = await this.alerts.query(
+    const rows = await queryRows(this.alerts.manager.connection, 
       `INSERT INTO insideview_alerts (subscription_id, event_id, alert_id, vendor_subscription_id, alert_date, alert_type)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (subscription_id, alert_id) DO NOTHING
@@ -66,8 +67,8 @@ export class InsideViewAlertsService {
   }
 
   /** Leases up to `limit` due alerts (pending, or fetching with an expired lease) to `owner`. */
-  claim(owner: string, limit: number, leaseSeconds: number): Promise<InsideViewAlert[]> {
-    return this.alerts.query(
+  claim(owner: string, limit: number, leaseSeconds: number): Promise<Array<Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts'>>> {
+    return queryRows(this.alerts.manager.connection, 
       `UPDATE insideview_alerts
           SET state = '${AlertFetchState.Fetching}', lease_owner = $1, lease_expires_at = now() + $2 * interval '1 second',
               attempts = attempts + 1, updated_at = now()
@@ -85,7 +86,7 @@ export class InsideViewAlertsService {
 
   /** Extends a lease still held; false when it was lost (expired and taken by another instance). */
   async renew(id: string, owner: string, leaseSeconds: number): Promise<boolean> {
-    const result = await this.alerts.query(
+    const result = await queryRows(this.alerts.manager.connection, 
       `UPDATE insideview_alerts SET lease_expires_at = now() + $3 * interval '1 second'
         WHERE id = $1 AND lease_owner = $2 AND state = '${AlertFetchState.Fetching}'
         RETURNING id`,
@@ -96,7 +97,7 @@ export class InsideViewAlertsService {
 
   /** Stores the details, if the lease is still ours. */
   async complete(id: string, owner: string, details: Record<string, unknown>): Promise<boolean> {
-    const rows = await this.alerts.query(
+    const rows = await queryRows(this.alerts.manager.connection, 
       `UPDATE insideview_alerts
           SET state = '${AlertFetchState.Fetched}', details = $3, fetched_at = now(), last_error = NULL,
               lease_owner = NULL, lease_expires_at = NULL, updated_at = now()

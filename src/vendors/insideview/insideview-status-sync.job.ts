@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
 import { Subscription } from '../../subscriptions/subscription.entity';
+import { queryRows } from '../../database/query-rows';
 import { InsideViewApiClient } from './insideview-api.client';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
 
@@ -49,7 +50,7 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
 
   private async syncDue(): Promise<void> {
     if (this.client.throttledUntil) return;
-    const claimed: Array<{ id: string }> = await this.subscriptions.query(
+    const claimed = await queryRows<{ id: string }>(this.subscriptions.manager.connection, 
       `UPDATE subscriptions SET vendor_synced_at = now()
         WHERE id IN (
           SELECT id FROM subscriptions

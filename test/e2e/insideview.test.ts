@@ -1,0 +1,362 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { FakeInsideView } from '../fakes/fake-insideview';
+import { freePort } from '../support/gateway-process';
+import { listEvents } from '../support/subscriptions';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait';
+
+/** The app pointed at the fake, with short intervals so background work shows within a test. */
+async function startInsideViewApp(fake: FakeInsideView, extra: Record<string, string> = {}, database?: TestApp['database']): Promise<TestApp> {
+  const port = await freePort();
+  return startTestApp(
+    {
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      INSIDEVIEW_API_URL: fake.apiUrl,
+      INSIDEVIEW_TOKEN_URL: fake.tokenUrl,
+      INSIDEVIEW_CLIENT_ID: fake.clientId,
+      INSIDEVIEW_CLIENT_SECRET: fake.clientSecret,
+      INSIDEVIEW_STATUS_SYNC_MS: '200',
+      INSIDEVIEW_TIMEOUT_MS: '1000',
+      INSIDEVIEW_MAX_RETRIES: '2',
+      INSIDEVIEW_THROTTLE_SECONDS: '1',
+      ALERT_FETCH_POLL_MS: '100',
+      ALERT_FETCH_MAX_ATTEMPTS: '3',
+      ...extra,
+    },
+    { database },
+  );
+}
+
+interface Alert {
+  id: string;
+  alertId: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  details?: { companyIds?: string[]; peopleIds?: string[]; totalResults: number; pages: number };
+}
+
+describe('InsideView', () => {
+  let fake: FakeInsideView;
+  let app: TestApp;
+
+  before(async () => {
+    fake = await FakeInsideView.start();
+    app = await startInsideViewApp(fake);
+  });
+  after(async () => {
+    await app?.close();
+    await fake?.close();
+  });
+
+  async function createSubscription(settings: Record<string, unknown> = { subscriptionType: 'company', companyIds: ['1001', '1002'], frequency: 'DAILY' }) {
+    const response = await app.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'Accounts watch', insideview: settings });
+    assert.equal(response.status, 201, JSON.stringify(response.body));
+    return response.body as { id: string; vendorRef: string; secret: string; callbackUrl: string; status: string };
+  }
+
+  async function alertsOf(subscriptionId: string): Promise<Alert[]> {
+    const response = await app.api('get', `/api/insideview/alerts?subscriptionId=${subscriptionId}`);
+    assert.equal(response.status, 200);
+    return response.body.data;
+  }
+
+  async function fetchedAlert(subscriptionId: string, alertId: string): Promise<Alert> {
+    const listed = await waitFor(`alert ${alertId} fetched`, async () => {
+      const alert = (await alertsOf(subscriptionId)).find((a) => a.alertId === alertId);
+      return alert?.state === 'fetched' ? alert : undefined;
+    });
+    return (await app.api('get', `/api/insideview/alerts/${listed.id}`)).body;
+  }
+
+  async function countRows(table: string, subscriptionId: string): Promise<number> {
+    const client = new Client({ connectionString: app.database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${table} WHERE subscription_id = $1`, [subscriptionId]);
+      return rows[0].n;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('creates the subscription at InsideView with our callback URL and signing secret', async () => {
+    const created = await createSubscription();
+    assert.equal(created.status, 'VERIFICATION_PENDING');
+    assert.ok(created.vendorRef, 'InsideView’s id is stored');
+    assert.match(created.secret, /^[0-9a-f]{64}$/);
+    const remote = fake.subscriptions.get(created.vendorRef)!;
+    assert.equal(remote.webhook.url, created.callbackUrl);
+    assert.equal(remote.signingSecret, created.secret, 'every subscription is created with a signing secret');
+    assert.deepEqual(remote.companyIds, ['1001', '1002']);
+    assert.equal(remote.subscriptionType, 'company');
+  });
+
+  it('echoes the validation code in a header of exactly InsideView’s casing, and mirrors ACTIVE', async () => {
+    const created = await createSubscription();
+    const rawHeaders = await new Promise<string[]>((resolve, reject) => {
+      const request = httpRequest(`${app.baseUrl}/webhooks/insideview/${created.id}`, {
+        method: 'HEAD',
+        headers: { 'X-InsideViewAPI-ValidationCode': 'code-123' },
+      });
+      request.on('response', (response) => {
+        assert.equal(response.statusCode, 200);
+        resolve(response.rawHeaders);
+        response.resume();
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    const index = rawHeaders.indexOf('X-InsideViewAPI-ValidationCode');
+    assert.ok(index >= 0, `header name with exact casing in ${rawHeaders.join(' | ')}`);
+    assert.equal(rawHeaders[index + 1], 'code-123');
+
+    assert.equal(await fake.validateWebhook(created.vendorRef), 'ACTIVE', 'InsideView’s own check passes');
+    const active = await waitFor('status sync to ACTIVE', async () => {
+      const response = await app.api('get', `/api/subscriptions/${created.id}`);
+      return response.body.status === 'ACTIVE' ? response.body : undefined;
+    });
+    assert.equal(active.disableReasonErrorCode, null);
+    assert.ok(active.verifiedAt);
+  });
+
+  it('mirrors DISABLED with each of InsideView’s reason codes, verbatim', async () => {
+    const created = await createSubscription();
+    for (const code of ['400-2100', '400-2101', '400-2102', '400-2103', '400-2104']) {
+      const message = `InsideView says ${code}`;
+      fake.setWebhookStatus(created.vendorRef, 'DISABLED', { code, message });
+      const synced = await app.api('post', `/api/subscriptions/${created.id}/sync`);
+      assert.equal(synced.status, 200);
+      assert.equal(synced.body.status, 'DISABLED');
+      assert.equal(synced.body.disableReasonErrorCode, code);
+      assert.equal(synced.body.disableReasonMessage, message);
+    }
+    fake.setWebhookStatus(created.vendorRef, 'ACTIVE');
+    const back = await app.api('post', `/api/subscriptions/${created.id}/sync`);
+    assert.equal(back.body.status, 'ACTIVE');
+    assert.equal(back.body.disableReasonErrorCode, null);
+  });
+
+  it('reports a failed handshake: a subscription without the echo is DISABLED 400-2101 by the status sync', async () => {
+    const created = await createSubscription();
+    // Point InsideView at a URL that answers 200 without echoing, as a misconfigured proxy would.
+    fake.subscriptions.get(created.vendorRef)!.webhook.url = `${app.baseUrl}/health`;
+    assert.equal(await fake.validateWebhook(created.vendorRef), 'DISABLED');
+    const disabled = await waitFor('status sync to DISABLED', async () => {
+      const response = await app.api('get', `/api/subscriptions/${created.id}`);
+      return response.body.status === 'DISABLED' ? response.body : undefined;
+    });
+    assert.equal(disabled.disableReasonErrorCode, '400-2101');
+  });
+
+  it('stores a signed alert once, as an event and as an alert whose details (every page) are fetched', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, '364559', { pages: [['c1', 'c2'], ['c3', 'c4'], ['c5']] });
+    const sent = await fake.sendAlert(created.vendorRef, { alertId: '364559', date: '2020-02-26 11:52:29:00+0000', type: 'company' });
+    assert.equal(sent.status, 200, sent.body);
+    const receipt = JSON.parse(sent.body);
+    assert.equal(receipt.quarantined, false);
+
+    const alert = await fetchedAlert(created.id, '364559');
+    assert.deepEqual(alert.details!.companyIds, ['c1', 'c2', 'c3', 'c4', 'c5']);
+    assert.equal(alert.details!.totalResults, 5);
+    assert.equal(alert.details!.pages, 3);
+    assert.equal(fake.alertDetailRequests(created.vendorRef, '364559'), 3, 'each page fetched once');
+
+    const [event] = await listEvents(app, { subscriptionId: created.id });
+    assert.equal(event.id, receipt.eventId);
+    assert.equal(event.eventType, 'alert');
+    assert.equal(event.occurredAt, '2020-02-26T11:52:29.000Z');
+
+    const repeat = await fake.sendAlert(created.vendorRef, { alertId: '364559', date: '2020-02-26 11:52:29:00+0000', type: 'company' });
+    assert.equal(JSON.parse(repeat.body).duplicate, true);
+    assert.equal(await countRows('insideview_alerts', created.id), 1);
+    assert.equal(await countRows('webhook_events', created.id), 1);
+  });
+
+  it('accepts alertId as an integer and the documented ISO date format, signed in base64 too', async () => {
+    const created = await createSubscription({ subscriptionType: 'people', peopleIds: ['p1'] });
+    fake.setAlert(created.vendorRef, '777', { pages: [['p1']], kind: 'peopleIds' });
+    const sent = await fake.sendAlert(created.vendorRef, { alertId: 777, date: '2020-02-26T11:52:29+0000', type: 'people', signature: 'base64' });
+    assert.equal(sent.status, 200, sent.body);
+    assert.equal(JSON.parse(sent.body).quarantined, false);
+    const alert = await fetchedAlert(created.id, '777');
+    assert.deepEqual(alert.details!.peopleIds, ['p1']);
+    const [event] = await listEvents(app, { subscriptionId: created.id });
+    assert.equal(event.occurredAt, '2020-02-26T11:52:29.000Z');
+  });
+
+  it('refuses a wrong or missing signature with 401 and stores nothing', async () => {
+    const created = await createSubscription();
+    for (const signature of ['wrong', 'none'] as const) {
+      const sent = await fake.sendAlert(created.vendorRef, { alertId: '1', signature });
+      assert.equal(sent.status, 401, signature);
+    }
+    assert.equal(await countRows('webhook_events', created.id), 0);
+    assert.equal(await countRows('insideview_alerts', created.id), 0);
+  });
+
+  it('quarantines an authentic notification with an unreadable date, queueing no fetch', async () => {
+    const created = await createSubscription();
+    const sent = await fake.sendAlert(created.vendorRef, { alertId: '5', date: 'yesterday' });
+    assert.equal(sent.status, 200);
+    assert.equal(JSON.parse(sent.body).quarantined, true);
+    assert.equal(await countRows('insideview_alerts', created.id), 0);
+  });
+
+  it('answers 502 with InsideView’s message when it refuses the subscription, and stores nothing', async () => {
+    const before = (await app.api('get', '/api/subscriptions?vendor=insideview&limit=500')).body.total;
+    fake.fail({ method: 'POST', path: '/api/v1/subscription', status: 400, body: { message: 'companyIds are invalid', errorCode: '400-1106' } });
+    const refused = await app.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'x', insideview: { subscriptionType: 'company', companyIds: ['1'] } });
+    assert.equal(refused.status, 502);
+    assert.equal(refused.body.code, 'INSIDEVIEW_REFUSED');
+    assert.match(refused.body.message, /companyIds are invalid/);
+    assert.match(refused.body.message, /400-1106/);
+
+    fake.fail({ method: 'POST', path: '/api/v1/subscription', status: 500, times: Infinity });
+    try {
+      const unreachable = await app.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'x', insideview: { subscriptionType: 'company', companyIds: ['1'] } });
+      assert.equal(unreachable.status, 502);
+    } finally {
+      fake.clearFailures();
+    }
+    assert.equal((await app.api('get', '/api/subscriptions?vendor=insideview&limit=500')).body.total, before);
+  });
+
+  it('refuses bad InsideView settings with 400 before calling InsideView', async () => {
+    const creates = () => fake.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/subscription').length;
+    const calls = creates();
+    for (const insideview of [undefined, { subscriptionType: 'weather' }, { subscriptionType: 'company' }, { subscriptionType: 'people', companyIds: ['1'] }]) {
+      const response = await app.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'bad', ...(insideview && { insideview }) });
+      assert.equal(response.status, 400, JSON.stringify(insideview));
+    }
+    assert.equal(creates(), calls);
+  });
+
+  it('deletes the subscription at InsideView too', async () => {
+    const created = await createSubscription();
+    assert.equal((await app.api('delete', `/api/subscriptions/${created.id}`)).status, 204);
+    assert.equal(fake.subscriptions.has(created.vendorRef), false);
+  });
+
+  it('retries InsideView 500s and timeouts, fetching each page of the alert exactly once successfully', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, 'flaky', { pages: [['a'], ['b']] });
+    fake.fail({ path: /\/alert\/flaky$/, status: 500, times: 2 });
+    fake.fail({ path: /\/alert\/flaky$/, delayMs: 1500, times: 1 });
+    await fake.sendAlert(created.vendorRef, { alertId: 'flaky' });
+    const alert = await fetchedAlert(created.id, 'flaky');
+    assert.deepEqual(alert.details!.companyIds, ['a', 'b']);
+  });
+
+  it('pauses every call after a 429 and fetches once the window has passed', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, 'throttled', { pages: [['t1']] });
+    fake.fail({ path: /\/alert\/throttled$/, status: 429, retryAfter: 1 });
+    const started = Date.now();
+    await fake.sendAlert(created.vendorRef, { alertId: 'throttled' });
+    const alert = await fetchedAlert(created.id, 'throttled');
+    assert.ok(Date.now() - started >= 900, 'nothing was called before the window passed');
+    assert.equal(alert.attempts, 1, 'a throttled attempt is not counted against the alert');
+    assert.equal(fake.alertDetailRequests(created.vendorRef, 'throttled'), 2, 'the throttled call and the one that succeeded');
+  });
+
+  it('marks an alert failed with its last error after the last attempt, and re-queues it on retry', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, 'broken', { pages: [['x']] });
+    fake.fail({ path: /\/alert\/broken$/, malformed: true, times: 3 });
+    await fake.sendAlert(created.vendorRef, { alertId: 'broken' });
+    const failed = await waitFor(
+      'alert failed',
+      async () => (await alertsOf(created.id)).find((a) => a.alertId === 'broken' && a.state === 'failed'),
+      30_000,
+    );
+    assert.equal(failed.attempts, 3);
+    assert.match(failed.lastError!, /not JSON/);
+
+    const retried = await app.api('post', `/api/insideview/alerts/${failed.id}/retry`);
+    assert.equal(retried.status, 200);
+    const alert = await fetchedAlert(created.id, 'broken');
+    assert.deepEqual(alert.details!.companyIds, ['x']);
+    assert.equal((await app.api('post', '/api/insideview/alerts/00000000-0000-4000-8000-000000000000/retry')).status, 404);
+  });
+
+  it('fails an alert InsideView does not know (400-1510) and says why', async () => {
+    const created = await createSubscription();
+    await fake.sendAlert(created.vendorRef, { alertId: 'unknown-alert' });
+    const failed = await waitFor(
+      'alert failed',
+      async () => (await alertsOf(created.id)).find((a) => a.alertId === 'unknown-alert' && a.state === 'failed'),
+      30_000,
+    );
+    assert.match(failed.lastError!, /400-1510/);
+  });
+
+  it('takes over an alert whose lease expired (its instance died mid-fetch)', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, 'orphan', { pages: [['o1']] });
+    const client = new Client({ connectionString: app.database.url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO insideview_alerts (subscription_id, alert_id, vendor_subscription_id, state, attempts, lease_owner, lease_expires_at)
+         VALUES ($1, 'orphan', $2, 'fetching', 1, 'dead-instance', now() - interval '1 second')`,
+        [created.id, created.vendorRef],
+      );
+    } finally {
+      await client.end();
+    }
+    const alert = await fetchedAlert(created.id, 'orphan');
+    assert.deepEqual(alert.details!.companyIds, ['o1']);
+  });
+
+  it('lists alerts by state and refuses bad filters', async () => {
+    assert.equal((await app.api('get', '/api/insideview/alerts?state=fetched')).status, 200);
+    assert.equal((await app.api('get', '/api/insideview/alerts?state=lost')).status, 400);
+    assert.equal((await app.api('get', '/api/insideview/alerts/not-an-id')).status, 404);
+  });
+});
+
+describe('InsideView with two instances on one database', () => {
+  it('fetches each of 100 alerts exactly once', async () => {
+    const fake = await FakeInsideView.start();
+    const first = await startInsideViewApp(fake);
+    const second = await startInsideViewApp(fake, {}, first.database);
+    try {
+      const created = await first.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'shared', insideview: { subscriptionType: 'company', companyIds: ['1'] } });
+      assert.equal(created.status, 201);
+      const vendorRef = created.body.vendorRef as string;
+      const ids = Array.from({ length: 100 }, (_, n) => `bulk-${n}`);
+      for (const id of ids) fake.setAlert(vendorRef, id, { pages: [[`${id}-c`]] });
+      // InsideView reaches whichever instance the load balancer picks: alternate.
+      const remote = fake.subscriptions.get(vendorRef)!;
+      const urls = [first, second].map((app) => `${app.baseUrl}/webhooks/insideview/${created.body.id}`);
+      for (let n = 0; n < ids.length; n += 10) {
+        await Promise.all(
+          ids.slice(n, n + 10).map(async (id, k) => {
+            remote.webhook.url = urls[(n + k) % 2];
+            const sent = await fake.sendAlert(vendorRef, { alertId: id });
+            assert.equal(sent.status, 200, sent.body);
+          }),
+        );
+      }
+      await waitFor(
+        'all 100 alerts fetched',
+        async () => {
+          const response = await first.api('get', `/api/insideview/alerts?subscriptionId=${created.body.id}&state=fetched&limit=500`);
+          return response.body.total === 100 ? true : undefined;
+        },
+        60_000,
+      );
+      for (const id of ids) assert.equal(fake.alertDetailRequests(vendorRef, id), 1, `alert ${id} requested once`);
+    } finally {
+      await second.close();
+      await first.close();
+      await fake.close();
+    }
+  });
+});
