@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { InsightArcModule } from './vendors/insightarc/insightarc.module';
 import { VisitorTrackingModule } from './vendors/visitor-tracking/visitor-tracking.module';
@@ -25,6 +26,7 @@ export class AppModule {
         SubscriptionsModule,
         EventsModule,
         HealthModule,
+        ObservabilityModule,
         ScheduleModule.forRoot(),
         // Vendors: one line each.
         WalnutModule,

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
+import type { ResponseNotes } from '../observability/webhook-observer';
 import { AppException } from './app.exception';
 import { ErrorCode } from './error-code';
 
@@ -50,6 +51,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
           ? DATABASE_RETRY_AFTER_SECONDS
           : undefined;
     if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
+    // For the request log, the metrics and the rejections record (see WebhookObserver).
+    (response.locals as ResponseNotes).error = { code: body.code, message: body.message };
     if (response.headersSent) return;
     response.status(body.statusCode).json(body);
   }

@@ -17,6 +17,12 @@ export interface AppConfig {
   generatedApiToken?: { file: string; createdNow: boolean };
   bodyLimitBytes: number;
   logLevels: LogLevel[];
+  /** `json`: one JSON object a line (production); `pretty`: human-readable (development). */
+  logFormat: 'json' | 'pretty';
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** Rejected deliveries kept per subscription for GET /api/subscriptions/{id}/rejections. */
+  rejectionsKept: number;
   insideview: InsideViewConfig;
 }
 
@@ -169,6 +175,19 @@ function parseLogLevel(value: string | undefined): LogLevel[] {
   return LOG_LEVELS.slice(0, index + 1);
 }
 
+function parseLogFormat(value: string | undefined): 'json' | 'pretty' {
+  if (value === undefined) return process.stdout.isTTY ? 'pretty' : 'json';
+  if (value !== 'json' && value !== 'pretty') throw new ConfigError('LOG_FORMAT', `must be json or pretty, got "${value}"`);
+  return value;
+}
+
+function parseMetricsToken(value: string | undefined): string | undefined {
+  if (value !== undefined && (value.length < MIN_TOKEN_LENGTH || /\s/.test(value))) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_TOKEN_LENGTH} characters without spaces`);
+  }
+  return value;
+}
+
 function parseApiTokens(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const tokens = value.split(',').map((token) => token.trim());
@@ -219,6 +238,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     apiTokens: [],
     bodyLimitBytes: parseBodyLimit(read(env, 'BODY_LIMIT')),
     logLevels: parseLogLevel(read(env, 'LOG_LEVEL')),
+    logFormat: parseLogFormat(read(env, 'LOG_FORMAT')),
+    metricsToken: parseMetricsToken(read(env, 'METRICS_TOKEN')),
+    rejectionsKept: parseInteger(env, 'REJECTIONS_KEPT', 50, 2, 1000),
     insideview: parseInsideView(env),
   };
   const tokens = parseApiTokens(read(env, 'API_TOKENS'));

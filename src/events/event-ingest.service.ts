@@ -9,6 +9,7 @@ import { SubscriptionStatus } from '../subscriptions/subscription-status';
 import type { Subscription } from '../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendors/vendor-definition';
 import { queryRows } from '../database/query-rows';
+import { isTestDelivery } from './test-delivery';
 import type { WebhookReceipt } from './webhook-receipt';
 import { WebhookEventStatus } from './webhook-event.entity';
 
@@ -43,6 +44,7 @@ export class EventIngestService {
       JSON.stringify(this.pickHeaders(vendor, subscription, delivery.headers)),
       rawBody.toString('utf8'),
       rawBody,
+      isTestDelivery(delivery.headers),
     ];
     const inserted = await this.insert(row).catch((error: { driverError?: { code?: string } }) => {
       if (!JSONB_REJECTED.has(error.driverError?.code ?? '')) throw error;
@@ -65,8 +67,8 @@ export class EventIngestService {
     const [inserted] = await queryRows<{ id: string; status: string }>(this.dataSource, 
       `WITH inserted AS (
          INSERT INTO webhook_events
-           (subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, created_xid)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, pg_current_xact_id()::text::bigint)
+           (subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, is_test, created_xid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, pg_current_xact_id()::text::bigint)
          ON CONFLICT (subscription_id, dedupe_key) DO NOTHING
          RETURNING id, status
        ), touched AS (

@@ -11,6 +11,8 @@ export interface EventView {
   occurredAt: string | null;
   receivedAt: string;
   headers: Record<string, string>;
+  /** Sent by the gateway's test-event or simulate script; consumers may skip it. */
+  isTest: boolean;
   payload: unknown;
   /** The exact bytes received, base64 (single-event reads only). */
   rawBody?: string;
@@ -28,6 +30,7 @@ export function toEventView(event: WebhookEvent, withRawBody = false): EventView
     occurredAt: event.occurredAt ? event.occurredAt.toISOString() : null,
     receivedAt: event.receivedAt.toISOString(),
     headers: event.headers,
+    isTest: event.isTest,
     payload: event.payload,
   };
   if (withRawBody) view.rawBody = event.rawBody.toString('base64');

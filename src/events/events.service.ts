@@ -38,6 +38,7 @@ export class EventsService {
     if (query.subscriptionId) qb.andWhere('e.subscription_id = :subscriptionId', { subscriptionId: query.subscriptionId });
     if (query.eventType) qb.andWhere('e.event_type = :eventType', { eventType: query.eventType });
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
+    if (query.isTest) qb.andWhere('e.is_test = :isTest', { isTest: query.isTest === 'true' });
     if (query.since) qb.andWhere('e.received_at >= :since', { since: new Date(query.since) });
     if (query.until) qb.andWhere('e.received_at < :until', { until: new Date(query.until) });
     if (query.cursor) {

@@ -52,6 +52,10 @@ export class WebhookEvent {
   @Column({ type: 'jsonb', nullable: true })
   payload: unknown;
 
+  /** Sent by the gateway's own test-event (or the simulate script): consumers may skip it. */
+  @Column({ name: 'is_test', type: 'boolean', default: false })
+  isTest: boolean;
+
   @Column({ name: 'raw_body', type: 'bytea' })
   rawBody: Buffer;
 

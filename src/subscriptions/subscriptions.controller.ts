@@ -4,11 +4,17 @@ import { DisableSubscriptionDto } from './dto/disable-subscription.dto';
 import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { RotateSecretDto } from './dto/rotate-secret.dto';
 import { UpdateSubscriptionDto } from './dto/update-subscription.dto';
+import { RejectionsService } from './rejections.service';
+import { TestEventService } from './test-event.service';
 import { SubscriptionsService } from './subscriptions.service';
 
 @Controller('api/subscriptions')
 export class SubscriptionsController {
-  constructor(private readonly subscriptions: SubscriptionsService) {}
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly rejections: RejectionsService,
+    private readonly testEvents: TestEventService,
+  ) {}
 
   @Post()
   create(@Body() dto: CreateSubscriptionDto) {
@@ -52,6 +58,20 @@ export class SubscriptionsController {
   @HttpCode(200)
   sync(@Param('id') id: string) {
     return this.subscriptions.sync(id);
+  }
+
+  /** Sends a signed sample to the subscription's own callback URL and reports what came back. */
+  @Post(':id/test-event')
+  @HttpCode(200)
+  testEvent(@Param('id') id: string) {
+    return this.testEvents.send(id);
+  }
+
+  /** The last refused deliveries, newest first: time, status, code and which check failed. */
+  @Get(':id/rejections')
+  async listRejections(@Param('id') id: string) {
+    const subscription = await this.subscriptions.get(id);
+    return { data: await this.rejections.list(subscription.id) };
   }
 
   @Delete(':id')

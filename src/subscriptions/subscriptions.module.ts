@@ -3,12 +3,15 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Subscription } from './subscription.entity';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
+import { RejectionsService } from './rejections.service';
+import { TestEventService } from './test-event.service';
 import { VendorRegistry } from './vendor-registry';
+import { WebhookRejection } from './webhook-rejection.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Subscription])],
+  imports: [TypeOrmModule.forFeature([Subscription, WebhookRejection])],
   controllers: [SubscriptionsController],
-  providers: [SubscriptionsService, VendorRegistry],
-  exports: [SubscriptionsService, VendorRegistry],
+  providers: [SubscriptionsService, VendorRegistry, RejectionsService, TestEventService],
+  exports: [SubscriptionsService, VendorRegistry, RejectionsService],
 })
 export class SubscriptionsModule {}

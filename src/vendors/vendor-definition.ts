@@ -1,5 +1,20 @@
 import type { ClassConstructor } from 'class-transformer';
-import type { Subscription } from '../subscriptions/subscription.entity';
+import type { SignatureSettings, Subscription } from '../subscriptions/subscription.entity';
+
+/** What a sample delivery needs to know of the subscription it is for. */
+export interface SampleTarget {
+  secret: string;
+  callbackUrl: string;
+  eventTypes: string[];
+  signature: SignatureSettings;
+  vendorRef: string | null;
+}
+
+/** A delivery as the vendor would send it: the exact body and the headers that authenticate it. */
+export interface SampleDelivery {
+  body: string;
+  headers: Record<string, string>;
+}
 
 /**
  * Everything the shared mechanics need to know about one vendor. Each vendor module exports one
@@ -36,4 +51,11 @@ export interface VendorDefinition {
   unregister?(subscription: Subscription): Promise<void>;
   /** Mirrors the vendor's view of the subscription (status, reasons) onto it; the caller saves it. */
   sync?(subscription: Subscription): Promise<void>;
+  /**
+   * The vendor's documented sample with fresh ids, signed as the vendor signs it: what the test-event
+   * endpoint and `npm run simulate` send.
+   */
+  sample(target: SampleTarget): SampleDelivery;
+  /** Whether the vendor checks the callback URL with HEAD first (simulate does the same). */
+  headCheck?: 'plain' | 'insideview-echo';
 }

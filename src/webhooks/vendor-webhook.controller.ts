@@ -4,6 +4,7 @@ import type { WebhookReceipt } from '../events/webhook-receipt';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { VendorRegistry } from '../subscriptions/vendor-registry';
 import type { VendorDefinition } from '../vendors/vendor-definition';
+import type { ResponseNotes } from '../observability/webhook-observer';
 import type { WebhookRequest } from './webhook-request';
 
 /**
@@ -26,13 +27,15 @@ export abstract class VendorWebhookController implements OnModuleInit {
 
   @Post(':subscriptionId')
   @HttpCode(200)
-  receive(@Req() request: WebhookRequest): Promise<WebhookReceipt> {
-    return this.ingest.ingest(this.vendor, {
+  async receive(@Req() request: WebhookRequest): Promise<WebhookReceipt> {
+    const receipt = await this.ingest.ingest(this.vendor, {
       subscription: request.subscription!,
       rawBody: request.rawBody!,
       payload: request.body,
       headers: request.headers,
     });
+    (request.res!.locals as ResponseNotes).receipt = receipt;
+    return receipt;
   }
 
   @Head(':subscriptionId')

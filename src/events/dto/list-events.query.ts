@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsEnum, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { WebhookEventStatus } from '../webhook-event.entity';
 
 export class ListEventsQuery {
@@ -20,6 +20,11 @@ export class ListEventsQuery {
   @IsOptional()
   @IsEnum(WebhookEventStatus)
   status?: WebhookEventStatus;
+
+  /** `false` leaves out test events, `true` shows only them; both when omitted. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  isTest?: 'true' | 'false';
 
   /** Received at or after this instant (ISO-8601). */
   @IsOptional()

@@ -1,5 +1,6 @@
 import { stringAt } from '../../events/payload-fields';
 import type { VendorDefinition } from '../vendor-definition';
+import { insideviewSample } from './insideview.sample';
 import { InsideViewAlertNotificationDto } from './dto/insideview-alert-notification.dto';
 import { parseInsideViewDate } from './insideview-date';
 
@@ -13,6 +14,8 @@ export const insideviewVendor: VendorDefinition = {
   secretSource: 'generate',
   activateOnHead: false,
   dto: InsideViewAlertNotificationDto,
+  sample: insideviewSample,
+  headCheck: 'insideview-echo',
   eventType: () => 'alert',
   occurredAt: (payload) => parseInsideViewDate(stringAt(payload, 'date')),
   dedupeKey: (payload) => {

@@ -1,4 +1,5 @@
 import type { VendorDefinition } from '../vendor-definition';
+import { insightArcSample } from './insightarc.sample';
 import { InsightArcSignalDto } from './dto/insightarc-signal.dto';
 
 /** InsightArc's payload names no event type; every delivery is a signal update. */
@@ -15,6 +16,8 @@ export const insightArcVendor: VendorDefinition = {
   secretSource: 'vendor',
   activateOnHead: true,
   dto: InsightArcSignalDto,
+  sample: insightArcSample,
+  headCheck: 'plain',
   eventType: () => INSIGHTARC_EVENT_TYPE,
   occurredAt: () => null,
 };

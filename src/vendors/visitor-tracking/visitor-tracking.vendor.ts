@@ -1,6 +1,7 @@
 import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { SignatureSettings, Subscription } from '../../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendor-definition';
+import { visitorTrackingSample } from './visitor-tracking.sample';
 import { VisitorTrackingEventDto } from './dto/visitor-tracking-event.dto';
 
 export const VISITOR_TRACKING_EVENT_TYPES = ['NEW_VISIT', 'NEW_VISITOR'] as const;
@@ -38,6 +39,7 @@ export const visitorTrackingVendor: VendorDefinition = {
   // The platform documents no HEAD check, and an unauthenticated HEAD proves nothing.
   activateOnHead: false,
   dto: VisitorTrackingEventDto,
+  sample: visitorTrackingSample,
   eventType: (_payload, subscription) => eventTypeOf(subscription),
   occurredAt: (payload) => isoDateAt(payload, 'date'),
   dedupeKey: (payload, subscription) => {

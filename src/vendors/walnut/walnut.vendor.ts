@@ -1,5 +1,6 @@
 import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { VendorDefinition } from '../vendor-definition';
+import { walnutSample } from './walnut.sample';
 import { WalnutEventDto } from './dto/walnut-event.dto';
 
 /**
@@ -12,6 +13,7 @@ export const walnutVendor: VendorDefinition = {
   secretSource: 'generate',
   activateOnHead: false,
   dto: WalnutEventDto,
+  sample: walnutSample,
   eventType: (payload) => stringAt(payload, 'event'),
   occurredAt: (payload) => isoDateAt(payload, 'timestamp'),
 };

@@ -1,0 +1,101 @@
+/**
+ * npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
+ *
+ * Sends a correctly signed sample event (and, where the vendor does one, its HEAD check) to any
+ * running gateway, as the vendor would, and prints what came back. Exit code 0 when every answer
+ * is what the vendor needs, 1 when not, 2 on a usage error.
+ */
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { sendHeadCheck, sendSampleDelivery, type DeliveryReport } from '../webhooks/sample-sender';
+import { insideviewVendor } from '../vendors/insideview/insideview.vendor';
+import { insightArcVendor } from '../vendors/insightarc/insightarc.vendor';
+import type { VendorDefinition } from '../vendors/vendor-definition';
+import { visitorTrackingVendor } from '../vendors/visitor-tracking/visitor-tracking.vendor';
+import { walnutVendor } from '../vendors/walnut/walnut.vendor';
+
+const VENDORS: Record<string, VendorDefinition> = Object.fromEntries(
+  [walnutVendor, insightArcVendor, visitorTrackingVendor, insideviewVendor].map((vendor) => [vendor.name, vendor]),
+);
+
+const USAGE = `Usage: npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
+
+  <vendor>               ${Object.keys(VENDORS).join(' | ')}
+  --url URL              the subscription's callbackUrl, exactly as registered at the vendor
+  --secret SECRET        the subscription's secret (InsideView: its signing secret)
+  --header "Name: value" a required custom header (repeatable)
+  --signature-header H   visitor-tracking: the header carrying the signature (default X-Webhook-Signature)
+  --scheme S             visitor-tracking: token (default) or hmac-sha256
+  --event-type T         visitor-tracking: NEW_VISIT (default) or NEW_VISITOR
+  --vendor-ref ID        InsideView: its subscription id, put in the notification
+  --no-head              skip the HEAD check (InsightArc, InsideView)
+  --timeout MS           per request (default 10000)`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function print(report: DeliveryReport): void {
+  const outcome = report.ok ? 'OK  ' : 'FAIL';
+  const status = report.status === null ? 'no answer' : `HTTP ${report.status}`;
+  console.log(`${outcome} ${report.method} ${report.url} → ${status} in ${report.durationMs} ms`);
+  if (report.error) console.log(`     ${report.error}`);
+  if (report.response !== undefined) console.log(`     ${JSON.stringify(report.response)}`);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        secret: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        'signature-header': { type: 'string' },
+        scheme: { type: 'string' },
+        'event-type': { type: 'string' },
+        'vendor-ref': { type: 'string' },
+        'no-head': { type: 'boolean' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const vendor = VENDORS[positionals[0] ?? ''];
+  if (!vendor) fail(positionals[0] ? `Unknown vendor "${positionals[0]}"` : 'Name the vendor');
+  if (!values.url || !/^https?:\/\/[^\s]+$/.test(values.url)) fail('--url must be the http(s) callback URL');
+  if (!values.secret) fail('--secret is required');
+  if (values.scheme && values.scheme !== 'token' && values.scheme !== 'hmac-sha256') fail('--scheme must be token or hmac-sha256');
+  const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) fail('--timeout must be a whole number of milliseconds');
+  const extraHeaders: Record<string, string> = {};
+  for (const header of values.header ?? []) {
+    const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.+)$/.exec(header);
+    if (!match) fail(`--header must look like "Name: value", got "${header}"`);
+    extraHeaders[match[1]] = match[2];
+  }
+
+  const target = {
+    secret: values.secret,
+    callbackUrl: values.url,
+    eventTypes: [values['event-type'] ?? 'NEW_VISIT'],
+    signature: { header: values['signature-header'], scheme: values.scheme as 'token' | 'hmac-sha256' | undefined },
+    vendorRef: values['vendor-ref'] ?? null,
+  };
+  const reports: DeliveryReport[] = [];
+  if (vendor.headCheck && !values['no-head']) reports.push(await sendHeadCheck(vendor, values.url, timeoutMs));
+  reports.push(await sendSampleDelivery(vendor, target, { extraHeaders, timeoutMs }));
+  reports.forEach(print);
+  process.exitCode = reports.every((report) => report.ok) ? 0 : 1;
+}
+
+void main();

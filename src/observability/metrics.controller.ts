@@ -1,0 +1,31 @@
+import { Controller, Get, Header, Headers, HttpStatus, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppException } from '../common/app.exception';
+import { constantTimeEqual } from '../common/constant-time';
+import { ErrorCode } from '../common/error-code';
+import { Public } from '../common/public.decorator';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from './metrics.service';
+
+/** Prometheus scrape endpoint; behind METRICS_TOKEN when one is set, not behind the API tokens. */
+@Public()
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: Response): Promise<void> {
+    if (this.config.metricsToken) {
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? '';
+      if (!constantTimeEqual(token, this.config.metricsToken)) {
+        throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized, 'Send Authorization: Bearer <METRICS_TOKEN>');
+      }
+    }
+    response.setHeader('Content-Type', this.metrics.registry.contentType);
+    response.send(await this.metrics.registry.metrics());
+  }
+}

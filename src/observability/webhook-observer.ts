@@ -1,0 +1,66 @@
+import { Injectable, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import type { WebhookReceipt } from '../events/webhook-receipt';
+import { RejectionsService } from '../subscriptions/rejections.service';
+import { VendorRegistry } from '../subscriptions/vendor-registry';
+import type { WebhookRequest } from '../webhooks/webhook-request';
+import { MetricsService } from './metrics.service';
+import { classifyOutcome, type WebhookOutcome } from './webhook-outcome';
+
+/** What the request log line of a webhook delivery carries besides method, URL, status and time. */
+export interface WebhookLogFields {
+  vendor: string;
+  subscriptionId?: string;
+  outcome: WebhookOutcome;
+}
+
+/** Set by the webhook controller (receipt) and the exception filter (error) for the observer to read. */
+export interface ResponseNotes {
+  receipt?: WebhookReceipt;
+  error?: { code: string; message: string };
+  webhook?: WebhookLogFields;
+}
+
+const WEBHOOK_PATH = /^\/webhooks\/([^/?]+)\/([^/?]+)/;
+
+/**
+ * Mounted before the body parser, so it sees every webhook answer, even a 413 or a malformed body:
+ * once the answer is sent it classifies the outcome, counts it, times it, notes it for the request
+ * log, and keeps a refused delivery of a known subscription for the rejections API.
+ */
+@Injectable()
+export class WebhookObserver implements NestMiddleware {
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly rejections: RejectionsService,
+    private readonly vendors: VendorRegistry,
+  ) {}
+
+  use(request: Request, response: Response, next: NextFunction): void {
+    const match = request.method === 'POST' ? WEBHOOK_PATH.exec(request.originalUrl) : null;
+    if (match) {
+      const started = process.hrtime.bigint();
+      response.once('finish', () => this.observe(request as WebhookRequest, response, match[1], started));
+    }
+    next();
+  }
+
+  private observe(request: WebhookRequest, response: Response, vendorSegment: string, started: bigint): void {
+    const notes = response.locals as ResponseNotes;
+    // Only known vendors become label values: a random path must not grow the metrics without bound.
+    const vendor = this.vendors.names().includes(vendorSegment) ? vendorSegment : 'unknown';
+    const outcome = classifyOutcome(response.statusCode, notes.receipt);
+    const subscription = request.subscription;
+    notes.webhook = { vendor, outcome, ...(subscription && { subscriptionId: subscription.id }) };
+    this.metrics.webhookAnswered(vendor, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    if (subscription && response.statusCode >= 400) {
+      void this.rejections.record(subscription.id, {
+        status: response.statusCode,
+        code: notes.error?.code ?? 'UNKNOWN',
+        reason: notes.error?.message ?? '',
+        requestId: typeof request.id === 'string' ? request.id : null,
+        remoteAddress: request.socket.remoteAddress ?? null,
+      });
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { ErrorCode } from '../common/error-code';
+import { sendHeadCheck, sendSampleDelivery, type DeliveryReport } from '../webhooks/sample-sender';
+import { Subscription } from './subscription.entity';
+import { SubscriptionsService } from './subscriptions.service';
+import { VendorRegistry } from './vendor-registry';
+
+export interface TestEventReport {
+  /** True when every request got the answer the vendor needs. */
+  ok: boolean;
+  headCheck?: DeliveryReport;
+  delivery: DeliveryReport;
+}
+
+/**
+ * Sends the vendor's signed sample to the subscription's own public callback URL, through whatever
+ * DNS, TLS, proxy and routing stand in front of the gateway: what the vendor's "send a test event"
+ * does, from the inside.
+ */
+@Injectable()
+export class TestEventService {
+  constructor(
+    @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
+    private readonly lookup: SubscriptionsService,
+    private readonly vendors: VendorRegistry,
+  ) {}
+
+  async send(id: string): Promise<TestEventReport> {
+    const view = await this.lookup.get(id);
+    const subscription = (await this.subscriptions.findOneBy({ id: view.id }))!;
+    if (subscription.secret === null) {
+      throw new AppException(HttpStatus.CONFLICT, ErrorCode.SecretNotSet, 'The subscription has no secret yet, so no delivery could be signed');
+    }
+    const vendor = this.vendors.get(subscription.vendor);
+    const target = { ...subscription, secret: subscription.secret };
+    const headCheck = vendor.headCheck ? await sendHeadCheck(vendor, subscription.callbackUrl) : undefined;
+    const delivery = await sendSampleDelivery(vendor, target, { extraHeaders: subscription.requiredHeaders });
+    return { ok: delivery.ok && (headCheck?.ok ?? true), ...(headCheck && { headCheck }), delivery };
+  }
+}

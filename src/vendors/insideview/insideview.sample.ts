@@ -1,0 +1,12 @@
+import { randomInt } from 'node:crypto';
+import { hmac } from '../../webhooks/signature';
+import type { SampleDelivery, SampleTarget } from '../vendor-definition';
+
+/** An alert notification like vendor-docs/004's example (its date format included), signed with the signing secret. */
+export function insideviewSample(target: SampleTarget): SampleDelivery {
+  const now = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const date = `${now.getUTCFullYear()}-${pad(now.getUTCMonth() + 1)}-${pad(now.getUTCDate())} ${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}:00+0000`;
+  const body = JSON.stringify({ alertId: String(randomInt(100_000, 2 ** 47)), subscriptionId: target.vendorRef ?? 'sample-subscription', date, type: 'company' });
+  return { body, headers: { 'X-InsideViewAPI-AlertDataSignature': hmac('sha1', target.secret, [body], 'hex') } };
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { TEST_DELIVERY_HEADER } from '../events/test-delivery';
+import type { SampleTarget, VendorDefinition } from '../vendors/vendor-definition';
+
+/** What happened to one request sent to a callback URL, for a person to read. */
+export interface DeliveryReport {
+  method: 'POST' | 'HEAD';
+  url: string;
+  /** True when the answer is what the vendor needs to see (2xx; for InsideView's HEAD, the echo too). */
+  ok: boolean;
+  status: number | null;
+  durationMs: number;
+  /** The gateway's answer (parsed JSON when it is JSON), or why there was none. */
+  response?: unknown;
+  error?: string;
+}
+
+interface RawAnswer {
+  status: number;
+  rawHeaders: string[];
+  body: string;
+}
+
+const INSIDEVIEW_VALIDATION_HEADER = 'X-InsideViewAPI-ValidationCode';
+
+/** Sends the vendor's sample, signed for `target`, to its callback URL, marked as a test delivery. */
+export async function sendSampleDelivery(
+  vendor: VendorDefinition,
+  target: SampleTarget,
+  options: { extraHeaders?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<DeliveryReport> {
+  const sample = vendor.sample(target);
+  const headers = { 'Content-Type': 'application/json', [TEST_DELIVERY_HEADER]: 'true', ...options.extraHeaders, ...sample.headers };
+  return timed('POST', target.callbackUrl, () => send('POST', target.callbackUrl, headers, sample.body, options.timeoutMs), (answer) => answer.status >= 200 && answer.status < 300);
+}
+
+/** The vendor's HEAD check of the callback URL, judged as the vendor judges it. */
+export async function sendHeadCheck(vendor: VendorDefinition, url: string, timeoutMs?: number): Promise<DeliveryReport> {
+  const code = randomBytes(8).toString('hex');
+  const headers: Record<string, string> = vendor.headCheck === 'insideview-echo' ? { [INSIDEVIEW_VALIDATION_HEADER]: code } : {};
+  return timed('HEAD', url, () => send('HEAD', url, headers, undefined, timeoutMs), (answer) => {
+    if (answer.status !== 200) return false;
+    if (vendor.headCheck !== 'insideview-echo') return true;
+    // InsideView compares the header name case-sensitively, so read the raw response headers.
+    const index = answer.rawHeaders.indexOf(INSIDEVIEW_VALIDATION_HEADER);
+    return index >= 0 && answer.rawHeaders[index + 1] === code;
+  });
+}
+
+async function timed(method: 'POST' | 'HEAD', url: string, call: () => Promise<RawAnswer>, judge: (answer: RawAnswer) => boolean): Promise<DeliveryReport> {
+  const started = performance.now();
+  try {
+    const answer = await call();
+    const report: DeliveryReport = { method, url, ok: judge(answer), status: answer.status, durationMs: Math.round(performance.now() - started) };
+    if (answer.body) {
+      try {
+        report.response = JSON.parse(answer.body);
+      } catch {
+        report.response = answer.body.slice(0, 2000);
+      }
+    }
+    if (method === 'HEAD' && answer.status === 200 && !report.ok) report.error = `the answer did not echo ${INSIDEVIEW_VALIDATION_HEADER} with that exact name and value`;
+    return report;
+  } catch (error) {
+    return { method, url, ok: false, status: null, durationMs: Math.round(performance.now() - started), error: describe(error) };
+  }
+}
+
+function send(method: string, url: string, headers: Record<string, string>, body: string | undefined, timeoutMs = 10_000): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+      method,
+      headers: body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
+      timeout: timeoutMs,
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', reject);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, rawHeaders: response.rawHeaders, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.end(body);
+  });
+}
+
+/** DNS, TLS and connection failures, in the words an operator searches for. */
+function describe(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  return code ? `${code}: ${message}` : (message ?? String(error));
+}
