@@ -50,10 +50,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
         : body.code === ErrorCode.DatabaseUnavailable
           ? DATABASE_RETRY_AFTER_SECONDS
           : undefined;
-    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     // For the request log, the metrics and the rejections record (see WebhookObserver).
     (response.locals as ResponseNotes).error = { code: body.code, message: body.message };
     if (response.headersSent) return;
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);
   }
 

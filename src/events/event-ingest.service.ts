@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { AppException } from '../common/app.exception';
+import { ErrorCode } from '../common/error-code';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
@@ -23,6 +25,7 @@ export interface AuthenticDelivery {
 const ALWAYS_STORED_HEADERS = ['content-type', 'user-agent', 'x-request-id', 'x-forwarded-for'];
 /** SQLSTATEs PostgreSQL raises when jsonb cannot hold a JSON text (e.g. \u0000); the raw body is kept anyway. */
 const JSONB_REJECTED = new Set(['22P05', '22P02', '22021', '22025']);
+const FOREIGN_KEY_VIOLATION = '23503';
 
 /** Stores authentic deliveries exactly once: validated, deduplicated, quarantined when off-shape. */
 @Injectable()
@@ -47,6 +50,7 @@ export class EventIngestService {
       isTestDelivery(delivery.headers),
     ];
     const inserted = await this.insert(row).catch((error: { driverError?: { code?: string } }) => {
+      if (error.driverError?.code === FOREIGN_KEY_VIOLATION) throw this.deletedMeanwhile(vendor, subscription);
       if (!JSONB_REJECTED.has(error.driverError?.code ?? '')) throw error;
       return this.insert(row.map((value, index) => (index === 8 ? null : value)));
     });
@@ -55,7 +59,13 @@ export class EventIngestService {
       'SELECT id, status FROM webhook_events WHERE subscription_id = $1 AND dedupe_key = $2',
       [subscription.id, dedupeKey],
     );
+    if (!existing) throw this.deletedMeanwhile(vendor, subscription);
     return this.receipt(existing, true);
+  }
+
+  /** Neither stored nor found: the subscription was deleted while this request was in flight. */
+  private deletedMeanwhile(vendor: VendorDefinition, subscription: Subscription): AppException {
+    return new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No ${vendor.name} subscription ${subscription.id}`);
   }
 
   /**

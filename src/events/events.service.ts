@@ -4,13 +4,13 @@ import { Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import type { ListEventsQuery } from './dto/list-events.query';
-import { decodeCursor, encodeCursor } from './event-cursor';
+import { decodeCursor, encodeCursor, isBigintId } from './event-cursor';
 import { toEventView, type EventView } from './event.view';
 import { WebhookEvent } from './webhook-event.entity';
 
 export interface EventPage {
   data: EventView[];
-  /** Pass back as `cursor` to continue; never null, so a consumer can tail the feed with it. */
+  /** Pass back as `cursor` to continue (the one given, on an empty page); null only before the first event. */
   nextCursor: string | null;
   hasMore: boolean;
 }
@@ -59,16 +59,17 @@ export class EventsService {
   /**
    * The lowest transaction id that may still commit an event row. Events are written only by
    * single INSERT statements, which lock webhook_events before they are given a transaction id, so
-   * a writer still in flight either holds that lock with its id already assigned (found here), or
-   * will be given an id at or above the next one. Unlike pg_snapshot_xmin, a long transaction that
-   * never touches webhook_events (another database, a report, a vacuum) does not hold the feed back.
+   * a writer still in flight either holds that lock with its id already assigned (found here, its
+   * 32-bit xid widened to 64 bits around the snapshot's xmax, on either side of it), or will be
+   * given an id at or above xmax. Unlike pg_snapshot_xmin, a long transaction that never touches
+   * webhook_events (another database, a report, a vacuum) does not hold the feed back.
    */
   private async commitHorizon(): Promise<string> {
     const [row] = await this.events.query(`
       WITH next AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::numeric AS full_xid)
       SELECT LEAST(
                next.full_xid,
-               MIN(next.full_xid - ((next.full_xid % 4294967296) - x.transactionid::text::numeric + 4294967296) % 4294967296)
+               MIN(next.full_xid + ((x.transactionid::text::numeric - next.full_xid % 4294967296 + 4294967296 + 2147483648) % 4294967296) - 2147483648)
              )::text AS horizon
         FROM next
         LEFT JOIN pg_locks r
@@ -84,7 +85,7 @@ export class EventsService {
   }
 
   async get(id: string): Promise<EventView> {
-    const event = /^\d{1,19}$/.test(id) ? await this.events.findOneBy({ id }) : null;
+    const event = isBigintId(id) ? await this.events.findOneBy({ id }) : null;
     if (!event) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.EventNotFound, `No event ${id}`);
     return toEventView(event, true);
   }

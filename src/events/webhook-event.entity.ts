@@ -60,8 +60,8 @@ export class WebhookEvent {
   rawBody: Buffer;
 
   /**
-   * The inserting transaction's id (xid8 as bigint). The read API only hands out rows whose
-   * transaction is older than every transaction still running, so a cursor never skips a row
+   * The inserting transaction's id (xid8 as bigint). The feed is ordered by it and only hands out
+   * rows below the commit horizon (EventsService.commitHorizon), so a cursor never skips a row
    * that commits late.
    */
   @Column({ name: 'created_xid', type: 'bigint', select: false })

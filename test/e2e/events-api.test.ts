@@ -124,6 +124,39 @@ describe('Management API: events', () => {
     }
   });
 
+  it('keeps handing out committed events while two writers are in flight, and waits only for theirs', async () => {
+    const committed = await deliver(subscription, walnutEvent(500));
+    const writers = [new Client({ connectionString: app.database.url }), new Client({ connectionString: app.database.url })];
+    try {
+      const inFlight: string[] = [];
+      for (const [n, writer] of writers.entries()) {
+        await writer.connect();
+        await writer.query('BEGIN');
+        const { rows } = await writer.query(
+          `INSERT INTO webhook_events (subscription_id, vendor, event_type, dedupe_key, status, payload, raw_body, created_xid)
+           VALUES ($1, 'walnut', 'late', $2, 'accepted', '{}', '\\x7b7d', pg_current_xact_id()::text::bigint) RETURNING id`,
+          [subscription.id, `two-writers-${n}`],
+        );
+        inFlight.push(rows[0].id);
+      }
+      const during = await drain({ subscriptionId: subscription.id });
+      assert.ok(during.ids.includes(committed), 'an event committed before the writers began is readable');
+      for (const writer of writers) await writer.query('COMMIT');
+      const afterCommit = await drain({ subscriptionId: subscription.id }, during.cursor);
+      assert.deepEqual(afterCommit.ids.sort(), [...inFlight].sort());
+    } finally {
+      for (const writer of writers) await writer.end();
+    }
+  });
+
+  it('answers 400 and 404, not 500, for ids and cursors beyond a bigint', async () => {
+    const huge = Buffer.from('9999999999999999999:1').toString('base64url');
+    const cursor = await app.api('get', `/api/events?cursor=${huge}`);
+    assert.equal(cursor.status, 400);
+    assert.equal(cursor.body.code, 'INVALID_CURSOR');
+    assert.equal((await app.api('get', '/api/events/9999999999999999999')).status, 404);
+  });
+
   it('is not held back by a long transaction that never writes events', async () => {
     const unrelated = new Client({ connectionString: app.database.url });
     await unrelated.connect();
