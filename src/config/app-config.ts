@@ -139,7 +139,7 @@ function parseInsideView(env: Env): InsideViewConfig {
   }
   const apiUrl = read(env, 'INSIDEVIEW_API_URL');
   const tokenUrl = read(env, 'INSIDEVIEW_TOKEN_URL');
-  return {
+  const config: InsideViewConfig = {
     apiUrl: apiUrl ? parseHttpUrl('INSIDEVIEW_API_URL', apiUrl) : 'https://api.insideview.com/api/v1',
     tokenUrl: tokenUrl ? parseHttpUrl('INSIDEVIEW_TOKEN_URL', tokenUrl) : 'https://login.insideview.com/Auth/login/v1/token.json',
     clientId,
@@ -149,11 +149,21 @@ function parseInsideView(env: Env): InsideViewConfig {
     maxRetries: parseInteger(env, 'INSIDEVIEW_MAX_RETRIES', 3, 0, 10),
     throttleSeconds: parseInteger(env, 'INSIDEVIEW_THROTTLE_SECONDS', 300, 1, 3600),
     fetchMaxAttempts: parseInteger(env, 'ALERT_FETCH_MAX_ATTEMPTS', 8, 1, 100),
-    fetchLeaseSeconds: parseInteger(env, 'ALERT_FETCH_LEASE_SECONDS', 60, 1, 3600),
+    fetchLeaseSeconds: parseInteger(env, 'ALERT_FETCH_LEASE_SECONDS', 120, 1, 3600),
     fetchPollMs: parseInteger(env, 'ALERT_FETCH_POLL_MS', 1000, 10, 600_000),
     fetchConcurrency: parseInteger(env, 'ALERT_FETCH_CONCURRENCY', 10, 1, 100),
     statusSyncIntervalMs: parseInteger(env, 'INSIDEVIEW_STATUS_SYNC_MS', 30_000, 100, 86_400_000),
   };
+  // One page may take a token request plus every retry of its call; the lease must outlast that,
+  // or a second instance takes the alert over while the first is still fetching it.
+  const worstPageMs = (config.maxRetries + 2) * config.timeoutMs + 10_000 * config.maxRetries;
+  if (config.fetchLeaseSeconds * 1000 <= worstPageMs) {
+    throw new ConfigError(
+      'ALERT_FETCH_LEASE_SECONDS',
+      `must exceed the longest a page can take (${Math.ceil(worstPageMs / 1000)} s with INSIDEVIEW_TIMEOUT_MS and INSIDEVIEW_MAX_RETRIES as set)`,
+    );
+  }
+  return config;
 }
 
 export function parseBodyLimit(value: string | undefined): number {

@@ -2,6 +2,7 @@ import { WebhookEvent } from '../events/webhook-event.entity';
 import { Subscription } from '../subscriptions/subscription.entity';
 import { WebhookRejection } from '../subscriptions/webhook-rejection.entity';
 import { InsideViewAlert } from '../vendors/insideview/insideview-alert.entity';
+import { VendorThrottle } from '../vendors/insideview/vendor-throttle.entity';
 
 /** Every TypeORM entity of the service; the app and the migration CLI share this list. */
-export const ENTITIES = [Subscription, WebhookEvent, WebhookRejection, InsideViewAlert];
+export const ENTITIES = [Subscription, WebhookEvent, WebhookRejection, InsideViewAlert, VendorThrottle];

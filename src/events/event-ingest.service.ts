@@ -48,6 +48,8 @@ export class EventIngestService {
       rawBody.toString('utf8'),
       rawBody,
       isTestDelivery(delivery.headers),
+      // A vendor that owns the status (InsideView) is mirrored, never activated by a delivery.
+      vendor.sync === undefined,
     ];
     const inserted = await this.insert(row).catch((error: { driverError?: { code?: string } }) => {
       if (error.driverError?.code === FOREIGN_KEY_VIOLATION) throw this.deletedMeanwhile(vendor, subscription);
@@ -83,12 +85,12 @@ export class EventIngestService {
          RETURNING id, status
        ), touched AS (
          UPDATE subscriptions
-            SET status = CASE WHEN status = '${SubscriptionStatus.VerificationPending}' THEN '${SubscriptionStatus.Active}' ELSE status END,
-                verified_at = COALESCE(verified_at, now()),
+            SET status = CASE WHEN $12::boolean AND status = '${SubscriptionStatus.VerificationPending}' THEN '${SubscriptionStatus.Active}' ELSE status END,
+                verified_at = CASE WHEN $12::boolean THEN COALESCE(verified_at, now()) ELSE verified_at END,
                 last_event_at = now()
           WHERE id = $1
             AND EXISTS (SELECT 1 FROM inserted)
-            AND (status = '${SubscriptionStatus.VerificationPending}' OR last_event_at IS NULL OR last_event_at < now() - interval '1 minute')
+            AND (($12::boolean AND status = '${SubscriptionStatus.VerificationPending}') OR last_event_at IS NULL OR last_event_at < now() - interval '1 minute')
        )
        SELECT id, status FROM inserted`,
       row,

@@ -34,6 +34,13 @@ export class Subscription {
   @Column({ name: 'disable_reason_message', type: 'text', nullable: true })
   disableReasonMessage: string | null;
 
+  /**
+   * Who disabled it: an `operator` (deliveries get 410), or the `vendor` (InsideView's verdict,
+   * mirrored: its HEAD check and alerts are still answered, so it can recover).
+   */
+  @Column({ name: 'disabled_by', type: 'varchar', length: 16, nullable: true })
+  disabledBy: 'operator' | 'vendor' | null;
+
   /** The URL exactly as registered at the vendor (InsightArc signs over it). */
   @Column({ name: 'callback_url', type: 'text' })
   callbackUrl: string;

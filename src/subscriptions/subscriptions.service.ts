@@ -48,6 +48,7 @@ export class SubscriptionsService {
       status: SubscriptionStatus.VerificationPending,
       disableReasonErrorCode: null,
       disableReasonMessage: null,
+      disabledBy: null,
       callbackUrl: dto.callbackUrl ?? `${this.config.publicBaseUrl}/webhooks/${vendor.name}/${id}`,
       secret: dto.secret ?? generated ?? null,
       previousSecret: null,
@@ -62,13 +63,18 @@ export class SubscriptionsService {
       lastEventAt: null,
     });
     this.prepare(vendor, subscription);
-    await vendor.register?.(subscription, dto.insideview);
-    try {
-      await this.subscriptions.insert(subscription as QueryDeepPartialEntity<Subscription>);
-    } catch (error) {
-      // Nothing half-made: what the vendor created for us goes again.
-      await vendor.unregister?.(subscription).catch((undo: Error) => this.logger.error(`Could not undo ${vendor.name} subscription ${subscription.vendorRef}: ${undo.message}`));
-      throw error;
+    await vendor.validateSettings?.(dto.insideview);
+    // Stored first, so a vendor that checks the callback URL at once (InsideView's HEAD) finds it.
+    await this.subscriptions.insert(subscription as QueryDeepPartialEntity<Subscription>);
+    if (vendor.register) {
+      try {
+        await vendor.register(subscription, dto.insideview);
+      } catch (error) {
+        // Nothing half-made: the vendor refused, so the subscription goes again here.
+        await this.subscriptions.delete({ id });
+        throw error;
+      }
+      await this.subscriptions.update({ id }, pick(subscription, ['vendorRef', 'vendorConfig', ...MIRRORED_STATUS]));
     }
     return this.withSecret(await this.findOrFail(id), generated ?? null);
   }
@@ -104,29 +110,50 @@ export class SubscriptionsService {
     }
     if (dto.requiredHeaders !== undefined) subscription.requiredHeaders = dto.requiredHeaders;
     this.prepare(this.vendors.get(subscription.vendor), subscription);
-    return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
+    // Only the settings this call is about: a whole-row save would undo concurrent changes.
+    await this.subscriptions.update({ id: subscription.id }, pick(subscription, ['name', 'description', 'callbackUrl', 'eventTypes', 'signature', 'requiredHeaders']));
+    return this.get(subscription.id);
   }
 
   async disable(id: string, dto: DisableSubscriptionDto): Promise<SubscriptionView> {
     const subscription = await this.findOrFail(id);
-    subscription.status = SubscriptionStatus.Disabled;
-    subscription.disableReasonErrorCode = dto.code ?? OPERATOR_DISABLED_CODE;
-    subscription.disableReasonMessage = dto.message ?? 'Disabled by an operator';
-    return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
+    await this.subscriptions.update(
+      { id: subscription.id },
+      {
+        status: SubscriptionStatus.Disabled,
+        disabledBy: 'operator',
+        disableReasonErrorCode: dto.code ?? OPERATOR_DISABLED_CODE,
+        disableReasonMessage: dto.message ?? 'Disabled by an operator',
+      },
+    );
+    return this.get(subscription.id);
   }
 
+  /** Back to ACTIVE if it ever was; for a vendor that owns the status, pending until the next sync. */
   async enable(id: string): Promise<SubscriptionView> {
     const subscription = await this.findOrFail(id);
-    subscription.status = subscription.verifiedAt ? SubscriptionStatus.Active : SubscriptionStatus.VerificationPending;
-    subscription.disableReasonErrorCode = null;
-    subscription.disableReasonMessage = null;
-    return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
+    const mirrored = this.vendors.get(subscription.vendor).sync !== undefined;
+    await this.subscriptions.update(
+      { id: subscription.id },
+      {
+        status: subscription.verifiedAt && !mirrored ? SubscriptionStatus.Active : SubscriptionStatus.VerificationPending,
+        disabledBy: null,
+        disableReasonErrorCode: null,
+        disableReasonMessage: null,
+        ...(mirrored && { vendorSyncedAt: null }),
+      },
+    );
+    return this.get(subscription.id);
   }
 
   /** New secret (given or generated); the old one keeps working for the grace period. */
   async rotateSecret(id: string, dto: RotateSecretDto): Promise<SubscriptionWithSecret> {
     const subscription = await this.findOrFail(id);
-    if (dto.secret === undefined && this.vendors.get(subscription.vendor).secretSource === 'vendor') {
+    const vendor = this.vendors.get(subscription.vendor);
+    if (vendor.secretRotationRefusal) {
+      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, vendor.secretRotationRefusal);
+    }
+    if (dto.secret === undefined && vendor.secretSource === 'vendor') {
       throw new AppException(
         HttpStatus.BAD_REQUEST,
         ErrorCode.ValidationFailed,
@@ -143,7 +170,8 @@ export class SubscriptionsService {
       subscription.previousSecretExpiresAt = null;
     }
     subscription.secret = dto.secret ?? generated!;
-    return this.withSecret(await this.subscriptions.save(subscription, { transaction: false }), generated ?? null);
+    await this.subscriptions.update({ id: subscription.id }, pick(subscription, ['secret', 'previousSecret', 'previousSecretExpiresAt']));
+    return this.withSecret(await this.findOrFail(subscription.id), generated ?? null);
   }
 
   async remove(id: string): Promise<void> {
@@ -160,7 +188,23 @@ export class SubscriptionsService {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, `${vendor.name} subscriptions have no status at the vendor to sync`);
     }
     await vendor.sync(subscription);
-    return toSubscriptionView(await this.subscriptions.save(subscription, { transaction: false }));
+    await this.saveMirroredStatus(subscription);
+    return this.get(subscription.id);
+  }
+
+  /**
+   * Stores a status read from the vendor, unless an operator disabled the subscription meanwhile:
+   * the operator's switch wins over a sync that was in flight. Returns whether it was stored.
+   */
+  async saveMirroredStatus(subscription: Subscription): Promise<boolean> {
+    const result = await this.subscriptions
+      .createQueryBuilder()
+      .update()
+      .set(pick(subscription, MIRRORED_STATUS))
+      .where('id = :id', { id: subscription.id })
+      .andWhere("NOT (status = :disabled AND COALESCE(disabled_by, 'operator') = 'operator')", { disabled: SubscriptionStatus.Disabled })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
   /** The subscription a webhook names, or 404 (unknown, or another vendor's) / 410 (disabled). */
@@ -169,7 +213,8 @@ export class SubscriptionsService {
     if (!subscription) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No ${vendor} subscription ${id}`);
     }
-    if (subscription.status === SubscriptionStatus.Disabled) {
+    // Disabled by the vendor (InsideView's verdict) it still answers, so the vendor can check it again.
+    if (subscription.status === SubscriptionStatus.Disabled && subscription.disabledBy !== 'vendor') {
       throw new AppException(HttpStatus.GONE, ErrorCode.SubscriptionDisabled, 'This subscription is disabled');
     }
     return subscription;
@@ -215,6 +260,13 @@ export class SubscriptionsService {
     if (secret !== null) view.secret = secret;
     return view;
   }
+}
+
+/** The columns a vendor's status sync writes. */
+export const MIRRORED_STATUS = ['status', 'disabledBy', 'disableReasonErrorCode', 'disableReasonMessage', 'verifiedAt', 'vendorSyncedAt'] as const;
+
+function pick<K extends keyof Subscription>(subscription: Subscription, keys: readonly K[]): QueryDeepPartialEntity<Subscription> {
+  return Object.fromEntries(keys.map((key) => [key, subscription[key]])) as QueryDeepPartialEntity<Subscription>;
 }
 
 function generateSecret(): string {

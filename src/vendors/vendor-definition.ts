@@ -42,15 +42,22 @@ export interface VendorDefinition {
   storedHeaders?: string[];
   /** Fills vendor defaults and checks vendor rules on a subscription about to be saved; returns problems. */
   prepare?(subscription: Subscription): string[];
+  /** Checks the vendor-specific settings of a new subscription before anything is stored; throws a 400. */
+  validateSettings?(settings: Record<string, unknown> | undefined): Promise<void>;
   /**
-   * Creates the subscription at the vendor before it is stored here (InsideView), filling
-   * vendorRef, vendorConfig and status. Throwing refuses the creation; nothing is stored.
+   * Creates the subscription at the vendor (InsideView) once it is stored here, filling vendorRef,
+   * vendorConfig and status. Throwing refuses the creation, and the stored row is removed.
    */
   register?(subscription: Subscription, settings: Record<string, unknown> | undefined): Promise<void>;
-  /** Removes the subscription at the vendor; called before it is deleted here, and to undo a failed creation. */
+  /** Removes the subscription at the vendor; called before it is deleted here. */
   unregister?(subscription: Subscription): Promise<void>;
-  /** Mirrors the vendor's view of the subscription (status, reasons) onto it; the caller saves it. */
+  /**
+   * Mirrors the vendor's view of the subscription (status, reasons) onto it; the caller saves it.
+   * A vendor with sync owns the status: deliveries do not activate its subscriptions.
+   */
   sync?(subscription: Subscription): Promise<void>;
+  /** Why rotate-secret cannot work for this vendor (InsideView holds the signing secret it was created with). */
+  secretRotationRefusal?: string;
   /**
    * The vendor's documented sample with fresh ids, signed as the vendor signs it: what the test-event
    * endpoint and `npm run simulate` send.

@@ -251,6 +251,9 @@ describe('InsideView', () => {
     await fake.sendAlert(created.vendorRef, { alertId: 'flaky' });
     const alert = await fetchedAlert(created.id, 'flaky');
     assert.deepEqual(alert.details!.companyIds, ['a', 'b']);
+    // Page 1: two 500s, one timeout, one answer; page 2: one answer. Nothing more, nothing twice.
+    assert.equal(fake.alertDetailRequests(created.vendorRef, 'flaky'), 5);
+    assert.equal(alert.attempts, 2, 'two 500s and a timeout exhaust the client’s 2 retries: the job tries once more');
   });
 
   it('pauses every call after a 429 and fetches once the window has passed', async () => {
@@ -294,6 +297,7 @@ describe('InsideView', () => {
       30_000,
     );
     assert.match(failed.lastError!, /400-1510/);
+    assert.equal(failed.attempts, 1, 'InsideView refusing the alert is final: no retries');
   });
 
   it('takes over an alert whose lease expired (its instance died mid-fetch)', async () => {
@@ -314,10 +318,131 @@ describe('InsideView', () => {
     assert.deepEqual(alert.details!.companyIds, ['o1']);
   });
 
+  it('fails an alert whose instance died on its last attempt instead of claiming it forever', async () => {
+    const created = await createSubscription();
+    const client = new Client({ connectionString: app.database.url });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO insideview_alerts (subscription_id, alert_id, vendor_subscription_id, state, attempts, lease_owner, lease_expires_at)
+         VALUES ($1, 'crashes-its-instance', $2, 'fetching', 3, 'dead-instance', now() - interval '1 second')`,
+        [created.id, created.vendorRef],
+      );
+    } finally {
+      await client.end();
+    }
+    const failed = await waitFor('alert failed', async () => (await alertsOf(created.id)).find((a) => a.state === 'failed'));
+    assert.match(failed.lastError!, /stopped before finishing/);
+    assert.equal(fake.alertDetailRequests(created.vendorRef, 'crashes-its-instance'), 0);
+  });
+
+  it('refuses to rotate the signing secret, which InsideView holds', async () => {
+    const created = await createSubscription();
+    const response = await app.api('post', `/api/subscriptions/${created.id}/rotate-secret`, {});
+    assert.equal(response.status, 400);
+    assert.match(response.body.message, /delete the subscription and create a new one/);
+  });
+
+  it('never retries the creation: a timed-out create leaves at most one subscription at InsideView and none here', async () => {
+    const before = fake.subscriptions.size;
+    const stored = (await app.api('get', '/api/subscriptions?vendor=insideview&limit=500')).body.total;
+    fake.fail({ method: 'POST', path: '/api/v1/subscription', delayMs: 1500 });
+    const response = await app.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'slow', insideview: { subscriptionType: 'company', companyIds: ['1'] } });
+    assert.equal(response.status, 502);
+    assert.equal(response.body.code, 'INSIDEVIEW_UNAVAILABLE');
+    await waitFor('the slow create to land at the fake', async () => fake.subscriptions.size > before);
+    assert.equal(fake.subscriptions.size, before + 1, 'one request, not one per retry');
+    assert.equal((await app.api('get', '/api/subscriptions?vendor=insideview&limit=500')).body.total, stored);
+  });
+
+  it('does not let an alert activate a subscription whose status InsideView owns', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, 'early', { pages: [['e']] });
+    assert.equal((await fake.sendAlert(created.vendorRef, { alertId: 'early' })).status, 200);
+    assert.equal((await app.api('get', `/api/subscriptions/${created.id}`)).body.status, 'VERIFICATION_PENDING');
+  });
+
+  it('keeps answering a subscription InsideView disabled, and mirrors its recovery', async () => {
+    const created = await createSubscription();
+    fake.setWebhookStatus(created.vendorRef, 'DISABLED', { code: '400-2100', message: 'Webhook unreachable' });
+    const disabled = await app.api('post', `/api/subscriptions/${created.id}/sync`);
+    assert.equal(disabled.body.status, 'DISABLED');
+    const head = await app.http().head(`/webhooks/insideview/${created.id}`).set('X-InsideViewAPI-ValidationCode', 'again');
+    assert.equal(head.status, 200, 'InsideView can check it again');
+    assert.equal(head.headers['x-insideviewapi-validationcode'], 'again');
+    assert.equal(await fake.validateWebhook(created.vendorRef), 'ACTIVE');
+    await waitFor('the status sync to mirror the recovery', async () => (await app.api('get', `/api/subscriptions/${created.id}`)).body.status === 'ACTIVE');
+  });
+
+  it('lets an operator’s disable win over a sync that was in flight', async () => {
+    const created = await createSubscription();
+    fake.setWebhookStatus(created.vendorRef, 'ACTIVE');
+    fake.fail({ method: 'GET', path: `/api/v1/subscription/${created.vendorRef}`, delayMs: 800, times: 1 });
+    const sync = app.api('post', `/api/subscriptions/${created.id}/sync`).then((r) => r);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const disabled = await app.api('post', `/api/subscriptions/${created.id}/disable`, { message: 'paused by ops' });
+    assert.equal(disabled.body.status, 'DISABLED');
+    await sync;
+    const after = await app.api('get', `/api/subscriptions/${created.id}`);
+    assert.equal(after.body.status, 'DISABLED');
+    assert.equal(after.body.disableReasonMessage, 'paused by ops');
+    const refused = await fake.sendAlert(created.vendorRef, { alertId: 'while-disabled' });
+    assert.equal(refused.status, 410, 'an operator’s disable answers 410');
+  });
+
   it('lists alerts by state and refuses bad filters', async () => {
     assert.equal((await app.api('get', '/api/insideview/alerts?state=fetched')).status, 200);
     assert.equal((await app.api('get', '/api/insideview/alerts?state=lost')).status, 400);
     assert.equal((await app.api('get', '/api/insideview/alerts/not-an-id')).status, 404);
+  });
+});
+
+describe('InsideView checking the webhook the moment it is created', () => {
+  it('finds the subscription already stored, so the handshake passes', async () => {
+    const fake = await FakeInsideView.start({ validationDelayMs: 0 });
+    const app = await startInsideViewApp(fake);
+    try {
+      const created = await app.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'eager', insideview: { subscriptionType: 'company', companyIds: ['1'] } });
+      assert.equal(created.status, 201);
+      await waitFor('status ACTIVE', async () => (await app.api('get', `/api/subscriptions/${created.body.id}`)).body.status === 'ACTIVE');
+    } finally {
+      await app.close();
+      await fake.close();
+    }
+  });
+});
+
+describe('InsideView throttling across instances', () => {
+  it('pauses every instance’s calls after one instance sees a 429', async () => {
+    const fake = await FakeInsideView.start();
+    const first = await startInsideViewApp(fake, { INSIDEVIEW_THROTTLE_SECONDS: '3' });
+    const second = await startInsideViewApp(fake, { INSIDEVIEW_THROTTLE_SECONDS: '3' }, first.database);
+    try {
+      const created = await first.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'shared', insideview: { subscriptionType: 'company', companyIds: ['1'] } });
+      const vendorRef = created.body.vendorRef as string;
+      fake.setAlert(vendorRef, 'one', { pages: [['1']] });
+      fake.setAlert(vendorRef, 'two', { pages: [['2']] });
+      fake.fail({ path: /\/alert\/one$/, status: 429 }); // no Retry-After: INSIDEVIEW_THROTTLE_SECONDS
+      const remote = fake.subscriptions.get(vendorRef)!;
+      remote.webhook.url = `${first.baseUrl}/webhooks/insideview/${created.body.id}`;
+      await fake.sendAlert(vendorRef, { alertId: 'one' });
+      // Once the first instance has recorded the throttle (the alert waits with that reason).
+      await waitFor('the 429 recorded', async () => {
+        const alerts = (await first.api('get', `/api/insideview/alerts?subscriptionId=${created.body.id}`)).body.data;
+        return alerts.some((a: { alertId: string; lastError: string | null }) => a.alertId === 'one' && /throttl/.test(a.lastError ?? ''));
+      });
+      const throttledAt = fake.requests.find((r) => r.path.endsWith('/alert/one'))!.at;
+      remote.webhook.url = `${second.baseUrl}/webhooks/insideview/${created.body.id}`;
+      await fake.sendAlert(vendorRef, { alertId: 'two' });
+      const alerts = `/api/insideview/alerts?subscriptionId=${created.body.id}&state=fetched`;
+      await waitFor('both fetched', async () => (await second.api('get', alerts)).body.total === 2, 20_000);
+      const firstCallForTwo = fake.requests.find((r) => r.path.endsWith('/alert/two'))!;
+      assert.ok(firstCallForTwo.at - throttledAt >= 2900, `the other instance waited for the window too (${firstCallForTwo.at - throttledAt} ms)`);
+    } finally {
+      await second.close();
+      await first.close();
+      await fake.close();
+    }
   });
 });
 

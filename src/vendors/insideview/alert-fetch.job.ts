@@ -1,7 +1,8 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { backoffWithJitter } from '../../common/backoff';
 import { APP_CONFIG, type AppConfig, type InsideViewConfig } from '../../config/app-config';
 import { InsideViewApiClient, type InsideViewAlertPage } from './insideview-api.client';
 import { InsideViewApiError, InsideViewThrottledError } from './insideview-api.errors';
@@ -78,10 +79,12 @@ export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Claims and fetches until nothing is due. */
   private async drain(): Promise<void> {
-    while (!this.stopping && !this.client.throttledUntil) {
+    while (!this.stopping && !(await this.client.throttledUntil())) {
+      await this.alerts.failAbandoned(this.config.fetchMaxAttempts);
       const claimed = await this.alerts.claim(this.owner, this.config.fetchConcurrency, this.config.fetchLeaseSeconds);
       if (claimed.length === 0) return;
-      await Promise.all(claimed.map((alert) => this.fetch(alert)));
+      // allSettled: every fetch must be over before this pass is, or shutdown could release a live lease.
+      await Promise.allSettled(claimed.map((alert) => this.fetch(alert)));
     }
   }
 
@@ -137,17 +140,13 @@ export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
       await this.alerts.fail(alert.id, this.owner, message, { retryAt: error.until, countAttempt: false });
       return;
     }
-    const exhausted = alert.attempts >= this.config.fetchMaxAttempts;
-    const retryAt = exhausted ? null : new Date(Date.now() + backoffMs(alert.attempts));
+    // InsideView refusing the request itself (unknown alert 400-1510, forbidden) will not change on retry.
+    const permanent = error instanceof InsideViewApiError && error.status >= 400 && error.status < 500 && ![401, 408, 429].includes(error.status);
+    const exhausted = permanent || alert.attempts >= this.config.fetchMaxAttempts;
+    const retryAt = exhausted ? null : new Date(Date.now() + backoffWithJitter(alert.attempts - 1, RETRY_BASE_MS, RETRY_MAX_MS));
     this.logger.warn(`Alert ${alert.alertId}: attempt ${alert.attempts} failed (${message})${exhausted ? '; giving up' : ''}`);
     await this.alerts.fail(alert.id, this.owner, message, { retryAt, countAttempt: true });
   }
-}
-
-/** Exponential backoff with jitter: about 2 s, 4 s, 8 s … capped at 10 min. */
-function backoffMs(attempts: number): number {
-  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1));
-  return randomInt(Math.floor(ceiling / 2), ceiling + 1);
 }
 
 function describeFailure(error: unknown): string {

@@ -66,6 +66,20 @@ export class InsideViewAlertsService {
     return toAlertView(await this.findOrFail(id), true);
   }
 
+  /**
+   * An alert whose lease expired after its last attempt (its instance died mid-fetch, again and
+   * again) is failed rather than claimed forever.
+   */
+  async failAbandoned(maxAttempts: number): Promise<void> {
+    await this.alerts.query(
+      `UPDATE insideview_alerts
+          SET state = '${AlertFetchState.Failed}', lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
+              last_error = 'the instance fetching it stopped before finishing, ' || attempts || ' times'
+        WHERE state = '${AlertFetchState.Fetching}' AND lease_expires_at < now() AND attempts >= $1`,
+      [maxAttempts],
+    );
+  }
+
   /** Leases up to `limit` due alerts (pending, or fetching with an expired lease) to `owner`. */
   claim(owner: string, limit: number, leaseSeconds: number): Promise<Array<Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts'>>> {
     return queryRows(this.alerts.manager.connection, 

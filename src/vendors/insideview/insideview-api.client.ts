@@ -1,8 +1,10 @@
-import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type InsideViewConfig } from '../../config/app-config';
+import { backoffWithJitter } from '../../common/backoff';
+import { MetricsService } from '../../observability/metrics.service';
 import { InsideViewApiError, InsideViewNotConfiguredError, InsideViewThrottledError, InsideViewUnavailableError } from './insideview-api.errors';
+import { InsideViewThrottle } from './insideview-throttle.service';
 
 /** InsideView's subscription as its API returns it (only the fields the gateway reads). */
 export interface InsideViewSubscription {
@@ -51,9 +53,12 @@ export class InsideViewApiClient {
   private readonly config: InsideViewConfig;
   private token?: { value: string; renewAt: number };
   private tokenRequest?: Promise<string>;
-  private pausedUntil = 0;
 
-  constructor(@Inject(APP_CONFIG) appConfig: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) appConfig: AppConfig,
+    private readonly throttle: InsideViewThrottle,
+    private readonly metrics: MetricsService,
+  ) {
     this.config = appConfig.insideview;
   }
 
@@ -61,9 +66,10 @@ export class InsideViewApiClient {
     return Boolean(this.config.accessToken || (this.config.clientId && this.config.clientSecret));
   }
 
-  /** When a 429 pauses calls, the instant they may resume; undefined when not paused. */
-  get throttledUntil(): Date | undefined {
-    return this.pausedUntil > Date.now() ? new Date(this.pausedUntil) : undefined;
+  /** When a 429 (seen by any instance) pauses calls, the instant they may resume; undefined when not paused. */
+  async throttledUntil(): Promise<Date | undefined> {
+    const until = await this.throttle.pausedUntil();
+    return until > Date.now() ? new Date(until) : undefined;
   }
 
   createSubscription(form: CreateSubscriptionForm): Promise<InsideViewSubscription> {
@@ -72,28 +78,35 @@ export class InsideViewApiClient {
       if (value === undefined) continue;
       body.set(name, Array.isArray(value) ? value.join(',') : String(value));
     }
-    return this.call<InsideViewSubscription>('POST', '/subscription', body);
+    return this.call<InsideViewSubscription>('POST', '/subscription', body, 'create_subscription');
   }
 
   getSubscription(id: string): Promise<InsideViewSubscription> {
-    return this.call<InsideViewSubscription>('GET', `/subscription/${encodeURIComponent(id)}`);
+    return this.call<InsideViewSubscription>('GET', `/subscription/${encodeURIComponent(id)}`, undefined, 'get_subscription');
   }
 
   async deleteSubscription(id: string): Promise<void> {
-    await this.call<unknown>('DELETE', `/subscription/${encodeURIComponent(id)}`);
+    await this.call<unknown>('DELETE', `/subscription/${encodeURIComponent(id)}`, undefined, 'delete_subscription');
   }
 
   getAlertPage(subscriptionId: string, alertId: string, page: number): Promise<InsideViewAlertPage> {
     return this.call<InsideViewAlertPage>(
       'GET',
       `/subscription/${encodeURIComponent(subscriptionId)}/alert/${encodeURIComponent(alertId)}?page=${page}`,
+      undefined,
+      'get_alert',
     );
   }
 
-  private async call<T>(method: string, path: string, form?: URLSearchParams): Promise<T> {
+  /**
+   * One InsideView call. Only idempotent methods are retried: a POST that timed out may have
+   * created something at InsideView, and a second one would create it twice.
+   */
+  private async call<T>(method: string, path: string, form: URLSearchParams | undefined, operation: string): Promise<T> {
     if (!this.configured) throw new InsideViewNotConfiguredError();
+    const retries = method === 'POST' ? 0 : this.config.maxRetries;
     for (let attempt = 0; ; attempt++) {
-      this.throwIfPaused();
+      await this.throwIfPaused();
       let response: Response;
       try {
         const token = await this.accessToken();
@@ -109,21 +122,24 @@ export class InsideViewApiClient {
         });
       } catch (error) {
         if (error instanceof InsideViewApiError || error instanceof InsideViewThrottledError) throw error;
-        if (attempt < this.config.maxRetries) {
+        this.metrics.insideviewCalled(operation, isTimeout(error) ? 'timeout' : 'network_error');
+        if (attempt < retries) {
           await this.backoff(attempt, `${method} ${path}: ${describe(error)}`);
           continue;
         }
         throw new InsideViewUnavailableError(`InsideView did not answer ${method} ${path}: ${describe(error)}`);
       }
+      this.metrics.insideviewCalled(operation, response.status);
       if (response.status === 429) {
-        this.pause(response.headers.get('retry-after'));
-        throw new InsideViewThrottledError(new Date(this.pausedUntil));
+        await response.body?.cancel();
+        throw new InsideViewThrottledError(new Date(await this.pause(response.headers.get('retry-after'))));
       }
       if (response.status === 401 && this.token && attempt === 0) {
+        await response.body?.cancel();
         this.token = undefined; // revoked or expired early: one fresh token, one more try
         continue;
       }
-      if (response.status >= 500 && attempt < this.config.maxRetries) {
+      if (response.status >= 500 && attempt < retries) {
         await response.body?.cancel();
         await this.backoff(attempt, `${method} ${path}: HTTP ${response.status}`);
         continue;
@@ -170,9 +186,9 @@ export class InsideViewApiClient {
       body: body.toString(),
       signal: AbortSignal.timeout(this.config.timeoutMs),
     });
+    this.metrics.insideviewCalled('token', response.status);
     if (response.status === 429) {
-      this.pause(response.headers.get('retry-after'));
-      throw new InsideViewThrottledError(new Date(this.pausedUntil));
+      throw new InsideViewThrottledError(new Date(await this.pause(response.headers.get('retry-after'))));
     }
     const answer = await this.parse<{ accessTokenDetails?: { accessToken?: string; expirationTime?: string | number } }>(response, 'token request');
     const details = answer?.accessTokenDetails;
@@ -182,28 +198,34 @@ export class InsideViewApiClient {
     return details.accessToken;
   }
 
-  private pause(retryAfter: string | null): void {
+  /** Pauses every instance's calls for Retry-After (seconds or a date), else INSIDEVIEW_THROTTLE_SECONDS. */
+  private async pause(retryAfter: string | null): Promise<number> {
     const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
     const date = retryAfter !== null && seconds === undefined ? Date.parse(retryAfter) : NaN;
     const until = seconds !== undefined ? Date.now() + seconds * 1000 : Number.isNaN(date) ? Date.now() + this.config.throttleSeconds * 1000 : date;
-    this.pausedUntil = Math.max(this.pausedUntil, until);
-    this.logger.warn(`InsideView answered 429: every call pauses until ${new Date(this.pausedUntil).toISOString()}`);
+    await this.throttle.pause(until);
+    this.logger.warn(`InsideView answered 429: every call pauses until ${new Date(until).toISOString()}`);
+    return until;
   }
 
-  private throwIfPaused(): void {
-    if (this.pausedUntil > Date.now()) throw new InsideViewThrottledError(new Date(this.pausedUntil));
+  private async throwIfPaused(): Promise<void> {
+    const until = await this.throttle.pausedUntil();
+    if (until > Date.now()) throw new InsideViewThrottledError(new Date(until));
   }
 
   private async backoff(attempt: number, reason: string): Promise<void> {
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
-    const delay = randomInt(Math.floor(ceiling / 2), ceiling + 1); // "equal jitter"
+    const delay = backoffWithJitter(attempt, BACKOFF_BASE_MS, BACKOFF_MAX_MS);
     this.logger.warn(`Retrying in ${delay} ms after ${reason}`);
     await sleep(delay);
   }
 }
 
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
+}
+
 function describe(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
+  if (isTimeout(error)) return 'timed out';
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

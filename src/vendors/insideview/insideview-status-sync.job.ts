@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
 import { Subscription } from '../../subscriptions/subscription.entity';
+import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { queryRows } from '../../database/query-rows';
 import { InsideViewApiClient } from './insideview-api.client';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
@@ -13,8 +14,8 @@ const JOB = 'insideview-status-sync';
 const BATCH = 50;
 
 /**
- * Polls InsideView for subscriptions still VERIFICATION_PENDING (its HEAD check can come minutes
- * after creation) and mirrors their status. Each subscription is claimed by one instance per
+ * Polls InsideView for its subscriptions' status and mirrors it: pending ones often (InsideView's
+ * HEAD check can come minutes after creation), the others now and then. Each subscription is claimed by one instance per
  * interval (vendor_synced_at, FOR UPDATE SKIP LOCKED), however many instances tick.
  */
 @Injectable()
@@ -25,6 +26,7 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
   constructor(
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly insideview: InsideViewSubscriptionsService,
+    private readonly lifecycle: SubscriptionsService,
     private readonly client: InsideViewApiClient,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,34 +51,28 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
   }
 
   private async syncDue(): Promise<void> {
-    if (this.client.throttledUntil) return;
+    if (await this.client.throttledUntil()) return;
+    // Pending ones every interval; the others (ACTIVE, or disabled by InsideView, which can
+    // re-enable them) every tenth, to notice a change. An operator's disable is never overridden.
     const claimed = await queryRows<{ id: string }>(this.subscriptions.manager.connection, 
       `UPDATE subscriptions SET vendor_synced_at = now()
         WHERE id IN (
           SELECT id FROM subscriptions
-           WHERE vendor = 'insideview' AND status = $1 AND vendor_ref IS NOT NULL
-             AND (vendor_synced_at IS NULL OR vendor_synced_at < now() - $2 * interval '1 millisecond')
+           WHERE vendor = 'insideview' AND vendor_ref IS NOT NULL
+             AND NOT (status = '${SubscriptionStatus.Disabled}' AND COALESCE(disabled_by, 'operator') = 'operator')
+             AND (vendor_synced_at IS NULL
+                  OR vendor_synced_at < now() - $1 * CASE WHEN status = '${SubscriptionStatus.VerificationPending}' THEN 1 ELSE 10 END * interval '1 millisecond')
            ORDER BY vendor_synced_at NULLS FIRST
            LIMIT ${BATCH}
            FOR UPDATE SKIP LOCKED)
         RETURNING id`,
-      [SubscriptionStatus.VerificationPending, Math.floor(this.config.insideview.statusSyncIntervalMs * 0.9)],
+      [Math.floor(this.config.insideview.statusSyncIntervalMs * 0.9)],
     );
     for (const { id } of claimed) {
       const subscription = await this.subscriptions.findOneBy({ id });
       if (!subscription) continue;
       await this.insideview.sync(subscription);
-      // Only a still-pending row changes: an operator's disable in the meantime wins.
-      await this.subscriptions.update(
-        { id, status: SubscriptionStatus.VerificationPending },
-        {
-          status: subscription.status,
-          disableReasonErrorCode: subscription.disableReasonErrorCode,
-          disableReasonMessage: subscription.disableReasonMessage,
-          verifiedAt: subscription.verifiedAt,
-          vendorSyncedAt: subscription.vendorSyncedAt,
-        },
-      );
+      await this.lifecycle.saveMirroredStatus(subscription);
     }
   }
 }

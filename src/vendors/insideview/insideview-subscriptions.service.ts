@@ -19,9 +19,14 @@ const STATUSES = new Set<string>(Object.values(SubscriptionStatus));
 export class InsideViewSubscriptionsService {
   constructor(private readonly client: InsideViewApiClient) {}
 
+  /** Refuses bad settings (400) or a gateway without credentials (503) before anything is stored. */
+  async validateSettings(settings: Record<string, unknown> | undefined): Promise<void> {
+    await this.parseSettings(settings);
+  }
+
   /** Creates the subscription at InsideView with our callback URL and signing secret. */
   async register(subscription: Subscription, settings: Record<string, unknown> | undefined): Promise<void> {
-    const dto = await this.validateSettings(settings);
+    const dto = await this.parseSettings(settings);
     let remote: InsideViewSubscription;
     try {
       remote = await this.client.createSubscription({
@@ -65,6 +70,7 @@ export class InsideViewSubscriptionsService {
     } catch (error) {
       if (error instanceof InsideViewApiError && error.status === 404) {
         subscription.status = SubscriptionStatus.Disabled;
+        subscription.disabledBy = 'vendor';
         subscription.disableReasonErrorCode = GONE_AT_INSIDEVIEW;
         subscription.disableReasonMessage = 'InsideView no longer has this subscription';
         subscription.vendorSyncedAt = new Date();
@@ -80,6 +86,7 @@ export class InsideViewSubscriptionsService {
     subscription.vendorSyncedAt = new Date();
     if (!status || !STATUSES.has(status)) return;
     subscription.status = status as SubscriptionStatus;
+    subscription.disabledBy = subscription.status === SubscriptionStatus.Disabled ? 'vendor' : null;
     if (subscription.status === SubscriptionStatus.Disabled) {
       subscription.disableReasonErrorCode = webhook.disableReasonErrorCode ?? remote.disableReasonErrorCode ?? null;
       subscription.disableReasonMessage = webhook.disableReasonMessage ?? remote.disableReasonMessage ?? null;
@@ -90,7 +97,7 @@ export class InsideViewSubscriptionsService {
     if (subscription.status === SubscriptionStatus.Active) subscription.verifiedAt ??= new Date();
   }
 
-  private async validateSettings(settings: Record<string, unknown> | undefined): Promise<InsideViewSettingsDto> {
+  private async parseSettings(settings: Record<string, unknown> | undefined): Promise<InsideViewSettingsDto> {
     if (!this.client.configured) throw toHttpError(new InsideViewNotConfiguredError(), 'create the subscription');
     if (!settings) {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, 'insideview settings are required: {subscriptionType, companyIds | peopleIds, frequency?, fields?}');

@@ -35,6 +35,7 @@ export class InsideViewController extends VendorWebhookController {
     super(ingest, subscriptions, registry);
     this.vendor = {
       ...insideviewVendor,
+      validateSettings: (settings) => insideview.validateSettings(settings),
       register: (subscription, settings) => insideview.register(subscription, settings),
       unregister: (subscription) => insideview.unregister(subscription),
       sync: (subscription) => insideview.sync(subscription),

@@ -10,14 +10,17 @@ import { InsideViewApiClient } from './insideview-api.client';
 import { InsideViewSignatureGuard } from './insideview-signature.guard';
 import { InsideViewStatusSyncJob } from './insideview-status-sync.job';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
+import { InsideViewThrottle } from './insideview-throttle.service';
+import { VendorThrottle } from './vendor-throttle.entity';
 import { InsideViewController } from './insideview.controller';
 
 @Module({
-  imports: [WebhooksModule, TypeOrmModule.forFeature([InsideViewAlert, Subscription])],
+  imports: [WebhooksModule, TypeOrmModule.forFeature([InsideViewAlert, Subscription, VendorThrottle])],
   controllers: [InsideViewController, InsideViewAlertsController],
   providers: [
     InsideViewSignatureGuard,
     InsideViewApiClient,
+    InsideViewThrottle,
     InsideViewSubscriptionsService,
     InsideViewAlertsService,
     InsideViewStatusSyncJob,

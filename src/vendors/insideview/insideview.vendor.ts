@@ -15,6 +15,8 @@ export const insideviewVendor: VendorDefinition = {
   activateOnHead: false,
   dto: InsideViewAlertNotificationDto,
   sample: insideviewSample,
+  secretRotationRefusal:
+    'InsideView signs alerts with the signing secret the subscription was created with; to change it, delete the subscription and create a new one',
   headCheck: 'insideview-echo',
   eventType: () => 'alert',
   occurredAt: (payload) => parseInsideViewDate(stringAt(payload, 'date')),
