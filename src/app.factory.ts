@@ -24,7 +24,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   // rawBody only survives with Nest's own parser, so the limit is set here, not with app.use(json()).
   app.useBodyParser('json', { limit: config.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
   // Slow clients must not hold connections: bound the time to send headers and the whole request.
   const server = app.getHttpServer() as Server;
   server.headersTimeout = 20_000;

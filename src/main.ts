@@ -25,6 +25,25 @@ async function main(): Promise<void> {
     logger.log(`API token for /api: see ${config.generatedApiToken.file}`);
   }
   logger.log(`Listening on http://${config.host}:${port} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, in ${config.dataDir}`})`);
+
+  // Graceful stop: refuse new connections first, then let in-flight requests and job runs finish,
+  // give back alert leases, and close the database last (app.close runs the hooks in that order).
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: stopping`);
+    app.getHttpServer().close();
+    app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error(`Shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppException } from '../common/app.exception';
@@ -17,7 +18,6 @@ import { toSubscriptionView, type SubscriptionView } from './subscription.view';
 import type { VendorDefinition } from '../vendors/vendor-definition';
 import { VendorRegistry } from './vendor-registry';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Code stored when an operator disables a subscription without giving one. */
 export const OPERATOR_DISABLED_CODE = 'OPERATOR_DISABLED';
@@ -209,7 +209,7 @@ export class SubscriptionsService {
 
   /** The subscription a webhook names, or 404 (unknown, or another vendor's) / 410 (disabled). */
   async findForWebhook(vendor: string, id: string): Promise<Subscription> {
-    const subscription = UUID.test(id) ? await this.subscriptions.findOneBy({ id, vendor }) : null;
+    const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ id, vendor }) : null;
     if (!subscription) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No ${vendor} subscription ${id}`);
     }
@@ -241,7 +241,7 @@ export class SubscriptionsService {
   }
 
   private async findOrFail(id: string): Promise<Subscription> {
-    const subscription = UUID.test(id) ? await this.subscriptions.findOneBy({ id }) : null;
+    const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ id }) : null;
     if (!subscription) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
     }

@@ -1,26 +1,21 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { Client } from 'pg';
 import { fixture } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
 import { visitorTrackingHmac } from '../support/signing';
-import { createSubscription, listEvents, type CreatedSubscription } from '../support/subscriptions';
+import { createSubscription, listEvents, type CreatedSubscription, assertNothingStored as assertNothingStoredFor, feedOf, storedEvents } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const SAMPLE = fixture('visitor-tracking-visit.json');
 
 describe('Visitor-tracking webhooks', () => {
   let app: TestApp;
-  let db: Client;
 
   before(async () => {
     app = await startTestApp();
-    db = new Client({ connectionString: app.database.url });
-    await db.connect();
   });
   after(async () => {
-    await db?.end();
     await app?.close();
   });
 
@@ -35,33 +30,9 @@ describe('Visitor-tracking webhooks', () => {
     return createSubscription(app, { vendor: 'visitor-tracking', eventTypes: ['NEW_VISIT'], ...body });
   }
 
-  /**
-   * Rows in the event table, read directly: the feed holds a row back while any older transaction
-   * on the server is open, so an empty feed would not prove that nothing was stored.
-   */
-  async function stored(subscription: { id: string }, status?: string): Promise<number> {
-    const [row] = (
-      await db.query('SELECT count(*)::int AS n FROM webhook_events WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2)', [
-        subscription.id,
-        status ?? null,
-      ])
-    ).rows;
-    return row.n;
-  }
-
-  /** The subscription's events from /api/events, once the feed shows (at least) `count` of them. */
-  async function feed(subscription: { id: string }, count: number, query: Record<string, string> = {}) {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const events = await listEvents(app, { subscriptionId: subscription.id, ...query });
-      if (events.length >= count || Date.now() > deadline) return events;
-      await sleep(50);
-    }
-  }
-
-  async function assertNothingStored(subscription: { id: string }): Promise<void> {
-    assert.equal(await stored(subscription), 0);
-  }
+  const stored = (subscription: { id: string }, status?: string) => storedEvents(app, subscription.id, status);
+  const feed = (subscription: { id: string }, count: number, query: Record<string, string> = {}) => feedOf(app, subscription.id, count, query);
+  const assertNothingStored = (subscription: { id: string }) => assertNothingStoredFor(app, subscription.id);
 
   /** The sample with some fields changed, pretty-printed like the fixture. */
   function variant(change: (visit: Record<string, any>) => void): Buffer {

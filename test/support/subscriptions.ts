@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import type { TestApp } from './test-app';
 
 export interface CreatedSubscription {
@@ -21,4 +23,36 @@ export async function listEvents(app: TestApp, query: Record<string, string> = {
   const response = await app.api('get', `/api/events?${new URLSearchParams({ limit: '500', ...query })}`);
   assert.equal(response.status, 200, JSON.stringify(response.body));
   return response.body.data;
+}
+
+/**
+ * Rows in the event table, read directly: the feed holds a row back while an older write to the
+ * table is still in flight, so an empty feed alone would not prove that nothing was stored.
+ */
+export async function storedEvents(app: TestApp, subscriptionId: string, status?: string): Promise<number> {
+  const client = new Client({ connectionString: app.database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT count(*)::int AS n FROM webhook_events WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2)',
+      [subscriptionId, status ?? null],
+    );
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function assertNothingStored(app: TestApp, subscriptionId: string): Promise<void> {
+  assert.equal(await storedEvents(app, subscriptionId), 0, 'nothing stored');
+}
+
+/** The subscription's events from /api/events, once the feed shows (at least) `count` of them. */
+export async function feedOf(app: TestApp, subscriptionId: string, count: number, query: Record<string, string> = {}): Promise<Array<Record<string, unknown>>> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const events = await listEvents(app, { subscriptionId, ...query });
+    if (events.length >= count || Date.now() > deadline) return events;
+    await sleep(50);
+  }
 }

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import { In, Repository } from 'typeorm';
 import { AppException } from '../../common/app.exception';
 import { ErrorCode } from '../../common/error-code';
@@ -11,7 +12,6 @@ import { toAlertView, type AlertView } from './insideview-alert.view';
 import { parseInsideViewDate } from './insideview-date';
 import { queryRows } from '../../database/query-rows';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The alert queue: rows made from notifications, claimed and finished by the fetch job, read by the API. */
 @Injectable()
@@ -150,7 +150,7 @@ export class InsideViewAlertsService {
   }
 
   private async findOrFail(id: string): Promise<InsideViewAlert> {
-    const alert = UUID.test(id) ? await this.alerts.findOneBy({ id }) : null;
+    const alert = isUUID(id) ? await this.alerts.findOneBy({ id }) : null;
     if (!alert) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.AlertNotFound, `No InsideView alert ${id}`);
     return alert;
   }
