@@ -24,6 +24,9 @@ async function main(): Promise<void> {
   } else if (config.generatedApiToken) {
     logger.log(`API token for /api: see ${config.generatedApiToken.file}`);
   }
+  if (config.generatedSecretsKey?.createdNow) {
+    logger.warn(`Created the key that encrypts stored secrets: ${config.generatedSecretsKey.file}. Back it up with the data; without it they cannot be read.`);
+  }
   logger.log(`Listening on http://${config.host}:${port} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, in ${config.dataDir}`})`);
 
   // Graceful stop: refuse new connections first, then let in-flight requests and job runs finish,

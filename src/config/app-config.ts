@@ -13,6 +13,11 @@ export interface AppConfig {
   publicBaseUrl: string;
   /** Bearer tokens accepted by the management API. */
   apiTokens: string[];
+  /** AES-256 key for secrets at rest, and older keys still accepted for decryption (rotation). */
+  secretsKey: Buffer;
+  previousSecretsKeys: Buffer[];
+  /** Set when no SECRETS_KEY was configured and the embedded default keeps one in DATA_DIR. */
+  generatedSecretsKey?: { file: string; createdNow: boolean };
   /** Set when no API_TOKENS were configured and the token lives in DATA_DIR instead. */
   generatedApiToken?: { file: string; createdNow: boolean };
   bodyLimitBytes: number;
@@ -226,24 +231,54 @@ function loadOrCreateApiToken(dataDir: string): { token: string; file: string; c
   return { token, file, createdNow: true };
 }
 
-/** The part of the configuration the migration CLI needs: where the database is. */
-export function loadDatabaseConfig(env: Env = process.env): Pick<AppConfig, 'databaseUrl' | 'dataDir'> {
-  const dataDir = read(env, 'DATA_DIR') ?? './data';
-  return {
-    databaseUrl: parseDatabaseUrl(read(env, 'DATABASE_URL')),
-    dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),
-  };
+/** A 256-bit key given as 64 hex digits or as base64 of 32 bytes. */
+function parseKey(variable: string, value: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(value) ? Buffer.from(value, 'base64') : undefined;
+  if (!key || key.length !== 32) {
+    throw new ConfigError(variable, 'must be 32 random bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)');
+  }
+  return key;
+}
+
+/** The key for secrets at rest: SECRETS_KEY, or on the embedded default one kept in DATA_DIR. */
+function loadSecretsKey(env: Env, databaseUrl: string | undefined, dataDir: string): Pick<AppConfig, 'secretsKey' | 'previousSecretsKeys' | 'generatedSecretsKey'> {
+  const previous = read(env, 'SECRETS_KEY_PREVIOUS')?.split(',').map((key) => parseKey('SECRETS_KEY_PREVIOUS', key.trim())) ?? [];
+  const given = read(env, 'SECRETS_KEY');
+  if (given) return { secretsKey: parseKey('SECRETS_KEY', given), previousSecretsKeys: previous };
+  if (databaseUrl) {
+    // Every instance on a shared database needs the same key, so it cannot be made up here.
+    throw new ConfigError('SECRETS_KEY', 'is required with DATABASE_URL: 32 random bytes as base64 (`openssl rand -base64 32`), the same on every instance');
+  }
+  const file = join(dataDir, 'secrets-key');
+  if (existsSync(file)) {
+    return { secretsKey: parseKey(`SECRETS_KEY (from ${file})`, readFileSync(file, 'utf8').trim()), previousSecretsKeys: previous, generatedSecretsKey: { file, createdNow: false } };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { secretsKey: key, previousSecretsKeys: previous, generatedSecretsKey: { file, createdNow: true } };
+}
+
+/** The part of the configuration the migration CLI needs: where the database is, and the secrets key. */
+export function loadDatabaseConfig(
+  env: Env = process.env,
+): Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'secretsKey' | 'previousSecretsKeys' | 'generatedSecretsKey'> {
+  const dataDirValue = read(env, 'DATA_DIR') ?? './data';
+  const dataDir = isAbsolute(dataDirValue) ? dataDirValue : resolve(process.cwd(), dataDirValue);
+  const databaseUrl = parseDatabaseUrl(read(env, 'DATABASE_URL'));
+  return { databaseUrl, dataDir, ...loadSecretsKey(env, databaseUrl, dataDir) };
 }
 
 /** Validates the environment into an AppConfig; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const port = parsePort(read(env, 'PORT'));
-  const { databaseUrl, dataDir } = loadDatabaseConfig(env);
+  const database = loadDatabaseConfig(env);
+  const { dataDir } = database;
   const config: AppConfig = {
     port,
     host: parseHost(read(env, 'HOST')),
-    databaseUrl,
-    dataDir,
+    ...database,
     publicBaseUrl: parsePublicBaseUrl(read(env, 'PUBLIC_BASE_URL'), port),
     apiTokens: [],
     bodyLimitBytes: parseBodyLimit(read(env, 'BODY_LIMIT')),

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { SecretCipher, useSecretCipher } from '../common/secret-cipher';
 import { buildDataSourceOptions } from './data-source-options';
 import { MigrationRunner } from './migration-runner';
 
@@ -8,11 +9,14 @@ import { MigrationRunner } from './migration-runner';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
+      useFactory: (config: AppConfig) => {
+        useSecretCipher(new SecretCipher(config.secretsKey, config.previousSecretsKeys));
+        return {
         ...buildDataSourceOptions(config),
         retryAttempts: config.databaseUrl ? 10 : 0,
         retryDelay: 3000,
-      }),
+        };
+      },
     }),
   ],
   providers: [MigrationRunner],

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { encryptedText, encryptedValues } from '../common/secret-cipher';
 import { SubscriptionStatus } from './subscription-status';
 
 /** How a vendor's deliveries are authenticated, where the vendor lets the customer choose. */
@@ -45,10 +46,11 @@ export class Subscription {
   @Column({ name: 'callback_url', type: 'text' })
   callbackUrl: string;
 
-  @Column({ type: 'text', nullable: true })
+  /** Encrypted at rest (AES-256-GCM, SECRETS_KEY); plaintext only in memory. */
+  @Column({ type: 'text', nullable: true, transformer: encryptedText })
   secret: string | null;
 
-  @Column({ name: 'previous_secret', type: 'text', nullable: true })
+  @Column({ name: 'previous_secret', type: 'text', nullable: true, transformer: encryptedText })
   previousSecret: string | null;
 
   @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
@@ -57,8 +59,8 @@ export class Subscription {
   @Column({ type: 'jsonb', default: {} })
   signature: SignatureSettings;
 
-  /** Headers every delivery must carry with exactly these values (compared in constant time). */
-  @Column({ name: 'required_headers', type: 'jsonb', default: {} })
+  /** Headers every delivery must carry with exactly these values (compared in constant time); values encrypted at rest. */
+  @Column({ name: 'required_headers', type: 'jsonb', default: {}, transformer: encryptedValues })
   requiredHeaders: Record<string, string>;
 
   @Column({ name: 'event_types', type: 'text', array: true, default: '{}' })

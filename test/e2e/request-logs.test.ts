@@ -4,6 +4,7 @@ import { startGatewayProcess, type GatewayProcess } from '../support/gateway-pro
 import { fixture } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
+import { TEST_SECRETS_KEY } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const TOKEN = 'log-test-token-0123456789';
@@ -14,7 +15,7 @@ describe('Request logs', () => {
 
   before(async () => {
     database = await createTestDatabase();
-    gateway = await startGatewayProcess({ DATABASE_URL: database.url, API_TOKENS: TOKEN, LOG_FORMAT: 'json', LOG_LEVEL: 'log' });
+    gateway = await startGatewayProcess({ DATABASE_URL: database.url, SECRETS_KEY: TEST_SECRETS_KEY, API_TOKENS: TOKEN, LOG_FORMAT: 'json', LOG_LEVEL: 'log' });
   });
   after(async () => {
     await gateway?.stop('SIGKILL');

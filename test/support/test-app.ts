@@ -8,6 +8,8 @@ import { loadConfig } from '../../src/config/app-config';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export const TEST_API_TOKEN = 'test-token-0123456789abcdef';
+/** SECRETS_KEY of the test apps (32 bytes, hex). */
+export const TEST_SECRETS_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -33,6 +35,7 @@ export async function startTestApp(
     DATABASE_URL: options.databaseUrl ?? database.url,
     DATA_DIR: dataDir,
     API_TOKENS: TEST_API_TOKEN,
+    SECRETS_KEY: TEST_SECRETS_KEY,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'fatal',

@@ -32,6 +32,19 @@ describe('Configuration', () => {
     assert.deepEqual(second.apiTokens, first.apiTokens);
   });
 
+  it('keeps a generated secrets key in DATA_DIR on the embedded default, and takes hex or base64 keys', () => {
+    const ownDir = join(dataDir, 'key-test');
+    const first = loadConfig({ DATA_DIR: ownDir, API_TOKENS: 'a-token-of-sixteen-chars' });
+    assert.equal(first.generatedSecretsKey?.createdNow, true);
+    assert.equal(first.secretsKey.length, 32);
+    assert.equal(statSync(join(ownDir, 'secrets-key')).mode & 0o777, 0o600);
+    const second = loadConfig({ DATA_DIR: ownDir, API_TOKENS: 'a-token-of-sixteen-chars' });
+    assert.deepEqual(second.secretsKey, first.secretsKey);
+    const hex = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+    assert.deepEqual(loadConfig({ ...base, SECRETS_KEY: hex }).secretsKey, Buffer.from(hex, 'hex'));
+    assert.deepEqual(loadConfig({ ...base, SECRETS_KEY: Buffer.from(hex, 'hex').toString('base64') }).secretsKey, Buffer.from(hex, 'hex'));
+  });
+
   it('takes comma-separated API tokens, trims values and the base URL’s trailing slash', () => {
     const config = loadConfig({ ...base, API_TOKENS: ' first-token-abcdefgh , second-token-abcdefg ', PUBLIC_BASE_URL: 'https://hooks.example.com/', PORT: ' 8080 ' });
     assert.deepEqual(config.apiTokens, ['first-token-abcdefgh', 'second-token-abcdefg']);
@@ -62,6 +75,10 @@ describe('Configuration', () => {
       [{ BODY_LIMIT: '1gb' }, 'BODY_LIMIT'],
       [{ BODY_LIMIT: '65mb' }, 'BODY_LIMIT'],
       [{ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL'],
+      [{ DATABASE_URL: 'postgres://localhost/db' }, 'SECRETS_KEY'],
+      [{ SECRETS_KEY: 'too-short' }, 'SECRETS_KEY'],
+      [{ SECRETS_KEY: '0011223344556677889900112233445566778899001122334455667788990011', SECRETS_KEY_PREVIOUS: 'nope' }, 'SECRETS_KEY_PREVIOUS'],
+      [{ ALERT_FETCH_LEASE_SECONDS: '10' }, 'ALERT_FETCH_LEASE_SECONDS'],
     ];
     for (const [env, variable] of cases) {
       assert.throws(

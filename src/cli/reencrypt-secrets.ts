@@ -1,0 +1,49 @@
+/**
+ * npm run secrets:reencrypt
+ *
+ * After setting a new SECRETS_KEY (with the old one in SECRETS_KEY_PREVIOUS), moves every stored
+ * secret to the new key, so the old key can then be dropped. Safe to run while the gateway serves
+ * (each row is rewritten only if it still holds what was read) and safe to run again.
+ */
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { SecretCipher } from '../common/secret-cipher';
+import { ConfigError, loadDatabaseConfig } from '../config/app-config';
+import { buildDataSourceOptions } from '../database/data-source-options';
+
+interface Row {
+  id: string;
+  secret: string | null;
+  previous_secret: string | null;
+  required_headers: Record<string, string>;
+}
+
+async function main(): Promise<void> {
+  const config = loadDatabaseConfig(process.env);
+  const cipher = new SecretCipher(config.secretsKey, config.previousSecretsKeys);
+  const dataSource = await new DataSource({ ...buildDataSourceOptions(config), logging: ['error'] }).initialize();
+  const again = (value: string | null) => (value === null ? null : cipher.encrypt(cipher.decrypt(value)));
+  try {
+    const rows: Row[] = await dataSource.query('SELECT id, secret, previous_secret, required_headers FROM subscriptions');
+    let moved = 0;
+    for (const row of rows) {
+      const values = [row.secret, row.previous_secret, ...Object.values(row.required_headers)].filter((value): value is string => value !== null);
+      if (!values.some((value) => cipher.isStale(value))) continue;
+      const headers = Object.fromEntries(Object.entries(row.required_headers).map(([name, value]) => [name, again(value)]));
+      await dataSource.query(
+        `UPDATE subscriptions SET secret = $2, previous_secret = $3, required_headers = $4
+          WHERE id = $1 AND secret IS NOT DISTINCT FROM $5 AND previous_secret IS NOT DISTINCT FROM $6 AND required_headers = $7`,
+        [row.id, again(row.secret), again(row.previous_secret), JSON.stringify(headers), row.secret, row.previous_secret, JSON.stringify(row.required_headers)],
+      );
+      moved += 1;
+    }
+    console.log(`Re-encrypted ${moved} of ${rows.length} subscriptions with the current SECRETS_KEY.`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+  process.exit(1);
+});
