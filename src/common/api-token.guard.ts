@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppException } from './app.exception';
-import { matchesAny } from './constant-time';
+import { digestMatchesAny } from './constant-time';
 import { ErrorCode } from './error-code';
 import { IS_PUBLIC } from './public.decorator';
 
@@ -23,7 +23,7 @@ export class ApiTokenGuard implements CanActivate {
     if (!match) {
       throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized, 'Send Authorization: Bearer <API token>');
     }
-    if (!matchesAny(match[1], this.config.apiTokens)) {
+    if (!digestMatchesAny(match[1], this.config.apiTokenDigests)) {
       throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized, 'The API token is not valid');
     }
     return true;

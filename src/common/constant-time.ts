@@ -18,3 +18,13 @@ export function matchesAny(candidate: string | Buffer, secrets: ReadonlyArray<st
   }
   return found;
 }
+
+/** True when the SHA-256 of `candidate` equals any of `digests`; every digest is compared. */
+export function digestMatchesAny(candidate: string, digests: readonly Buffer[]): boolean {
+  const digest = createHash('sha256').update(candidate).digest();
+  let found = false;
+  for (const expected of digests) {
+    found = (expected.length === digest.length && timingSafeEqual(digest, expected)) || found;
+  }
+  return found;
+}

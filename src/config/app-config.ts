@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
@@ -11,8 +11,10 @@ export interface AppConfig {
   databaseUrl?: string;
   dataDir: string;
   publicBaseUrl: string;
-  /** Bearer tokens accepted by the management API. */
+  /** Bearer tokens accepted by the management API, as configured (plain, or `sha256:<hex>`). */
   apiTokens: string[];
+  /** SHA-256 of every accepted token: what the guard compares against. */
+  apiTokenDigests: Buffer[];
   /** AES-256 key for secrets at rest, and older keys still accepted for decryption (rotation). */
   secretsKey: Buffer;
   previousSecretsKeys: Buffer[];
@@ -203,10 +205,21 @@ function parseMetricsToken(value: string | undefined): string | undefined {
   return value;
 }
 
+const TOKEN_HASH = /^sha256:([0-9a-f]{64})$/i;
+
+/** The digest a presented token is compared with: given as `sha256:<hex>`, or computed from the token. */
+function tokenDigest(token: string): Buffer {
+  const hash = TOKEN_HASH.exec(token);
+  return hash ? Buffer.from(hash[1], 'hex') : createHash('sha256').update(token).digest();
+}
+
 function parseApiTokens(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const tokens = value.split(',').map((token) => token.trim());
   tokens.forEach((token, index) => {
+    if (token.startsWith('sha256:') && !TOKEN_HASH.test(token)) {
+      throw new ConfigError('API_TOKENS', `token #${index + 1} starts with sha256: but is not followed by 64 hex digits`);
+    }
     if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
       throw new ConfigError(
         'API_TOKENS',
@@ -281,6 +294,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ...database,
     publicBaseUrl: parsePublicBaseUrl(read(env, 'PUBLIC_BASE_URL'), port),
     apiTokens: [],
+    apiTokenDigests: [],
     bodyLimitBytes: parseBodyLimit(read(env, 'BODY_LIMIT')),
     logLevels: parseLogLevel(read(env, 'LOG_LEVEL')),
     logFormat: parseLogFormat(read(env, 'LOG_FORMAT')),
@@ -296,6 +310,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     config.apiTokens = [token];
     config.generatedApiToken = { file, createdNow };
   }
+  config.apiTokenDigests = config.apiTokens.map(tokenDigest);
   return config;
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { fixture } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
@@ -36,6 +37,17 @@ describe('Management API: subscriptions', () => {
         assert.equal(response.status, 401, `${method} ${path} with ${authorization}`);
         assert.equal(response.body.code, 'UNAUTHORIZED');
       }
+    }
+  });
+
+  it('accepts a token configured only as its SHA-256 hash', async () => {
+    const hashed = await startTestApp({ API_TOKENS: `sha256:${createHash('sha256').update('hashed-token-0123456789').digest('hex')}` });
+    try {
+      assert.equal((await hashed.http().get('/api/subscriptions').set('Authorization', 'Bearer hashed-token-0123456789')).status, 200);
+      const literal = `sha256:${createHash('sha256').update('hashed-token-0123456789').digest('hex')}`;
+      assert.equal((await hashed.http().get('/api/subscriptions').set('Authorization', `Bearer ${literal}`)).status, 401, 'the hash itself is no token');
+    } finally {
+      await hashed.close();
     }
   });
 

@@ -71,6 +71,7 @@ describe('Configuration', () => {
       [{ PUBLIC_BASE_URL: 'https://example.com/?a=1' }, 'PUBLIC_BASE_URL'],
       [{ API_TOKENS: 'short' }, 'API_TOKENS'],
       [{ API_TOKENS: 'good-token-0123456789,' }, 'API_TOKENS'],
+      [{ API_TOKENS: 'sha256:abc' }, 'API_TOKENS'],
       [{ BODY_LIMIT: '0' }, 'BODY_LIMIT'],
       [{ BODY_LIMIT: '1gb' }, 'BODY_LIMIT'],
       [{ BODY_LIMIT: '65mb' }, 'BODY_LIMIT'],
