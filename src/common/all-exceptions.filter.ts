@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import type { ResponseNotes } from '../observability/webhook-observer';
@@ -8,11 +9,21 @@ import { ErrorCode } from './error-code';
 /** Seconds a client should wait before retrying when the database is unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-export interface ErrorBody {
+/** The body of every error answer, on every route. */
+export class ErrorBody {
+  @ApiProperty({ description: 'The HTTP status, repeated', type: 'integer', example: 401 })
   statusCode: number;
+
+  @ApiProperty({ description: "The status's reason phrase", example: 'Unauthorized' })
   error: string;
+
+  @ApiProperty({ description: 'Stable code for programs to branch on', enum: ErrorCode, enumName: 'ErrorCode', example: ErrorCode.SignatureInvalid })
   code: ErrorCode;
+
+  @ApiProperty({ description: 'What went wrong, for a person to read', example: 'The signature does not match' })
   message: string;
+
+  @ApiPropertyOptional({ description: 'Each problem found, when there are several (validation)', type: [String], example: ['name should not be empty'] })
   details?: string[];
 }
 
