@@ -1,17 +1,27 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import type { ListEventsQuery } from './dto/list-events.query';
 import { decodeCursor, encodeCursor, isBigintId } from './event-cursor';
-import { toEventView, type EventView } from './event.view';
+import { EventView, toEventView } from './event.view';
 import { WebhookEvent } from './webhook-event.entity';
 
-export interface EventPage {
+export class EventPage {
+  @ApiProperty({ type: [EventView] })
   data: EventView[];
-  /** Pass back as `cursor` to continue (the one given, on an empty page); null only before the first event. */
+
+  @ApiProperty({
+    description: 'Pass back as `cursor` to continue (the one given, on an empty page); null only before the first event',
+    type: String,
+    nullable: true,
+    example: 'MTIzNDU6MTA0Mg',
+  })
   nextCursor: string | null;
+
+  @ApiProperty({ description: 'More events are ready now; when false, poll again with nextCursor later', example: false })
   hasMore: boolean;
 }
 

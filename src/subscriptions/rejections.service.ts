@@ -1,16 +1,34 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { WebhookRejection } from './webhook-rejection.entity';
 
-export interface RejectionView {
+/** One refused delivery: when, the answer's status and code, and which check failed. Never the body or a secret. */
+export class RejectionView {
+  @ApiProperty({ format: 'date-time' })
   receivedAt: string;
+
+  @ApiProperty({ description: 'The status answered', type: 'integer', example: 401 })
   status: number;
+
+  @ApiProperty({ description: 'The error code answered', example: 'REQUIRED_HEADER_MISSING' })
   code: string;
+
+  @ApiProperty({ description: 'The message answered: which check failed or which header was missing', example: 'The required header Authorization is missing' })
   reason: string;
+
+  @ApiProperty({ description: 'X-Request-Id of the delivery, to find its log line', type: String, nullable: true })
   requestId: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '192.0.2.10' })
   remoteAddress: string | null;
+}
+
+export class RejectionList {
+  @ApiProperty({ description: 'Newest first', type: [RejectionView] })
+  data: RejectionView[];
 }
 
 /** At most one record per subscription this often, so a flood of bad requests is not a flood of writes. */

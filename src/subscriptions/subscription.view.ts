@@ -1,26 +1,88 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SignatureSettingsDto } from './dto/signature-settings.dto';
+import { SubscriptionStatus } from './subscription-status';
 import type { Subscription } from './subscription.entity';
 
 /** A subscription as the API shows it: never a secret, and only the names of required headers. */
-export interface SubscriptionView {
+export class SubscriptionView {
+  @ApiProperty({ format: 'uuid', example: '3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60' })
   id: string;
+
+  @ApiProperty({ example: 'walnut' })
   vendor: string;
+
+  @ApiProperty({ example: 'Demo sessions' })
   name: string;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
   description: string | null;
+
+  @ApiProperty({
+    description: "`VERIFICATION_PENDING` until the first authentic delivery (or the vendor's HEAD check); InsideView's status is mirrored from InsideView",
+    enum: SubscriptionStatus,
+    enumName: 'SubscriptionStatus',
+    example: SubscriptionStatus.Active,
+  })
   status: string;
+
+  @ApiProperty({ description: "Why it is disabled: `OPERATOR_DISABLED`, the code given, or InsideView's (`400-2100` …)", type: String, nullable: true, example: null })
   disableReasonErrorCode: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
   disableReasonMessage: string | null;
+
+  @ApiProperty({ description: 'The URL to register at the vendor, exactly as it is registered there', example: 'https://gateway.example.com/webhooks/walnut/3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60' })
   callbackUrl: string;
+
+  @ApiProperty({ description: 'False until a secret is set: deliveries are then refused with 401 SECRET_NOT_SET' })
   hasSecret: boolean;
+
+  @ApiProperty({ description: 'Until when the previous secret is still accepted, after a rotation with a grace period', type: String, format: 'date-time', nullable: true, example: null })
   previousSecretExpiresAt: string | null;
+
+  @ApiProperty({ description: 'How deliveries are signed, where the vendor lets the customer choose (visitor-tracking)', type: () => SignatureSettingsDto })
   signature: Subscription['signature'];
+
+  @ApiProperty({ description: 'Names of the headers every delivery must carry (their values are never shown)', type: [String], example: [] })
   requiredHeaders: string[];
+
+  @ApiProperty({ type: [String], example: [] })
   eventTypes: string[];
+
+  @ApiProperty({ description: "The vendor's own id of the subscription (InsideView)", type: String, nullable: true, example: null })
   vendorRef: string | null;
+
+  @ApiProperty({ description: 'What the vendor was asked to watch (InsideView settings)', type: 'object', additionalProperties: true, example: {} })
   vendorConfig: Record<string, unknown>;
+
+  @ApiProperty({ description: 'First authentic delivery or HEAD check', type: String, format: 'date-time', nullable: true })
   verifiedAt: string | null;
+
+  @ApiProperty({ description: 'Last stored delivery (refreshed at most once a minute)', type: String, format: 'date-time', nullable: true })
   lastEventAt: string | null;
+
+  @ApiProperty({ format: 'date-time' })
   createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
   updatedAt: string;
+}
+
+/** An answer that reveals a secret exactly once: at creation or rotation. */
+export class SubscriptionWithSecret extends SubscriptionView {
+  @ApiPropertyOptional({
+    description: 'The secret the gateway generated, **shown this once**: enter it at the vendor. Absent when you gave the secret',
+    example: '5d41402abc4b2a76b9719d911017c592e4da8f0c9b1b1a4b7f8f3c6b3e2a1d0c',
+  })
+  secret?: string;
+}
+
+export class SubscriptionPage {
+  @ApiProperty({ type: [SubscriptionView] })
+  data: SubscriptionView[];
+
+  @ApiProperty({ description: 'How many match the filters, across all pages', type: 'integer', example: 1 })
+  total: number;
 }
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);

@@ -14,16 +14,13 @@ import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { SubscriptionStatus } from './subscription-status';
 import { Subscription } from './subscription.entity';
-import { toSubscriptionView, type SubscriptionView } from './subscription.view';
+import { toSubscriptionView, type SubscriptionPage, type SubscriptionView, type SubscriptionWithSecret } from './subscription.view';
 import type { VendorDefinition } from '../vendors/vendor-definition';
 import { VendorRegistry } from './vendor-registry';
 
 
 /** Code stored when an operator disables a subscription without giving one. */
 export const OPERATOR_DISABLED_CODE = 'OPERATOR_DISABLED';
-
-/** An answer that reveals a secret exactly once: at creation or rotation. */
-export type SubscriptionWithSecret = SubscriptionView & { secret?: string };
 
 @Injectable()
 export class SubscriptionsService {
@@ -79,7 +76,7 @@ export class SubscriptionsService {
     return this.withSecret(await this.findOrFail(id), generated ?? null);
   }
 
-  async list(query: ListSubscriptionsQuery): Promise<{ data: SubscriptionView[]; total: number }> {
+  async list(query: ListSubscriptionsQuery): Promise<SubscriptionPage> {
     const [rows, total] = await this.subscriptions.findAndCount({
       // TypeORM 1.x refuses undefined in a where object, so only the filters given are passed.
       where: {

@@ -1,17 +1,22 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
-import { sendHeadCheck, sendSampleDelivery, type DeliveryReport } from '../webhooks/sample-sender';
+import { DeliveryReport, sendHeadCheck, sendSampleDelivery } from '../webhooks/sample-sender';
 import { Subscription } from './subscription.entity';
 import { SubscriptionsService } from './subscriptions.service';
 import { VendorRegistry } from './vendor-registry';
 
-export interface TestEventReport {
-  /** True when every request got the answer the vendor needs. */
+export class TestEventReport {
+  @ApiProperty({ description: 'True when every request got the answer the vendor needs', example: true })
   ok: boolean;
+
+  @ApiPropertyOptional({ description: "The vendor's HEAD check of the URL, sent first for vendors that make one (InsightArc, InsideView)", type: () => DeliveryReport })
   headCheck?: DeliveryReport;
+
+  @ApiProperty({ description: "The vendor's signed sample, POSTed to the callback URL", type: () => DeliveryReport })
   delivery: DeliveryReport;
 }
 

@@ -1,19 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TEST_DELIVERY_HEADER } from '../events/test-delivery';
 import type { SampleTarget, VendorDefinition } from '../vendors/vendor-definition';
 
 /** What happened to one request sent to a callback URL, for a person to read. */
-export interface DeliveryReport {
+export class DeliveryReport {
+  @ApiProperty({ enum: ['POST', 'HEAD'], example: 'POST' })
   method: 'POST' | 'HEAD';
+
+  @ApiProperty({ example: 'https://gateway.example.com/webhooks/walnut/3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60' })
   url: string;
-  /** True when the answer is what the vendor needs to see (2xx; for InsideView's HEAD, the echo too). */
+
+  @ApiProperty({ description: "True when the answer is what the vendor needs to see (2xx; for InsideView's HEAD, the echo too)", example: true })
   ok: boolean;
+
+  @ApiProperty({ description: 'The status answered; null when no answer came (DNS, TLS, connection, timeout)', type: 'integer', nullable: true, example: 200 })
   status: number | null;
+
+  @ApiProperty({ type: 'integer', example: 42 })
   durationMs: number;
-  /** The gateway's answer (parsed JSON when it is JSON), or why there was none. */
+
+  @ApiPropertyOptional({
+    description: "The answer's body: parsed when it is JSON, else its first 2000 characters",
+    oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
+    example: { received: true, eventId: '1042', duplicate: false, quarantined: false },
+  })
   response?: unknown;
+
+  @ApiPropertyOptional({ description: 'Why the request failed, in the words an operator searches for', example: 'ENOTFOUND: getaddrinfo ENOTFOUND gateway.example.com' })
   error?: string;
 }
 

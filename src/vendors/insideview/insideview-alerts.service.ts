@@ -8,7 +8,7 @@ import { stringAt } from '../../events/payload-fields';
 import type { Subscription } from '../../subscriptions/subscription.entity';
 import type { ListAlertsQuery } from './dto/list-alerts.query';
 import { AlertFetchState, InsideViewAlert } from './insideview-alert.entity';
-import { toAlertView, type AlertView } from './insideview-alert.view';
+import { toAlertView, type AlertPage, type AlertView } from './insideview-alert.view';
 import { parseInsideViewDate } from './insideview-date';
 import { queryRows } from '../../database/query-rows';
 
@@ -36,7 +36,7 @@ export class InsideViewAlertsService {
     return rows.length > 0;
   }
 
-  async list(query: ListAlertsQuery): Promise<{ data: AlertView[]; total: number }> {
+  async list(query: ListAlertsQuery): Promise<AlertPage> {
     const [rows, total] = await this.alerts.findAndCount({
       where: {
         ...(query.state !== undefined && { state: query.state }),
