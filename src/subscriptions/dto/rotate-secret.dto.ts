@@ -1,9 +1,16 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export const DEFAULT_GRACE_SECONDS = 24 * 60 * 60;
 
 export class RotateSecretDto {
   /** The new secret as the vendor issued it; generated when omitted. */
+  @ApiPropertyOptional({
+    description: 'The new secret as the vendor issued it (required for InsightArc). Omitted: generated, and shown once in the answer',
+    minLength: 8,
+    maxLength: 500,
+    example: 'whsec_fedcba9876543210',
+  })
   @IsOptional()
   @IsString()
   @MinLength(8)
@@ -11,6 +18,7 @@ export class RotateSecretDto {
   secret?: string;
 
   /** How long the old secret keeps working (default 24 h; 0 ends it at once; at most 30 days). */
+  @ApiPropertyOptional({ description: 'How long the old secret keeps working; 0 ends it at once', type: 'integer', minimum: 0, maximum: 30 * 24 * 60 * 60, default: DEFAULT_GRACE_SECONDS, example: 0 })
   @IsOptional()
   @IsInt()
   @Min(0)

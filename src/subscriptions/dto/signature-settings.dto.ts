@@ -1,12 +1,19 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { HEADER_NAME } from './header-map.validator';
 
 export class SignatureSettingsDto {
   /** Header that carries the signature or token. */
+  @ApiPropertyOptional({ description: 'Header that carries the signature or token (visitor-tracking default: X-Webhook-Signature)', example: 'X-Webhook-Signature' })
   @IsOptional()
   @Matches(HEADER_NAME, { message: 'signature.header must be a valid HTTP header name' })
   header?: string;
 
+  @ApiPropertyOptional({
+    description: '`token`: the header holds the shared secret itself (default); `hmac-sha256`: lowercase hex HMAC-SHA256 of the raw body, `sha256=` prefix optional',
+    enum: ['token', 'hmac-sha256'],
+    example: 'token',
+  })
   @IsOptional()
   @IsIn(['token', 'hmac-sha256'])
   scheme?: 'token' | 'hmac-sha256';

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength, registerDecorator, type ValidationOptions } from 'class-validator';
 import { parseInsideViewDate } from '../insideview-date';
 
@@ -32,17 +33,21 @@ function IsInsideViewDate(options?: ValidationOptions): PropertyDecorator {
  * "364559", and document one date format while the example uses another: both are accepted.
  */
 export class InsideViewAlertNotificationDto {
+  @ApiProperty({ description: "InsideView's alert id: documented as an integer, sent as a string; both are accepted. What repeats dedupe on", oneOf: [{ type: 'string' }, { type: 'integer' }], example: '364559' })
   @IsAlertId()
   alertId: string | number;
 
+  @ApiProperty({ description: "InsideView's subscription id (the gateway's vendorRef)", maxLength: 200, example: 'oshbv7671moesavtb0e0' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   subscriptionId: string;
 
+  @ApiProperty({ description: 'Alert date: `2020-02-26T11:52:29+0000` (documented) or `2020-02-26 11:52:29:00+0000` (sent); both are accepted', example: '2020-02-26 11:52:29:00+0000' })
   @IsInsideViewDate()
   date: string;
 
+  @ApiProperty({ description: 'Subscription type', maxLength: 64, example: 'company' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
