@@ -6,13 +6,16 @@ import { isTestDelivery } from '../../events/test-delivery';
 import type { WebhookReceipt } from '../../events/webhook-receipt';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { VendorRegistry } from '../../subscriptions/vendor-registry';
+import { ApiVendorWebhook } from '../../webhooks/api-vendor-webhook.decorator';
 import { VendorWebhookController } from '../../webhooks/vendor-webhook.controller';
 import type { WebhookRequest } from '../../webhooks/webhook-request';
 import type { VendorDefinition } from '../vendor-definition';
 import { AlertFetchJob } from './alert-fetch.job';
+import { InsideViewAlertNotificationDto } from './dto/insideview-alert-notification.dto';
 import { InsideViewAlertsService } from './insideview-alerts.service';
 import { InsideViewSignatureGuard } from './insideview-signature.guard';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
+import { INSIDEVIEW_DOCUMENTED_SAMPLE } from './insideview.sample';
 import { insideviewVendor } from './insideview.vendor';
 
 /** InsideView's header, with exactly this casing: InsideView compares the name case-sensitively. */
@@ -21,6 +24,19 @@ export const VALIDATION_HEADER = 'X-InsideViewAPI-ValidationCode';
 @Public()
 @Controller('webhooks/insideview')
 @UseGuards(InsideViewSignatureGuard)
+@ApiVendorWebhook({
+  title: 'InsideView',
+  payload: InsideViewAlertNotificationDto,
+  example: INSIDEVIEW_DOCUMENTED_SAMPLE,
+  signature: {
+    header: 'X-InsideViewAPI-AlertDataSignature',
+    description: 'HMAC-SHA1 of the raw body, hex or base64, keyed with the signing secret the gateway gave InsideView at creation',
+  },
+  headCheck:
+    "InsideView validates the URL with a HEAD carrying X-InsideViewAPI-ValidationCode, within 2–3 minutes of the subscription's creation; " +
+    "the code is echoed in a response header of exactly that name and casing. InsideView's verdict reaches the subscription through the status sync.",
+  echoedHeader: { name: VALIDATION_HEADER, description: "InsideView's validation code, echoed in the response (at most 500 characters)" },
+})
 export class InsideViewController extends VendorWebhookController {
   protected readonly vendor: VendorDefinition;
 
