@@ -1,16 +1,36 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiError } from '../common/api-error.decorator';
+import { ErrorCode } from '../common/error-code';
 import { ListEventsQuery } from './dto/list-events.query';
-import { EventsService } from './events.service';
+import { EventView } from './event.view';
+import { EventPage, EventsService } from './events.service';
 
+@ApiTags('events')
+@ApiBearerAuth()
+@ApiError(401, 'Missing or invalid API token', [ErrorCode.Unauthorized])
+@ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable])
 @Controller('api/events')
 export class EventsController {
   constructor(private readonly events: EventsService) {}
 
+  @ApiOperation({
+    summary: 'Read the event feed',
+    description:
+      'Oldest first, in the order events committed. Pass `nextCursor` back as `cursor` to continue; an empty page keeps the same cursor, ' +
+      'so a consumer polls with it to pick up new events. Order by `occurredAt` where the order of events matters.',
+  })
+  @ApiOkResponse({ type: EventPage })
+  @ApiError(400, 'A filter is not valid, or the cursor is not one this API handed out', [ErrorCode.ValidationFailed, ErrorCode.InvalidCursor])
   @Get()
   list(@Query() query: ListEventsQuery) {
     return this.events.list(query);
   }
 
+  @ApiOperation({ summary: 'Read one event', description: 'With `rawBody`: the exact bytes received, base64.' })
+  @ApiParam({ name: 'id', description: 'The event id', example: '1042' })
+  @ApiOkResponse({ type: EventView })
+  @ApiError(404, 'No event with this id', [ErrorCode.EventNotFound])
   @Get(':id')
   get(@Param('id') id: string) {
     return this.events.get(id);

@@ -1,13 +1,32 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiError } from '../common/api-error.decorator';
+import { ErrorCode } from '../common/error-code';
 import { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import { DisableSubscriptionDto } from './dto/disable-subscription.dto';
 import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { RotateSecretDto } from './dto/rotate-secret.dto';
 import { UpdateSubscriptionDto } from './dto/update-subscription.dto';
-import { RejectionsService } from './rejections.service';
-import { TestEventService } from './test-event.service';
+import { RejectionList, RejectionsService } from './rejections.service';
+import { SubscriptionPage, SubscriptionView, SubscriptionWithSecret } from './subscription.view';
+import { TestEventReport, TestEventService } from './test-event.service';
 import { SubscriptionsService } from './subscriptions.service';
 
+const SUBSCRIPTION_ID = ApiParam({ name: 'id', description: 'The subscription id', format: 'uuid' });
+const NOT_FOUND = ApiError(404, 'No subscription with this id', [ErrorCode.SubscriptionNotFound]);
+const INVALID = ApiError(400, 'The body or query is not valid', [ErrorCode.ValidationFailed]);
+/** Routes that call the vendor's API (InsideView). */
+const VENDOR_REFUSED = ApiError(502, 'InsideView refused, or could not be reached', [ErrorCode.InsideViewRefused, ErrorCode.InsideViewUnavailable]);
+const VENDOR_UNAVAILABLE = ApiError(503, 'InsideView is not configured or is throttling calls, or the database is unavailable', [
+  ErrorCode.InsideViewNotConfigured,
+  ErrorCode.InsideViewThrottled,
+  ErrorCode.DatabaseUnavailable,
+]);
+
+@ApiTags('subscriptions')
+@ApiBearerAuth()
+@ApiError(401, 'Missing or invalid API token', [ErrorCode.Unauthorized])
+@ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable])
 @Controller('api/subscriptions')
 export class SubscriptionsController {
   constructor(
@@ -16,44 +35,88 @@ export class SubscriptionsController {
     private readonly testEvents: TestEventService,
   ) {}
 
+  @ApiOperation({
+    summary: 'Create a subscription',
+    description: 'Answers the `callbackUrl` to register at the vendor and, when the gateway generated it, the `secret`, shown this once. InsideView: also created at InsideView.',
+  })
+  @ApiCreatedResponse({ type: SubscriptionWithSecret })
+  @ApiError(400, 'The body is not valid, the vendor is unknown, or its settings break its rules', [ErrorCode.ValidationFailed, ErrorCode.UnknownVendor])
+  @VENDOR_REFUSED
+  @VENDOR_UNAVAILABLE
   @Post()
   create(@Body() dto: CreateSubscriptionDto) {
     return this.subscriptions.create(dto);
   }
 
+  @ApiOperation({ summary: 'List subscriptions', description: 'Oldest first. Secrets are never shown, required headers by name only.' })
+  @ApiOkResponse({ type: SubscriptionPage })
+  @INVALID
   @Get()
   list(@Query() query: ListSubscriptionsQuery) {
     return this.subscriptions.list(query);
   }
 
+  @ApiOperation({ summary: 'Read a subscription' })
+  @SUBSCRIPTION_ID
+  @ApiOkResponse({ type: SubscriptionView })
+  @NOT_FOUND
   @Get(':id')
   get(@Param('id') id: string) {
     return this.subscriptions.get(id);
   }
 
+  @ApiOperation({ summary: 'Change a subscription', description: 'Only the fields given change.' })
+  @SUBSCRIPTION_ID
+  @ApiOkResponse({ type: SubscriptionView })
+  @INVALID
+  @NOT_FOUND
   @Patch(':id')
   update(@Param('id') id: string, @Body() dto: UpdateSubscriptionDto) {
     return this.subscriptions.update(id, dto);
   }
 
+  @ApiOperation({ summary: 'Disable a subscription', description: 'Deliveries are answered 410 until it is enabled.' })
+  @SUBSCRIPTION_ID
+  @ApiOkResponse({ type: SubscriptionView })
+  @INVALID
+  @NOT_FOUND
   @Post(':id/disable')
   @HttpCode(200)
   disable(@Param('id') id: string, @Body() dto: DisableSubscriptionDto) {
     return this.subscriptions.disable(id, dto);
   }
 
+  @ApiOperation({ summary: 'Enable a subscription', description: 'Back to ACTIVE if it ever was, else VERIFICATION_PENDING; InsideView: pending until its next status sync.' })
+  @SUBSCRIPTION_ID
+  @ApiOkResponse({ type: SubscriptionView })
+  @NOT_FOUND
   @Post(':id/enable')
   @HttpCode(200)
   enable(@Param('id') id: string) {
     return this.subscriptions.enable(id);
   }
 
+  @ApiOperation({
+    summary: "Rotate a subscription's secret",
+    description: 'The new secret is the one given, or generated and shown once; the old one keeps working for `graceSeconds`.',
+  })
+  @SUBSCRIPTION_ID
+  @ApiOkResponse({ type: SubscriptionWithSecret })
+  @ApiError(400, 'The body is not valid, the vendor issues the secret itself and none was given, or it cannot be rotated (InsideView)', [ErrorCode.ValidationFailed])
+  @NOT_FOUND
   @Post(':id/rotate-secret')
   @HttpCode(200)
   rotateSecret(@Param('id') id: string, @Body() dto: RotateSecretDto) {
     return this.subscriptions.rotateSecret(id, dto);
   }
 
+  @ApiOperation({ summary: "Mirror the subscription's status at the vendor now (InsideView)" })
+  @SUBSCRIPTION_ID
+  @ApiOkResponse({ type: SubscriptionView })
+  @ApiError(400, 'The vendor keeps no status to sync (every vendor but InsideView)', [ErrorCode.ValidationFailed])
+  @NOT_FOUND
+  @VENDOR_REFUSED
+  @VENDOR_UNAVAILABLE
   @Post(':id/sync')
   @HttpCode(200)
   sync(@Param('id') id: string) {
@@ -61,6 +124,16 @@ export class SubscriptionsController {
   }
 
   /** Sends a signed sample to the subscription's own callback URL and reports what came back. */
+  @ApiOperation({
+    summary: 'Send a signed sample to the callback URL',
+    description:
+      "Sends the vendor's sample, signed as the vendor signs it (after its HEAD check, for vendors that make one), to the subscription's own public " +
+      'callbackUrl, through the DNS, TLS and proxies in front of the gateway, and reports what came back. The event is stored with `isTest`.',
+  })
+  @SUBSCRIPTION_ID
+  @ApiOkResponse({ description: 'Sent; `ok` says whether the answers were what the vendor needs', type: TestEventReport })
+  @NOT_FOUND
+  @ApiError(409, 'The subscription has no secret yet, so nothing could be signed', [ErrorCode.SecretNotSet])
   @Post(':id/test-event')
   @HttpCode(200)
   testEvent(@Param('id') id: string) {
@@ -68,12 +141,22 @@ export class SubscriptionsController {
   }
 
   /** The last refused deliveries, newest first: time, status, code and which check failed. */
+  @ApiOperation({ summary: 'The last refused deliveries', description: 'Newest first: when, the status and code answered, and which check failed.' })
+  @SUBSCRIPTION_ID
+  @ApiOkResponse({ type: RejectionList })
+  @NOT_FOUND
   @Get(':id/rejections')
-  async listRejections(@Param('id') id: string) {
+  async listRejections(@Param('id') id: string): Promise<RejectionList> {
     const subscription = await this.subscriptions.get(id);
     return { data: await this.rejections.list(subscription.id) };
   }
 
+  @ApiOperation({ summary: 'Delete a subscription', description: 'InsideView: also deleted at InsideView. Its events are kept.' })
+  @SUBSCRIPTION_ID
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @NOT_FOUND
+  @VENDOR_REFUSED
+  @VENDOR_UNAVAILABLE
   @Delete(':id')
   @HttpCode(204)
   async remove(@Param('id') id: string): Promise<void> {
