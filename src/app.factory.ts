@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { RequestHandler } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -29,7 +32,36 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  setUpApiDocs(app);
   return app;
+}
+
+/**
+ * OpenAPI from the controllers' and DTOs' decorators: Swagger UI at /docs, the document at /docs-json.
+ * Both are plain Express routes, outside Nest's guards, so they need no token.
+ */
+function setUpApiDocs(app: NestExpressApplication): void {
+  // The compiled file is dist/src/app.factory.js; package.json is at the project's root.
+  const { version, description } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string; description: string };
+  const config = new DocumentBuilder()
+    .setTitle('Inbound webhook gateway')
+    .setDescription(
+      `${description}.\n\n` +
+        "Webhook routes (`/webhooks/{vendor}/{subscriptionId}`) are authenticated by the vendor's signature, never by a token. " +
+        'The management API (`/api`) needs `Authorization: Bearer <API token>` (`API_TOKENS`, or the one generated into `DATA_DIR/api-token`). ' +
+        'Every error, on every route, has the body `ErrorBody`; branch on its `code`.',
+    )
+    .setVersion(version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'An API token: API_TOKENS, or the one generated into DATA_DIR/api-token' }, 'bearer')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'METRICS_TOKEN, when it is set' }, 'metrics')
+    .addTag('webhooks', "Where vendors deliver: one POST and one HEAD route per vendor, each behind the vendor's signature check")
+    .addTag('subscriptions', 'One per webhook registered at a vendor')
+    .addTag('events', 'The stored deliveries, as a feed')
+    .addTag('insideview alerts', 'InsideView alerts and the fetch of their details')
+    .addTag('health', 'Probes: liveness, and readiness (the database answers)')
+    .addTag('metrics', 'Prometheus scrape endpoint')
+    .build();
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
 }
 
 /** Creates the app and listens on the configured host and port. */
