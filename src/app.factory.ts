@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { RequestHandler } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { refuseOversizedBodies } from './common/body-limit.middleware';
 import { HTTP_LOGGER } from './observability/observability.module';
 import { WebhookObserver } from './observability/webhook-observer';
 import type { AppConfig } from './config/app-config';
@@ -24,13 +25,16 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   app.use(app.get(WebhookObserver).use.bind(app.get(WebhookObserver)));
   app.use(app.get<{ middleware: RequestHandler }>(HTTP_LOGGER).middleware);
+  app.use(refuseOversizedBodies(config.bodyLimitBytes));
   // rawBody only survives with Nest's own parser, so the limit is set here, not with app.use(json()).
   app.useBodyParser('json', { limit: config.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
   app.disable('x-powered-by');
   // Slow clients must not hold connections: bound the time to send headers and the whole request.
   const server = app.getHttpServer() as Server;
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = config.headersTimeoutMs;
+  server.requestTimeout = Math.max(config.requestTimeoutMs, config.headersTimeoutMs);
+  // Node enforces those two only when it checks its connections (every 30 s unless told otherwise).
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(5_000, Math.ceil(config.headersTimeoutMs / 2));
   server.keepAliveTimeout = 5_000;
   setUpApiDocs(app);
   return app;

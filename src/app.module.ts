@@ -1,9 +1,11 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { ApiRateLimitGuard } from './common/api-rate-limit.guard';
 import { ApiTokenGuard } from './common/api-token.guard';
-import type { AppConfig } from './config/app-config';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
@@ -28,6 +30,12 @@ export class AppModule {
         HealthModule,
         ObservabilityModule,
         ScheduleModule.forRoot(),
+        ThrottlerModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (appConfig: AppConfig) => ({
+            throttlers: [{ name: 'api', ttl: 60_000, limit: appConfig.apiRateLimit }],
+          }),
+        }),
         // Vendors: one line each.
         WalnutModule,
         InsightArcModule,
@@ -38,6 +46,8 @@ export class AppModule {
         // The management API's bodies and queries; vendor payloads are validated by the ingest service instead.
         { provide: APP_PIPE, useFactory: () => new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // Rate limit first, so requests without a valid token are limited too.
+        { provide: APP_GUARD, useClass: ApiRateLimitGuard },
         { provide: APP_GUARD, useClass: ApiTokenGuard },
       ],
     };

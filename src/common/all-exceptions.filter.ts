@@ -35,6 +35,7 @@ const DEFAULT_CODES: Partial<Record<number, ErrorCode>> = {
   409: ErrorCode.Conflict,
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
+  429: ErrorCode.RateLimited,
 };
 
 /** Body-parser failures reach us as plain errors with a `type`; map them to stable codes. */

@@ -19,6 +19,7 @@ export enum ErrorCode {
   NotFound = 'NOT_FOUND',
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',
   Conflict = 'CONFLICT',
+  RateLimited = 'RATE_LIMITED',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   InsideViewNotConfigured = 'INSIDEVIEW_NOT_CONFIGURED',
   /** InsideView answered with an error; its message (and code) are in the message. */

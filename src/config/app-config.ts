@@ -28,6 +28,11 @@ export interface AppConfig {
   logFormat: 'json' | 'pretty';
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** Time a client has to send its request headers, and its whole request (slow clients are cut off). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Management API requests allowed per token (or client address) per minute. */
+  apiRateLimit: number;
   /** Rejected deliveries kept per subscription for GET /api/subscriptions/{id}/rejections. */
   rejectionsKept: number;
   insideview: InsideViewConfig;
@@ -300,6 +305,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logFormat: parseLogFormat(read(env, 'LOG_FORMAT')),
     metricsToken: parseMetricsToken(read(env, 'METRICS_TOKEN')),
     rejectionsKept: parseInteger(env, 'REJECTIONS_KEPT', 50, 2, 1000),
+    apiRateLimit: parseInteger(env, 'API_RATE_LIMIT', 600, 1, 1_000_000),
+    headersTimeoutMs: parseInteger(env, 'HEADERS_TIMEOUT_MS', 20_000, 100, 600_000),
+    requestTimeoutMs: parseInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     insideview: parseInsideView(env),
   };
   const tokens = parseApiTokens(read(env, 'API_TOKENS'));
