@@ -1,10 +1,11 @@
 import { STATUS_CODES } from 'node:http';
-import { ApiResponse } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 import { ErrorBody } from './all-exceptions.filter';
 import { ErrorCode } from './error-code';
 
 /** The codes whose answers carry Retry-After (see AllExceptionsFilter). */
-const RETRY_AFTER_CODES = new Set([ErrorCode.DatabaseUnavailable, ErrorCode.InsideViewThrottled]);
+const RETRY_AFTER_CODES = new Set([ErrorCode.DatabaseUnavailable, ErrorCode.InsideViewThrottled, ErrorCode.RateLimited]);
 
 /**
  * Documents one error answer of a route, or of every route when put on a controller: the shared
@@ -24,4 +25,17 @@ export function ApiError(status: number, description: string, codes: ErrorCode[]
       headers: { 'Retry-After': { description: `Seconds to wait before retrying (with ${retryAfter.join(', ')})`, schema: { type: 'integer' } } },
     }),
   });
+}
+
+/**
+ * What every /api controller shares, as ApiTokenGuard and ApiRateLimitGuard enforce it: the bearer
+ * token and its 401, the rate limit's 429, and 503 while the database is down.
+ */
+export function ApiManagementRoutes(): ClassDecorator {
+  return applyDecorators(
+    ApiBearerAuth(),
+    ApiError(401, 'Missing or invalid API token', [ErrorCode.Unauthorized]),
+    ApiError(429, 'Over API_RATE_LIMIT requests a minute, per token (per address without a valid one)', [ErrorCode.RateLimited]),
+    ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable]),
+  );
 }

@@ -1,15 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiError } from '../common/api-error.decorator';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiError, ApiManagementRoutes } from '../common/api-error.decorator';
 import { ErrorCode } from '../common/error-code';
 import { ListEventsQuery } from './dto/list-events.query';
 import { EventView } from './event.view';
 import { EventPage, EventsService } from './events.service';
 
 @ApiTags('events')
-@ApiBearerAuth()
-@ApiError(401, 'Missing or invalid API token', [ErrorCode.Unauthorized])
-@ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable])
+@ApiManagementRoutes()
 @Controller('api/events')
 export class EventsController {
   constructor(private readonly events: EventsService) {}

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiError } from '../common/api-error.decorator';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiError, ApiManagementRoutes } from '../common/api-error.decorator';
 import { ErrorCode } from '../common/error-code';
 import { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import { DisableSubscriptionDto } from './dto/disable-subscription.dto';
@@ -24,9 +24,7 @@ const VENDOR_UNAVAILABLE = ApiError(503, 'InsideView is not configured or is thr
 ]);
 
 @ApiTags('subscriptions')
-@ApiBearerAuth()
-@ApiError(401, 'Missing or invalid API token', [ErrorCode.Unauthorized])
-@ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable])
+@ApiManagementRoutes()
 @Controller('api/subscriptions')
 export class SubscriptionsController {
   constructor(

@@ -164,10 +164,10 @@ describe('OpenAPI document', () => {
     assert.deepEqual(document.components.schemas.ErrorCode.enum, Object.values(ErrorCode));
   });
 
-  it('lists the management errors: 400/401/404 where they can happen, 502/503 where InsideView is called', () => {
+  it('lists the management errors: 400/401/404 where they can happen, 429 everywhere, 502/503 where InsideView is called', () => {
     for (const { key, path, operation } of operations(document).filter(({ path }) => path.startsWith('/api/'))) {
       const statuses = Object.keys(operation.responses);
-      assert.ok(statuses.includes('401'), `${key}: 401`);
+      assert.ok(statuses.includes('401') && statuses.includes('429'), `${key}: 401 and 429`);
       if (path.includes('{id}')) assert.ok(statuses.includes('404'), `${key}: 404`);
       if (operation.requestBody || operation.parameters?.some((parameter) => parameter.in === 'query')) assert.ok(statuses.includes('400'), `${key}: 400`);
     }

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiError } from '../../common/api-error.decorator';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiError, ApiManagementRoutes } from '../../common/api-error.decorator';
 import { ErrorCode } from '../../common/error-code';
 import { ListAlertsQuery } from './dto/list-alerts.query';
 import { AlertPage, AlertView } from './insideview-alert.view';
@@ -10,9 +10,7 @@ const ALERT_ID = ApiParam({ name: 'id', description: "The gateway's alert id", f
 const NOT_FOUND = ApiError(404, 'No alert with this id', [ErrorCode.AlertNotFound]);
 
 @ApiTags('insideview alerts')
-@ApiBearerAuth()
-@ApiError(401, 'Missing or invalid API token', [ErrorCode.Unauthorized])
-@ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable])
+@ApiManagementRoutes()
 @Controller('api/insideview/alerts')
 export class InsideViewAlertsController {
   constructor(private readonly alerts: InsideViewAlertsService) {}
