@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventIngestService } from './event-ingest.service';
+import { EventWriter } from './event-writer';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
 import { WebhookEvent } from './webhook-event.entity';
@@ -8,7 +9,7 @@ import { WebhookEvent } from './webhook-event.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEvent])],
   controllers: [EventsController],
-  providers: [EventIngestService, EventsService],
+  providers: [EventIngestService, EventWriter, EventsService],
   exports: [EventIngestService],
 })
 export class EventsModule {}

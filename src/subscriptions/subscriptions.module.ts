@@ -4,6 +4,7 @@ import { Subscription } from './subscription.entity';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
 import { RejectionsService } from './rejections.service';
+import { SubscriptionLookup } from './subscription-lookup';
 import { TestEventService } from './test-event.service';
 import { VendorRegistry } from './vendor-registry';
 import { WebhookRejection } from './webhook-rejection.entity';
@@ -11,7 +12,7 @@ import { WebhookRejection } from './webhook-rejection.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Subscription, WebhookRejection])],
   controllers: [SubscriptionsController],
-  providers: [SubscriptionsService, VendorRegistry, RejectionsService, TestEventService],
+  providers: [SubscriptionsService, SubscriptionLookup, VendorRegistry, RejectionsService, TestEventService],
   exports: [SubscriptionsService, VendorRegistry, RejectionsService],
 })
 export class SubscriptionsModule {}

@@ -12,6 +12,7 @@ import type { DisableSubscriptionDto } from './dto/disable-subscription.dto';
 import type { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
+import { SubscriptionLookup } from './subscription-lookup';
 import { SubscriptionStatus } from './subscription-status';
 import { Subscription } from './subscription.entity';
 import { toSubscriptionView, type SubscriptionPage, type SubscriptionView, type SubscriptionWithSecret } from './subscription.view';
@@ -30,6 +31,7 @@ export class SubscriptionsService {
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly vendors: VendorRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly lookup: SubscriptionLookup,
   ) {}
 
   async create(dto: CreateSubscriptionDto): Promise<SubscriptionWithSecret> {
@@ -206,7 +208,8 @@ export class SubscriptionsService {
 
   /** The subscription a webhook names, or 404 (unknown, or another vendor's) / 410 (disabled). */
   async findForWebhook(vendor: string, id: string): Promise<Subscription> {
-    const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ id, vendor }) : null;
+    const found = isUUID(id) ? await this.lookup.find(id) : null;
+    const subscription = found?.vendor === vendor ? found : null;
     if (!subscription) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No ${vendor} subscription ${id}`);
     }
