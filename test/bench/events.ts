@@ -1,0 +1,142 @@
+/**
+ * Distinct, correctly signed deliveries for each vendor, built before the clock starts, and the raw
+ * HTTP requests that carry them. Signatures are computed here independently of the app's code,
+ * the way each vendor documents them.
+ */
+import { createHmac } from 'node:crypto';
+
+export const VENDORS = ['walnut', 'insightarc', 'visitor-tracking', 'insideview'] as const;
+export type Vendor = (typeof VENDORS)[number];
+
+/** What the benchmark needs of one subscription (the same rows serve the gateway and the reference). */
+export interface BenchSubscription {
+  id: string;
+  vendor: Vendor;
+  secret: string;
+  callbackUrl: string;
+  vendorRef: string | null;
+  eventTypes: string[];
+}
+
+export interface BenchEvent {
+  /** The event's identity: two requests with the same key are the same event (a vendor's retry). */
+  key: string;
+  request: Buffer;
+}
+
+function hmac(algorithm: 'sha1' | 'sha256', secret: string, parts: Array<string | Buffer>, encoding: 'hex' | 'base64'): string {
+  const mac = createHmac(algorithm, secret);
+  for (const part of parts) mac.update(part);
+  return mac.digest(encoding);
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** The body and authenticating headers of distinct event number `n` of run `tag`. */
+export function delivery(subscription: BenchSubscription, tag: string, n: number): { body: string; headers: Record<string, string> } {
+  const at = new Date(Date.UTC(2025, 0, 1) + n * 1000);
+  const unique = `${tag}-${n}`;
+  switch (subscription.vendor) {
+    case 'walnut': {
+      const body = JSON.stringify({
+        data: {
+          demo: {
+            id: '7a8e73ec-93ef-4f35-aadf-33c2ada9b887',
+            name: 'My Awesome Demo',
+            template_id: '473e5dd0-7447-4c84-9a09-d0cd51442c0a',
+            template_name: 'My Awesome template',
+            url: 'https://app.teamwalnut.com/player/?demoId=7a8e73ec-93ef-4f35-aadf-33c2ada9b887&showGuide=true',
+          },
+          demo_engagement: { fab_clicks: 0, guides_completion_rate: 15, last_guide_shown: null, last_section_viewed: null, screen_completion_rate: 11, session_duration: 4 },
+          session_id: `session-${unique}`,
+          session_started: new Date(at.getTime() - 60_000).toISOString(),
+          user: { email: 'someone-awesome@walnut.io', user_agent: 'Mozilla/5.0' },
+        },
+        event: 'demo_session_finished',
+        timestamp: at.toISOString(),
+      });
+      return { body, headers: { 'X-Walnut-Signature': hmac('sha256', subscription.secret, [body], 'hex') } };
+    }
+    case 'insightarc': {
+      const body = JSON.stringify({
+        drop_proba: (n % 100) / 100,
+        perfomance: 1.2,
+        num_events: 10,
+        num_loops: 2,
+        num_broken_buttons: 1,
+        avg_loops: 2.3,
+        avg_broken_buttons: 1,
+        relevant_events: [{ name: `https://example.com/checkout/${unique}` }],
+      });
+      return { body, headers: { 'x-insightarc-signature': hmac('sha1', subscription.secret, [body, subscription.callbackUrl], 'base64') } };
+    }
+    case 'visitor-tracking': {
+      const body = JSON.stringify({
+        id: `visit-${unique}`,
+        url: 'https://example.com/entry-point',
+        params: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring_sale' },
+        referrer: 'https://google.com',
+        date: at.toISOString(),
+        ip: '192.0.2.1',
+        visitor: { id: `visitor-${unique}`, firstSeen: at.toISOString(), company: { name: 'Example Corp', domain: 'example.com' } },
+        location: { country: 'United States', city: 'San Francisco', state: 'California' },
+        trafficSource: { channel: 'Organic Search', source: 'Google', campaign: 'Holiday Campaign' },
+        device: { model: 'iPhone 14', os: 'iOS 17', gpu: 'Apple GPU', hardwareConcurrency: '6' },
+        browser: { name: 'Safari', version: '17.0', vendor: 'Apple' },
+        timezone: 'America/Los_Angeles',
+        screen: { height: '2532', width: '1170', touch: 'true' },
+      });
+      // The platform's documented default: the header carries the shared secret itself.
+      return { body, headers: { 'X-Webhook-Signature': subscription.secret } };
+    }
+    case 'insideview': {
+      const date = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())} ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}:00+0000`;
+      const body = JSON.stringify({ alertId: alertIdOf(tag, n), subscriptionId: subscription.vendorRef, date, type: 'company' });
+      return { body, headers: { 'X-InsideViewAPI-AlertDataSignature': hmac('sha1', subscription.secret, [body], 'hex') } };
+    }
+  }
+}
+
+/** InsideView alert ids are digits and letters; the run tag keeps them distinct across passes. */
+export function alertIdOf(tag: string, n: number): string {
+  return `${tag.replace(/[^A-Za-z0-9]/g, '')}x${n}`;
+}
+
+export function rawRequest(path: string, body: string, headers: Record<string, string>): Buffer {
+  const bytes = Buffer.from(body);
+  let head = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${bytes.length}\r\nUser-Agent: gateway-bench\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  return Buffer.concat([Buffer.from(`${head}\r\n`), bytes]);
+}
+
+/**
+ * `count` requests for one subscription. With `repeatShare` > 0, that share of them are resends
+ * of an event sent shortly before (a vendor's retry), often while the first is still in flight, so
+ * identical deliveries land in the same batch as well as in later ones.
+ */
+export function buildEvents(subscription: BenchSubscription, tag: string, count: number, repeatShare = 0): BenchEvent[] {
+  const path = `/webhooks/${subscription.vendor}/${subscription.id}`;
+  const events: BenchEvent[] = [];
+  let distinct = 0;
+  // A fixed-seed generator, so a run is repeatable.
+  let seed = 0x2545f491;
+  const random = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 0x100000000;
+  };
+  for (let i = 0; i < count; i++) {
+    if (repeatShare > 0 && events.length > 0 && random() < repeatShare) {
+      const back = Math.min(events.length, 1 + Math.floor(random() * 200));
+      events.push(events[events.length - back]);
+      continue;
+    }
+    const { body, headers } = delivery(subscription, tag, distinct);
+    events.push({ key: `${tag}-${distinct}`, request: rawRequest(path, body, headers) });
+    distinct += 1;
+  }
+  return events;
+}
