@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
 import { SubscriptionStatus } from '../subscriptions/subscription-status';
+import { TickBatcher } from './tick-batcher';
 
 /** One event row as the ingest service prepared it. */
 export interface EventRow {
@@ -40,53 +41,127 @@ export class SubscriptionGoneError extends Error {}
  */
 const JSONB_REJECTED = new Set(['22P05', '22P02', '22021', '22025', '54001', '54000']);
 const FOREIGN_KEY_VIOLATION = '23503';
+const DEADLOCK_DETECTED = '40P01';
+/** Rows of one statement: 12 parameters each, far below PostgreSQL's 65,535. */
+const MAX_ROWS = 500;
+/** Raw bytes of one statement: a large body goes in a statement of its own. */
+const MAX_BYTES = 4 * 1024 * 1024;
+/** Statements in flight at once (of the pool's connections). */
+const MAX_IN_FLIGHT = 3;
 
-/** Writes event rows: one INSERT … ON CONFLICT DO NOTHING per row. */
+const COLUMNS = 12;
+const PENDING = SubscriptionStatus.VerificationPending;
+const ACTIVE = SubscriptionStatus.Active;
+
+interface InsertedRow {
+  ord: number;
+  id: string | null;
+  status: string | null;
+  inserted: boolean;
+}
+
+function sqlState(error: unknown): string {
+  const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
+  const value = driverError?.code ?? code;
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * Writes event rows. Concurrent deliveries are coalesced per event-loop tick into one multi-row
+ * INSERT … ON CONFLICT DO NOTHING (see TickBatcher): one statement, one commit, one WAL flush for
+ * the whole batch instead of one per delivery. Each delivery is answered only when the statement
+ * that carries its row has committed, and is told whether its event was new: within a batch the
+ * first delivery of an event is the one that may insert it, any identical one is its duplicate,
+ * with the same event id. A failed statement fails every delivery of its batch (503), so none is
+ * acknowledged without its row.
+ *
+ * The feed's commit horizon (EventsService.commitHorizon) relies on event rows being written only
+ * by single INSERT statements that lock webhook_events before they are given a transaction id:
+ * the batch is exactly that, with created_xid set by pg_current_xact_id() in the same statement.
+ */
 @Injectable()
 export class EventWriter {
+  private readonly batcher = new TickBatcher<EventRow, StoredEvent>((rows) => this.writeBatch(rows), {
+    maxItems: MAX_ROWS,
+    maxInFlight: MAX_IN_FLIGHT,
+    weigh: (row) => row.rawBody.length * 2,
+    maxWeight: MAX_BYTES,
+  });
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async write(row: EventRow): Promise<StoredEvent> {
-    const inserted = await this.insert(row).catch((error: { driverError?: { code?: string } }) => {
-      if (error.driverError?.code === FOREIGN_KEY_VIOLATION) throw new SubscriptionGoneError();
-      if (!JSONB_REJECTED.has(error.driverError?.code ?? '')) throw error;
-      return this.insert({ ...row, payload: null });
+  write(row: EventRow): Promise<StoredEvent> {
+    return this.batcher.submit(row);
+  }
+
+  /** One batch: answers in the order of `rows`. */
+  private async writeBatch(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
+    // One row per event: a second delivery of the same event in this batch is its duplicate.
+    const firstOf = new Map<string, number>();
+    const unique: EventRow[] = [];
+    const slot = rows.map((row) => {
+      const key = `${row.subscriptionId}\u0000${row.dedupeKey}`;
+      let at = firstOf.get(key);
+      if (at === undefined) {
+        at = unique.push(row) - 1;
+        firstOf.set(key, at);
+        return { at, first: true };
+      }
+      return { at, first: false };
     });
-    if (inserted) return { ...inserted, id: String(inserted.id), duplicate: false };
-    const [existing] = await queryRows<{ id: string; status: string }>(
-      this.dataSource,
-      'SELECT id, status FROM webhook_events WHERE subscription_id = $1 AND dedupe_key = $2',
-      [row.subscriptionId, row.dedupeKey],
-    );
-    if (!existing) throw new SubscriptionGoneError();
-    return { id: String(existing.id), status: existing.status, duplicate: true };
+    const written = await this.writeUnique(unique);
+    return slot.map(({ at, first }) => {
+      const result = written[at];
+      if (result instanceof Error) return result;
+      return first ? result : { ...result, duplicate: true };
+    });
+  }
+
+  /** Rows with distinct events; a statement-level refusal of one row is narrowed down to that row. */
+  private async writeUnique(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
+    try {
+      return await this.insertWithRetry(rows);
+    } catch (error) {
+      const code = sqlState(error);
+      if (code !== FOREIGN_KEY_VIOLATION && !JSONB_REJECTED.has(code)) throw error;
+      if (rows.length > 1) {
+        // Which row? Each alone; the others are stored as if they had come alone.
+        return Promise.all(rows.map((row) => this.writeUnique([row]).then((results) => results[0], (failure: Error) => failure)));
+      }
+      if (code === FOREIGN_KEY_VIOLATION) return [new SubscriptionGoneError()];
+      if (rows[0].payload === null) throw error;
+      return this.writeUnique([{ ...rows[0], payload: null }]);
+    }
+  }
+
+  /** A deadlock (two batches locking the same subscriptions) rolled everything back: try again. */
+  private async insertWithRetry(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insert(rows);
+      } catch (error) {
+        if (sqlState(error) !== DEADLOCK_DETECTED || attempt >= 3) throw error;
+      }
+    }
   }
 
   /**
-   * One statement, so one commit: the event row, and on the first authentic delivery the
-   * subscription turning ACTIVE. last_event_at is refreshed at most once a minute to keep a hot
-   * subscription row out of every insert's lock path.
+   * One statement, so one commit: the event rows, and for each subscription that got a new event,
+   * on its first authentic delivery the subscription turning ACTIVE (unless its vendor owns the
+   * status), and last_event_at refreshed at most once a minute to keep a hot subscription row out of
+   * every insert's lock path. Rows are inserted, and subscriptions locked, in key order, so two
+   * batches never wait on each other in a cycle.
    */
-  private async insert(row: EventRow): Promise<{ id: string; status: string } | undefined> {
-    const [inserted] = await queryRows<{ id: string; status: string }>(
-      this.dataSource,
-      `WITH inserted AS (
-         INSERT INTO webhook_events
-           (subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, is_test, created_xid)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, pg_current_xact_id()::text::bigint)
-         ON CONFLICT (subscription_id, dedupe_key) DO NOTHING
-         RETURNING id, status
-       ), touched AS (
-         UPDATE subscriptions
-            SET status = CASE WHEN $12::boolean AND status = '${SubscriptionStatus.VerificationPending}' THEN '${SubscriptionStatus.Active}' ELSE status END,
-                verified_at = CASE WHEN $12::boolean THEN COALESCE(verified_at, now()) ELSE verified_at END,
-                last_event_at = now()
-          WHERE id = $1
-            AND EXISTS (SELECT 1 FROM inserted)
-            AND (($12::boolean AND status = '${SubscriptionStatus.VerificationPending}') OR last_event_at IS NULL OR last_event_at < now() - interval '1 minute')
-       )
-       SELECT id, status FROM inserted`,
-      [
+  private async insert(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
+    const values: string[] = [];
+    const parameters: unknown[] = [];
+    rows.forEach((row, index) => {
+      const p = index * COLUMNS;
+      values.push(
+        `(${index}, $${p + 1}::uuid, $${p + 2}::varchar, $${p + 3}::varchar, $${p + 4}::varchar, $${p + 5}::varchar, $${p + 6}::jsonb, ` +
+          `$${p + 7}::timestamptz, $${p + 8}::jsonb, $${p + 9}::jsonb, $${p + 10}::bytea, $${p + 11}::boolean, $${p + 12}::boolean)`,
+      );
+      parameters.push(
         row.subscriptionId,
         row.vendor,
         row.eventType,
@@ -99,8 +174,67 @@ export class EventWriter {
         row.rawBody,
         row.isTest,
         row.activate,
-      ],
+      );
+    });
+    const result = await queryRows<InsertedRow>(
+      this.dataSource,
+      `WITH input (ord, subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, is_test, activate) AS (
+         VALUES ${values.join(', ')}
+       ), inserted AS (
+         INSERT INTO webhook_events
+           (subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, is_test, created_xid)
+         SELECT subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, is_test,
+                pg_current_xact_id()::text::bigint
+           FROM input
+          ORDER BY subscription_id, dedupe_key
+         ON CONFLICT (subscription_id, dedupe_key) DO NOTHING
+         RETURNING id, subscription_id, dedupe_key, status
+       ), locked AS (
+         SELECT s.id, t.activate
+           FROM subscriptions s
+           JOIN (SELECT DISTINCT i.subscription_id, i.activate
+                   FROM input i JOIN inserted n ON n.subscription_id = i.subscription_id AND n.dedupe_key = i.dedupe_key) t
+             ON t.subscription_id = s.id
+          WHERE (t.activate AND s.status = '${PENDING}') OR s.last_event_at IS NULL OR s.last_event_at < now() - interval '1 minute'
+          ORDER BY s.id
+            FOR UPDATE OF s
+       ), touched AS (
+         UPDATE subscriptions s
+            SET status = CASE WHEN l.activate AND s.status = '${PENDING}' THEN '${ACTIVE}' ELSE s.status END,
+                verified_at = CASE WHEN l.activate THEN COALESCE(s.verified_at, now()) ELSE s.verified_at END,
+                last_event_at = now()
+           FROM locked l
+          WHERE s.id = l.id
+       )
+       SELECT i.ord, COALESCE(n.id, e.id) AS id, COALESCE(n.status, e.status) AS status, n.id IS NOT NULL AS inserted
+         FROM input i
+         LEFT JOIN inserted n ON n.subscription_id = i.subscription_id AND n.dedupe_key = i.dedupe_key
+         LEFT JOIN webhook_events e ON n.id IS NULL AND e.subscription_id = i.subscription_id AND e.dedupe_key = i.dedupe_key`,
+      parameters,
     );
-    return inserted;
+    const byOrd = new Map(result.map((row) => [Number(row.ord), row]));
+    const answers: Array<StoredEvent | Error | undefined> = rows.map((_, index) => {
+      const row = byOrd.get(index);
+      if (!row || row.id === null || row.status === null) return undefined;
+      return { id: String(row.id), status: row.status, duplicate: !row.inserted };
+    });
+    // A conflict with a row committed after this statement's snapshot was taken: read it now.
+    const missing = rows.map((row, index) => ({ row, index })).filter(({ index }) => answers[index] === undefined);
+    if (missing.length > 0) {
+      const found = await queryRows<{ id: string; status: string; subscription_id: string; dedupe_key: string }>(
+        this.dataSource,
+        `SELECT e.id, e.status, e.subscription_id, e.dedupe_key
+           FROM webhook_events e
+          WHERE (e.subscription_id, e.dedupe_key) IN (${missing.map((_, i) => `($${2 * i + 1}::uuid, $${2 * i + 2}::varchar)`).join(', ')})`,
+        missing.flatMap(({ row }) => [row.subscriptionId, row.dedupeKey]),
+      );
+      const byKey = new Map(found.map((row) => [`${row.subscription_id}\u0000${row.dedupe_key}`, row]));
+      for (const { row, index } of missing) {
+        const existing = byKey.get(`${row.subscriptionId}\u0000${row.dedupeKey}`);
+        // Neither stored nor found: the subscription was deleted meanwhile (its events lost the link).
+        answers[index] = existing ? { id: String(existing.id), status: existing.status, duplicate: true } : new SubscriptionGoneError();
+      }
+    }
+    return answers as Array<StoredEvent | Error>;
   }
 }
