@@ -11,12 +11,25 @@ import { AlertFetchState, InsideViewAlert } from './insideview-alert.entity';
 import { toAlertView, type AlertPage, type AlertView } from './insideview-alert.view';
 import { parseInsideViewDate } from './insideview-date';
 import { queryRows } from '../../database/query-rows';
+import { TickBatcher } from '../../events/tick-batcher';
+
+interface QueuedAlert {
+  subscriptionId: string;
+  eventId: string;
+  alertId: string;
+  vendorSubscriptionId: string;
+  alertDate: Date | null;
+  alertType: string | null;
+}
 
 
 /** The alert queue: rows made from notifications, claimed and finished by the fetch job, read by the API. */
 @Injectable()
 export class InsideViewAlertsService {
   constructor(@InjectRepository(InsideViewAlert) private readonly alerts: Repository<InsideViewAlert>) {}
+
+  /** Notifications of one tick are queued by one statement (see TickBatcher). */
+  private readonly queue = new TickBatcher<QueuedAlert, boolean>((alerts) => this.enqueueMany(alerts), { maxItems: 500, maxInFlight: 2 });
 
   /**
    * Queues an alert for fetching; a repeat notification queues nothing. Called for new and for
@@ -26,14 +39,40 @@ export class InsideViewAlertsService {
   async enqueue(subscription: Subscription, eventId: string, payload: unknown): Promise<boolean> {
     const alertId = stringAt(payload, 'alertId', 100);
     if (!alertId || !subscription.vendorRef) return false;
-    const rows = await queryRows(this.alerts.manager.connection, 
+    return this.queue.submit({
+      subscriptionId: subscription.id,
+      eventId,
+      alertId,
+      vendorSubscriptionId: subscription.vendorRef,
+      alertDate: parseInsideViewDate(stringAt(payload, 'date')),
+      alertType: stringAt(payload, 'type', 64),
+    });
+  }
+
+  /** One INSERT for the tick's alerts, in key order (so concurrent batches never deadlock); the first of a repeated alert is the one that may add it. */
+  private async enqueueMany(alerts: QueuedAlert[]): Promise<Array<boolean | Error>> {
+    try {
+      return await this.insertAlerts(alerts);
+    } catch (error) {
+      // One refused row (its subscription deleted meanwhile) must not fail the others: each alone.
+      if (alerts.length === 1 || (error as { driverError?: { code?: string } }).driverError?.code !== '23503') throw error;
+      return Promise.all(alerts.map((alert) => this.insertAlerts([alert]).then(([added]) => added, (failure: Error) => failure)));
+    }
+  }
+
+  private async insertAlerts(alerts: QueuedAlert[]): Promise<boolean[]> {
+    const values = alerts.map((_, i) => `($${6 * i + 1}::uuid, $${6 * i + 2}::bigint, $${6 * i + 3}::varchar, $${6 * i + 4}::varchar, $${6 * i + 5}::timestamptz, $${6 * i + 6}::varchar)`);
+    const rows = await queryRows<{ subscription_id: string; alert_id: string }>(
+      this.alerts.manager.connection,
       `INSERT INTO insideview_alerts (subscription_id, event_id, alert_id, vendor_subscription_id, alert_date, alert_type)
-       VALUES ($1, $2, $3, $4, $5, $6)
+       SELECT * FROM (VALUES ${values.join(', ')}) AS v(subscription_id, event_id, alert_id, vendor_subscription_id, alert_date, alert_type)
+        ORDER BY subscription_id, alert_id
        ON CONFLICT (subscription_id, alert_id) DO NOTHING
-       RETURNING id`,
-      [subscription.id, eventId, alertId, subscription.vendorRef, parseInsideViewDate(stringAt(payload, 'date')), stringAt(payload, 'type', 64)],
+       RETURNING subscription_id, alert_id`,
+      alerts.flatMap((alert) => [alert.subscriptionId, alert.eventId, alert.alertId, alert.vendorSubscriptionId, alert.alertDate, alert.alertType]),
     );
-    return rows.length > 0;
+    const added = new Set(rows.map((row) => `${row.subscription_id}\u0000${row.alert_id}`));
+    return alerts.map((alert) => added.delete(`${alert.subscriptionId}\u0000${alert.alertId}`));
   }
 
   async list(query: ListAlertsQuery): Promise<AlertPage> {
