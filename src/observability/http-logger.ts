@@ -32,7 +32,11 @@ export function createHttpLogger(config: AppConfig): { logger: Logger; middlewar
   const middleware = pinoHttp({
     logger,
     genReqId: requestId,
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, error) => {
+      const chosen = error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+      // 'silent' when the line would not be written: pino-http then skips building it (the bindings, a child logger).
+      return logger.isLevelEnabled(chosen) ? chosen : 'silent';
+    },
     customSuccessMessage: (req, res) => `${req.method} ${(req as { originalUrl?: string }).originalUrl ?? req.url} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${(req as { originalUrl?: string }).originalUrl ?? req.url} ${res.statusCode}`,
     customProps: (_req, res) => ((res as ServerResponse & { locals?: { webhook?: WebhookLogFields } }).locals?.webhook ?? {}),
