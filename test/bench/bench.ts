@@ -6,7 +6,7 @@
  *   npm run bench -- --smoke          a few hundred events per vendor, zero-loss checks only (CI)
  *   options: --events N (per pass, default 20000)  --rounds N (A B pairs, default 2)
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
- *            --no-nodb  --no-fetch  --profile DIR (gateway under --cpu-prof, profiles in DIR)
+ *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
  *
  * Each round starts the gateway (the production build, `dist/src/main.js`, logs at warn) and then
  * the reference, each as a fresh process, on one fresh database (same server, same settings,
@@ -37,6 +37,8 @@ interface Options {
   rate: number;
   rateSeconds: number;
   nodb: boolean;
+  /** false with --nodb-only: only the no-database mode (for profiling the framework). */
+  dbPasses: boolean;
   fetch: boolean;
   profileDir?: string;
 }
@@ -57,6 +59,7 @@ function parseOptions(argv: string[]): Options {
     rate: Number(value('rate') ?? 1000),
     rateSeconds: Number(value('rate-seconds') ?? (smoke ? 0.3 : 10)),
     nodb: !smoke && !argv.includes('--no-nodb'),
+    dbPasses: !argv.includes('--nodb-only'),
     fetch: !argv.includes('--no-fetch'),
     profileDir: value('profile') ? resolve(value('profile')!) : undefined,
   };
@@ -258,7 +261,9 @@ class Bench {
 
   private async startGateway(noDb = false, profile = false): Promise<ServerProcess> {
     const port = await freePort();
-    const nodeArgs = profile && this.options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`] : [];
+    const nodeArgs = profile && this.options.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`, `--cpu-prof-name=gateway-${noDb ? 'nodb' : 'db'}-${Date.now()}.cpuprofile`]
+      : [];
     return startServer(noDb ? 'gateway (no database)' : 'gateway', noDb ? 'test/bench/gateway-nodb.js' : 'src/main.js', port, this.gatewayEnv(port), nodeArgs);
   }
 
@@ -374,8 +379,8 @@ class Bench {
   }
 
   /** The no-database mode: verify + validate only, both sides, closed loop at 50 connections. */
-  async runNoDb(side: Side): Promise<void> {
-    const server = side === 'gateway' ? await this.startGateway(true) : await this.startReference(true);
+  async runNoDb(side: Side, round: number): Promise<void> {
+    const server = side === 'gateway' ? await this.startGateway(true, round === 1) : await this.startReference(true);
     try {
       for (const vendor of this.options.vendors) {
         const subscription = this.subscription(vendor);
@@ -554,7 +559,7 @@ async function main(): Promise<void> {
       `# gateway benchmark${options.smoke ? ' (smoke)' : ''}\n${machine()}\nPostgreSQL ${version.v} (synchronous_commit ${version.s}, shared_buffers ${version.b}); load average before: ${loadavg().map((n) => n.toFixed(2)).join(' ')}\n`,
     );
     await bench.setUp();
-    for (let round = 1; round <= options.rounds; round++) {
+    for (let round = 1; round <= (options.dbPasses ? options.rounds : 0); round++) {
       process.stdout.write(`\nround ${round}/${options.rounds}\n`);
       await bench.runSide('gateway', round);
       await bench.runSide('reference', round);
@@ -562,8 +567,8 @@ async function main(): Promise<void> {
     if (options.nodb) {
       for (let round = 1; round <= options.rounds; round++) {
         process.stdout.write(`\nno-database round ${round}/${options.rounds}\n`);
-        await bench.runNoDb('gateway');
-        await bench.runNoDb('reference');
+        await bench.runNoDb('gateway', round);
+        await bench.runNoDb('reference', round);
       }
     }
     if (options.fetch && options.vendors.includes('insideview')) {
