@@ -22,7 +22,7 @@ export interface GatewayProcess {
 
 /**
  * Runs the built service (`node dist/src/main.js`, what `npm start` runs) as its own process with
- * exactly the given environment, and waits until it listens.
+ * exactly the given environment, and waits until it answers /health/live.
  */
 export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
   const port = env.PORT ?? String(await freePort());
@@ -38,24 +38,24 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const check = () => {
-      if (/Listening on/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  });
+  // Ready when it answers its liveness probe (whatever LOG_LEVEL hides).
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let exitedEarly: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void exited.then((result) => (exitedEarly = result));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exitedEarly) throw new Error(`gateway exited (${exitedEarly.code ?? exitedEarly.signal}) before answering:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // never leave a half-started gateway behind the test
+      throw new Error(`gateway did not answer /health/live within ${timeoutMs} ms:\n${output}`);
+    }
+    const live = await fetch(`${baseUrl}/health/live`).then((response) => response.ok, () => false);
+    if (live) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return {
     child,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     output: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
