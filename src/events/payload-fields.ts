@@ -23,3 +23,18 @@ export function isoDateAt(payload: unknown, path: string): Date | null {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
 }
+
+/** The deepest payloads are validated to; deeper ones are quarantined unread (the DTO walk is recursive). */
+export const MAX_VALIDATED_DEPTH = 64;
+
+/** Whether `value` nests objects/arrays deeper than `limit` levels, found without recursion. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
