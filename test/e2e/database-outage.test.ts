@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
-import { createSubscription, listEvents, type CreatedSubscription } from '../support/subscriptions';
+import { createSubscription, listEvents, storedEvents, type CreatedSubscription } from '../support/subscriptions';
+import { waitFor } from '../support/wait';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -36,6 +37,45 @@ describe('Database outage', () => {
     });
   }
 
+  it('under load: never a 2xx without a stored row, 503 while cut off, and each event once after the retries', async () => {
+    const bodies = Array.from({ length: 400 }, (_, n) => body(1000 + n));
+    const statuses = new Map<number, number>();
+    let next = 0;
+    const senders = Array.from({ length: 4 }, async () => {
+      while (next < bodies.length) {
+        const n = next++;
+        const response = await sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${subscription.id}`, {
+          headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature(subscription.secret!, bodies[n]) },
+          body: bodies[n],
+        }).catch(() => ({ status: 0, headers: new Headers() }));
+        statuses.set(n, response.status);
+        if (response.status === 503) assert.equal(response.headers.get('retry-after'), '5');
+        if (n === 100) proxy.disconnect();
+        if (n === 250) proxy.restore();
+      }
+    });
+    await Promise.all(senders);
+    const answered = [...statuses.values()];
+    assert.ok(answered.includes(503), 'the outage was felt');
+    assert.ok(answered.every((status) => status === 200 || status === 503), `only 200 or 503: ${[...new Set(answered)]}`);
+    await waitFor('the gateway to recover', async () => (await app.http().get('/health/ready')).status === 200);
+
+    const stored = new Set((await listEvents(app, { subscriptionId: subscription.id, limit: '500' })).map((event) => (event.payload as { data: { session_id: string } }).data.session_id));
+    for (const [n, status] of statuses) {
+      if (status === 200) assert.ok(stored.has(`s${1000 + n}`), `acknowledged ${n} is stored`);
+    }
+    for (const [n, status] of statuses) {
+      if (status !== 200) {
+        const retry = await sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${subscription.id}`, {
+          headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature(subscription.secret!, bodies[n]) },
+          body: bodies[n],
+        });
+        assert.equal(retry.status, 200);
+      }
+    }
+    assert.equal(await storedEvents(app, subscription.id), bodies.length, 'every event once');
+  });
+
   it('answers 503 with Retry-After while the database is unreachable, and recovers by itself', async () => {
     assert.equal((await deliver(1)).status, 200);
     assert.equal((await app.http().get('/health')).status, 200);
@@ -62,7 +102,6 @@ describe('Database outage', () => {
     assert.ok(recovered, 'the gateway reconnects without a restart');
     // The vendor retries what was refused: each stored once.
     for (const n of [2, 3, 4, 2]) assert.equal((await deliver(n)).status, 200);
-    const events = await listEvents(app, { subscriptionId: subscription.id });
-    assert.equal(events.length, 4, 'events 1–4, each once');
+    assert.equal(await storedEvents(app, subscription.id), 404, 'events 1–4 and the 400 of the first test, each once');
   });
 });

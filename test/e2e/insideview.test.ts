@@ -256,6 +256,17 @@ describe('InsideView', () => {
     assert.equal(alert.attempts, 2, 'two 500s and a timeout exhaust the client’s 2 retries: the job tries once more');
   });
 
+  it('retries an alert whose pages come back short, never storing partial details', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, 'gap', { pages: [['g1', 'g2'], ['g3']] });
+    // Page 1 claims five results over three pages; pages 2 and 3 hold only one: a page is missing.
+    fake.fail({ path: /\/alert\/gap$/, status: 200, body: { companyIds: ['g1', 'g2'], subscriptionType: 'company', page: 1, resultsPerPage: 2, totalResults: 5 } });
+    await fake.sendAlert(created.vendorRef, { alertId: 'gap' });
+    const alert = await fetchedAlert(created.id, 'gap');
+    assert.deepEqual(alert.details!.companyIds, ['g1', 'g2', 'g3'], 'the complete details of the retry, not the partial ones');
+    assert.equal(alert.attempts, 2);
+  });
+
   it('pauses every call after a 429 and fetches once the window has passed', async () => {
     const created = await createSubscription();
     fake.setAlert(created.vendorRef, 'throttled', { pages: [['t1']] });
