@@ -28,8 +28,10 @@ stream.on('test:pass', (event) => {
 stream.on('test:fail', (event) => {
   if ((event.details as { type?: string }).type !== 'suite') failed += 1;
 });
-stream.compose(new spec()).pipe(process.stdout);
-stream.on('end', () => {
+const report = stream.compose(new spec());
+report.pipe(process.stdout, { end: false });
+// After the reporter's own summary, so this is the run's last line.
+report.on('end', () => {
   process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
   process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
 });
