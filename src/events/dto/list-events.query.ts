@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEnum, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsEnum, IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { LimitQuery } from '../../common/page.query';
 import { WebhookEventStatus } from '../webhook-event.entity';
 
-export class ListEventsQuery {
+export class ListEventsQuery extends LimitQuery {
   @ApiPropertyOptional({ example: 'walnut' })
   @IsOptional()
   @IsString()
@@ -50,12 +50,4 @@ export class ListEventsQuery {
   @IsString()
   @MaxLength(100)
   cursor?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }

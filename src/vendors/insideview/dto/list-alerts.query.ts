@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { PageQuery } from '../../../common/page.query';
 import { AlertFetchState } from '../insideview-alert.entity';
 
-export class ListAlertsQuery {
+export class ListAlertsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: AlertFetchState, enumName: 'AlertFetchState' })
   @IsOptional()
   @IsEnum(AlertFetchState)
@@ -13,19 +13,4 @@ export class ListAlertsQuery {
   @IsOptional()
   @IsUUID()
   subscriptionId?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
 }
