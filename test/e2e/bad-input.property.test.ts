@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Client } from 'pg';
+import { queryDatabase } from '../support/test-database';
 import { sendRaw } from '../support/raw-http';
 import { createSubscription, type CreatedSubscription } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -92,15 +92,9 @@ describe('Bad input, generated (fast-check)', () => {
       }),
       { numRuns: RUNS },
     );
-    const client = new Client({ connectionString: app.database.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query('SELECT raw_body FROM webhook_events WHERE subscription_id = $1', [walnut.id]);
-      for (const row of rows) {
-        assert.ok(signedAndAccepted.has((row.raw_body as Buffer).toString('base64')), 'every stored body was sent correctly signed');
-      }
-    } finally {
-      await client.end();
+    const rows = await queryDatabase<{ raw_body: Buffer }>(app.database.url, 'SELECT raw_body FROM webhook_events WHERE subscription_id = $1', [walnut.id]);
+    for (const row of rows) {
+      assert.ok(signedAndAccepted.has(row.raw_body.toString('base64')), 'every stored body was sent correctly signed');
     }
   });
 

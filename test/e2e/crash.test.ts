@@ -5,21 +5,12 @@ import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort, startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { sendRaw } from '../support/raw-http';
 import { TEST_API_TOKEN, TEST_SECRETS_KEY } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
-import { Client } from 'pg';
 
 const auth = { Authorization: `Bearer ${TEST_API_TOKEN}`, 'Content-Type': 'application/json' };
 
-async function rows(database: TestDatabase, sql: string, params: unknown[] = []): Promise<any[]> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const rows = (database: TestDatabase, sql: string, params: unknown[] = []) => queryDatabase(database.url, sql, params);
 
 describe('Crash mid-load (kill -9)', () => {
   let database: TestDatabase;

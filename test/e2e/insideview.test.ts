@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Client } from 'pg';
 import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
 import { listEvents } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { queryDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 /** The app pointed at the fake, with short intervals so background work shows within a test. */
@@ -74,15 +74,10 @@ describe('InsideView', () => {
   }
 
   async function countRows(table: string, subscriptionId: string): Promise<number> {
-    const client = new Client({ connectionString: app.database.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${table} WHERE subscription_id = $1`, [subscriptionId]);
-      return rows[0].n;
-    } finally {
-      await client.end();
-    }
+    const [row] = await queryDatabase<{ n: number }>(app.database.url, `SELECT count(*)::int AS n FROM ${table} WHERE subscription_id = $1`, [subscriptionId]);
+    return row.n;
   }
+
 
   it('creates the subscription at InsideView with our callback URL and signing secret', async () => {
     const created = await createSubscription();
@@ -314,34 +309,24 @@ describe('InsideView', () => {
   it('takes over an alert whose lease expired (its instance died mid-fetch)', async () => {
     const created = await createSubscription();
     fake.setAlert(created.vendorRef, 'orphan', { pages: [['o1']] });
-    const client = new Client({ connectionString: app.database.url });
-    await client.connect();
-    try {
-      await client.query(
+    await queryDatabase(
+      app.database.url,
         `INSERT INTO insideview_alerts (subscription_id, alert_id, vendor_subscription_id, state, attempts, lease_owner, lease_expires_at)
          VALUES ($1, 'orphan', $2, 'fetching', 1, 'dead-instance', now() - interval '1 second')`,
         [created.id, created.vendorRef],
-      );
-    } finally {
-      await client.end();
-    }
+    );
     const alert = await fetchedAlert(created.id, 'orphan');
     assert.deepEqual(alert.details!.companyIds, ['o1']);
   });
 
   it('fails an alert whose instance died on its last attempt instead of claiming it forever', async () => {
     const created = await createSubscription();
-    const client = new Client({ connectionString: app.database.url });
-    await client.connect();
-    try {
-      await client.query(
+    await queryDatabase(
+      app.database.url,
         `INSERT INTO insideview_alerts (subscription_id, alert_id, vendor_subscription_id, state, attempts, lease_owner, lease_expires_at)
          VALUES ($1, 'crashes-its-instance', $2, 'fetching', 3, 'dead-instance', now() - interval '1 second')`,
         [created.id, created.vendorRef],
-      );
-    } finally {
-      await client.end();
-    }
+    );
     const failed = await waitFor('alert failed', async () => (await alertsOf(created.id)).find((a) => a.state === 'failed'));
     assert.match(failed.lastError!, /stopped before finishing/);
     assert.equal(fake.alertDetailRequests(created.vendorRef, 'crashes-its-instance'), 0);

@@ -3,27 +3,25 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client } from 'pg';
 import { fixture, REPO_ROOT } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { createSubscription } from '../support/subscriptions';
 import { startTestApp, TEST_SECRETS_KEY, type TestApp } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
 
 const KEY_1 = TEST_SECRETS_KEY;
 const KEY_2 = 'ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100';
 const keyId = (hex: string) => createHash('sha256').update(Buffer.from(hex, 'hex')).digest('hex').slice(0, 8);
 const SAMPLE = fixture('walnut-demo-session-finished.json');
 
-async function rawSubscription(database: TestDatabase, id: string): Promise<{ secret: string; previous_secret: string | null; required_headers: Record<string, string> }> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query('SELECT secret, previous_secret, required_headers FROM subscriptions WHERE id = $1', [id])).rows[0];
-  } finally {
-    await client.end();
-  }
+async function rawSubscription(database: TestDatabase, id: string) {
+  const [row] = await queryDatabase<{ secret: string; previous_secret: string | null; required_headers: Record<string, string> }>(
+    database.url,
+    'SELECT secret, previous_secret, required_headers FROM subscriptions WHERE id = $1',
+    [id],
+  );
+  return row;
 }
 
 function reencrypt(env: Record<string, string>): Promise<{ code: number | null; output: string }> {

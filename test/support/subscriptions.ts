@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
+import { queryDatabase } from './test-database';
 import type { TestApp } from './test-app';
 
 export interface CreatedSubscription {
@@ -30,17 +30,12 @@ export async function listEvents(app: TestApp, query: Record<string, string> = {
  * table is still in flight, so an empty feed alone would not prove that nothing was stored.
  */
 export async function storedEvents(app: TestApp, subscriptionId: string, status?: string): Promise<number> {
-  const client = new Client({ connectionString: app.database.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      'SELECT count(*)::int AS n FROM webhook_events WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2)',
-      [subscriptionId, status ?? null],
-    );
-    return rows[0].n;
-  } finally {
-    await client.end();
-  }
+  const [row] = await queryDatabase<{ n: number }>(
+    app.database.url,
+    'SELECT count(*)::int AS n FROM webhook_events WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2)',
+    [subscriptionId, status ?? null],
+  );
+  return row.n;
 }
 
 export async function assertNothingStored(app: TestApp, subscriptionId: string): Promise<void> {

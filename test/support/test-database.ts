@@ -39,3 +39,14 @@ async function admin(base: URL, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Rows of one SQL statement against a database, outside the app: for checking what was stored. */
+export async function queryDatabase<T = Record<string, any>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -10,6 +10,6 @@ export function insideviewSample(target: SampleTarget): SampleDelivery {
   const now = new Date();
   const pad = (n: number) => String(n).padStart(2, '0');
   const date = `${now.getUTCFullYear()}-${pad(now.getUTCMonth() + 1)}-${pad(now.getUTCDate())} ${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}:00+0000`;
-  const body = JSON.stringify({ alertId: String(randomInt(100_000, 2 ** 47)), subscriptionId: target.vendorRef ?? 'sample-subscription', date, type: 'company' });
+  const body = JSON.stringify({ ...INSIDEVIEW_DOCUMENTED_SAMPLE, alertId: String(randomInt(100_000, 2 ** 47)), subscriptionId: target.vendorRef ?? 'sample-subscription', date });
   return { body, headers: { 'X-InsideViewAPI-AlertDataSignature': hmac('sha1', target.secret, [body], 'hex') } };
 }

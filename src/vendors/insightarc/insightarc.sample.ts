@@ -13,18 +13,11 @@ export const INSIGHTARC_DOCUMENTED_SAMPLE = {
   relevant_events: [{ name: 'name of action or url of the visited page' }],
 };
 
-/** vendor-docs/000's signal (as valid JSON), signed over body + the URL as registered at InsightArc. */
+/**
+ * The documented signal, signed over body + the URL as registered at InsightArc. A signal has no
+ * id, so a `sampled_at` field (kept like any unknown field) makes each one a new event.
+ */
 export function insightArcSample(target: SampleTarget): SampleDelivery {
-  const body = JSON.stringify({
-    drop_proba: Math.round(Math.random() * 100) / 100,
-    perfomance: 1.2,
-    num_events: 10,
-    num_loops: 2,
-    num_broken_buttons: 1,
-    avg_loops: 2.3,
-    avg_broken_buttons: 1,
-    relevant_events: [{ name: 'https://example.com/checkout' }],
-    sampled_at: new Date().toISOString(),
-  });
+  const body = JSON.stringify({ ...INSIGHTARC_DOCUMENTED_SAMPLE, sampled_at: new Date().toISOString() });
   return { body, headers: { 'x-insightarc-signature': hmac('sha1', target.secret, [body, target.callbackUrl], 'base64') } };
 }

@@ -20,23 +20,14 @@ export const VISITOR_TRACKING_DOCUMENTED_SAMPLE = {
   screen: { height: '2532', width: '1170', touch: 'true' },
 };
 
-/** vendor-docs/002's payload with fresh visit and visitor ids, authenticated as the subscription is set up. */
+/** The documented payload with fresh visit and visitor ids, authenticated as the subscription is set up. */
 export function visitorTrackingSample(target: SampleTarget): SampleDelivery {
-  const body = JSON.stringify({
-    id: `visit-${randomUUID()}`,
-    url: 'https://example.com/entry-point',
-    params: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring_sale' },
-    referrer: 'https://google.com',
-    date: new Date().toISOString(),
-    ip: '192.0.2.1',
-    visitor: { id: `visitor-${randomUUID()}`, firstSeen: new Date().toISOString(), company: { name: 'Example Corp', domain: 'example.com' } },
-    location: { country: 'United States', city: 'San Francisco', state: 'California' },
-    trafficSource: { channel: 'Organic Search', source: 'Google', campaign: 'Holiday Campaign' },
-    device: { model: 'iPhone 14', os: 'iOS 17', gpu: 'Apple GPU', hardwareConcurrency: '6' },
-    browser: { name: 'Safari', version: '17.0', vendor: 'Apple' },
-    timezone: 'America/Los_Angeles',
-    screen: { height: '2532', width: '1170', touch: 'true' },
-  });
+  const sample = structuredClone(VISITOR_TRACKING_DOCUMENTED_SAMPLE);
+  sample.id = `visit-${randomUUID()}`;
+  sample.date = new Date().toISOString();
+  sample.visitor.id = `visitor-${randomUUID()}`;
+  sample.visitor.firstSeen = sample.date;
+  const body = JSON.stringify(sample);
   const header = target.signature.header ?? VISITOR_TRACKING_DEFAULT_SIGNATURE.header;
   const scheme = target.signature.scheme ?? VISITOR_TRACKING_DEFAULT_SIGNATURE.scheme;
   return { body, headers: { [header]: scheme === 'token' ? target.secret : hmac('sha256', target.secret, [body], 'hex') } };
