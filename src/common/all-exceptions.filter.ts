@@ -36,6 +36,7 @@ const DEFAULT_CODES: Partial<Record<number, ErrorCode>> = {
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
   429: ErrorCode.RateLimited,
+  503: ErrorCode.ServiceUnavailable,
 };
 
 /** Body-parser failures reach us as plain errors with a `type`; map them to stable codes. */

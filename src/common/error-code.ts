@@ -21,6 +21,8 @@ export enum ErrorCode {
   Conflict = 'CONFLICT',
   RateLimited = 'RATE_LIMITED',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  /** Not ready to serve (e.g. shutting down). */
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InsideViewNotConfigured = 'INSIDEVIEW_NOT_CONFIGURED',
   /** InsideView answered with an error; its message (and code) are in the message. */
   InsideViewRefused = 'INSIDEVIEW_REFUSED',
