@@ -11,6 +11,16 @@ const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent', 'x-forwa
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const PINO_LEVELS: Record<LogLevel, pino.Level> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
+/** pino-pretty is a development dependency: without it (a production install) the logs stay JSON. */
+function prettyAvailable(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The request id: the caller's X-Request-Id when it is a sane token, else a new one; always echoed back. */
 function requestId(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers['x-request-id'];
@@ -27,7 +37,7 @@ export function createHttpLogger(config: AppConfig): { logger: Logger; middlewar
     base: { service: 'webhook-gateway' },
     // Belt and braces: nothing below should ever carry these, but if it does they are masked.
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.signingSecret', '*.token', '*.accessToken'], censor: '[redacted]' },
-    ...(config.logFormat === 'pretty' && { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }),
+    ...(config.logFormat === 'pretty' && prettyAvailable() && { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }),
   });
   const middleware = pinoHttp({
     logger,
