@@ -52,7 +52,16 @@ class PGlitePool extends EventEmitter {
 
   connect(callback: ConnectCallback): void {
     this.ready.then(
-      (client) => this.acquire(() => callback(null, client, () => this.release())),
+      (client) =>
+        this.acquire(() => {
+          // Once per borrow: a second release must not free the connection under its next holder.
+          let released = false;
+          callback(null, client, () => {
+            if (released) return;
+            released = true;
+            this.release();
+          });
+        }),
       (err: Error) => callback(err, null, () => undefined),
     );
   }
