@@ -7,6 +7,8 @@
  *   options: --events N (per pass, default 20000)  --rounds N (A B pairs, default 2)
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
+ *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
+ *            (extra node flags for the gateway, for experiments)
  *
  * Each round starts the gateway (the production build, `dist/src/main.js`, logs at warn) and then
  * the reference, each as a fresh process, on one fresh database (same server, same settings,
@@ -119,6 +121,8 @@ class LoadGenerator {
 
 interface PassOutcome {
   eventsPerSecond: number;
+  /** The server process's CPU time per request (user + system), in microseconds: robust to a busy machine. */
+  cpuUsPerEvent: number;
   p50: number;
   p99: number;
   max: number;
@@ -184,6 +188,7 @@ async function check(databaseUrl: string | undefined, subscription: BenchSubscri
   const sorted = Float64Array.from(result.latencies).sort();
   return {
     eventsPerSecond: (events.length / result.durationMs) * 1000,
+    cpuUsPerEvent: NaN,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? NaN,
@@ -202,6 +207,8 @@ type Side = 'gateway' | 'reference';
 
 interface VendorFigures {
   throughput: number[];
+  cpuUs: number[];
+  nodbCpuUs: number[];
   repeatsThroughput: number[];
   p50: number[];
   p99: number[];
@@ -213,7 +220,7 @@ interface VendorFigures {
 }
 
 function emptyFigures(): VendorFigures {
-  return { throughput: [], repeatsThroughput: [], p50: [], p99: [], rss: [], nodbThroughput: [], problems: [], passes: 0, requests: 0 };
+  return { throughput: [], cpuUs: [], nodbCpuUs: [], repeatsThroughput: [], p50: [], p99: [], rss: [], nodbThroughput: [], problems: [], passes: 0, requests: 0 };
 }
 
 function median(values: number[]): number {
@@ -264,6 +271,7 @@ class Bench {
     const nodeArgs = profile && this.options.profileDir
       ? ['--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`, `--cpu-prof-name=gateway-${noDb ? 'nodb' : 'db'}-${Date.now()}.cpuprofile`]
       : [];
+    if (process.env.BENCH_GATEWAY_NODE_ARGS) nodeArgs.push(...process.env.BENCH_GATEWAY_NODE_ARGS.split(' '));
     return startServer(noDb ? 'gateway (no database)' : 'gateway', noDb ? 'test/bench/gateway-nodb.js' : 'src/main.js', port, this.gatewayEnv(port), nodeArgs);
   }
 
@@ -328,8 +336,10 @@ class Bench {
 
   private async pass(server: ServerProcess, vendor: Vendor, job: Omit<LoadJob, 'host' | 'port' | 'requests'>, events: BenchEvent[], stored: boolean): Promise<PassOutcome> {
     if (stored) await this.reset();
+    const cpuBefore = server.cpuMs();
     const result = await this.load.run({ ...job, host: '127.0.0.1', port: server.port, requests: events.map((event) => event.request) });
-    return check(stored ? this.databaseUrl : undefined, this.subscription(vendor), events, result);
+    const cpuUsPerEvent = ((server.cpuMs() - cpuBefore) * 1000) / events.length;
+    return { ...(await check(stored ? this.databaseUrl : undefined, this.subscription(vendor), events, result)), cpuUsPerEvent };
   }
 
   private record(side: Side, vendor: Vendor, label: string, outcome: PassOutcome): void {
@@ -338,7 +348,7 @@ class Bench {
     figures.requests += outcome.requests;
     for (const problem of outcome.problems) figures.problems.push(`${label}: ${problem}`);
     this.log(
-      `  ${side.padEnd(9)} ${vendor.padEnd(16)} ${label.padEnd(14)} ${outcome.eventsPerSecond.toFixed(0).padStart(6)} ev/s  p50 ${outcome.p50.toFixed(1)} ms  p99 ${outcome.p99.toFixed(1)} ms` +
+      `  ${side.padEnd(9)} ${vendor.padEnd(16)} ${label.padEnd(14)} ${outcome.eventsPerSecond.toFixed(0).padStart(6)} ev/s  ${outcome.cpuUsPerEvent.toFixed(0).padStart(4)} µs CPU/ev  p50 ${outcome.p50.toFixed(1)} ms  p99 ${outcome.p99.toFixed(1)} ms` +
         `  2xx ${outcome.ok2xx}/${outcome.requests}  stored ${outcome.stored}/${outcome.distinct}  dup ${outcome.duplicatesAnswered}` +
         (outcome.problems.length ? `  LOSS CHECK FAILED: ${outcome.problems.join('; ')}` : '  ok'),
     );
@@ -360,6 +370,7 @@ class Bench {
         const distinct = await this.pass(server, vendor, { mode: 'closed', connections: 50 }, buildEvents(subscription, this.tag(), this.options.events), true);
         this.record(side, vendor, 'distinct', distinct);
         figures.throughput.push(distinct.eventsPerSecond);
+        figures.cpuUs.push(distinct.cpuUsPerEvent);
         const repeats = await this.pass(server, vendor, { mode: 'closed', connections: 50 }, buildEvents(subscription, this.tag(), this.options.events, 0.1), true);
         this.record(side, vendor, '10% repeats', repeats);
         figures.repeatsThroughput.push(repeats.eventsPerSecond);
@@ -390,6 +401,7 @@ class Bench {
         outcome.problems = outcome.problems.filter((problem) => problem.includes('2xx'));
         this.record(side, vendor, 'no database', outcome);
         this.figures[side][vendor].nodbThroughput.push(outcome.eventsPerSecond);
+        this.figures[side][vendor].nodbCpuUs.push(outcome.cpuUsPerEvent);
       }
     } finally {
       await server.stop();
@@ -484,7 +496,7 @@ class Bench {
     const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–');
     const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
     const rows: string[][] = [
-      ['vendor', 'gateway ev/s', 'reference ev/s', 'ratio', '10% repeats gw/ref', 'ratio', 'p50/p99 @1000/s gw', 'p50/p99 @1000/s ref', 'peak RSS gw/ref', 'zero-loss gw/ref'],
+      ['vendor', 'gateway ev/s', 'reference ev/s', 'ratio', 'server CPU µs/ev gw/ref', '10% repeats gw/ref', 'ratio', 'p50/p99 @1000/s gw', 'p50/p99 @1000/s ref', 'peak RSS gw/ref', 'zero-loss gw/ref'],
     ];
     for (const vendor of vendors) {
       const loss = (figures: VendorFigures) => (figures.problems.length === 0 ? `ok (${figures.requests} req)` : 'FAILED');
@@ -493,6 +505,7 @@ class Bench {
         fmt(median(g[vendor].throughput)),
         fmt(median(r[vendor].throughput)),
         ratio(median(g[vendor].throughput), median(r[vendor].throughput)),
+        `${fmt(median(g[vendor].cpuUs))}/${fmt(median(r[vendor].cpuUs))}`,
         `${fmt(median(g[vendor].repeatsThroughput))}/${fmt(median(r[vendor].repeatsThroughput))}`,
         ratio(median(g[vendor].repeatsThroughput), median(r[vendor].repeatsThroughput)),
         `${fmt(median(g[vendor].p50), 1)}/${fmt(median(g[vendor].p99), 1)} ms`,
@@ -508,9 +521,15 @@ class Bench {
     this.log(`\n## Webhook ingest on PostgreSQL (median of ${this.options.rounds} round(s), A B alternated; ${this.options.events} events per pass, 50 connections)\n`);
     this.log(table(rows));
     if (this.options.nodb) {
-      const nodb: string[][] = [['vendor', 'gateway ev/s', 'reference ev/s', 'ratio']];
+      const nodb: string[][] = [['vendor', 'gateway ev/s', 'reference ev/s', 'ratio', 'server CPU µs/ev gw/ref']];
       for (const vendor of vendors) {
-        nodb.push([vendor, fmt(median(g[vendor].nodbThroughput)), fmt(median(r[vendor].nodbThroughput)), ratio(median(g[vendor].nodbThroughput), median(r[vendor].nodbThroughput))]);
+        nodb.push([
+          vendor,
+          fmt(median(g[vendor].nodbThroughput)),
+          fmt(median(r[vendor].nodbThroughput)),
+          ratio(median(g[vendor].nodbThroughput), median(r[vendor].nodbThroughput)),
+          `${fmt(median(g[vendor].nodbCpuUs))}/${fmt(median(r[vendor].nodbCpuUs))}`,
+        ]);
       }
       this.log(`\n## No database: verify + validate only (framework overhead; median of ${this.options.rounds})\n`);
       this.log(table(nodb));

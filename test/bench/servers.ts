@@ -10,6 +10,8 @@ export interface ServerProcess {
   child: ChildProcess;
   port: number;
   output(): string;
+  /** CPU time (user + system) the process has used so far, in milliseconds. */
+  cpuMs(): number;
   /** Peak resident set size sampled since the last reset, in MiB. */
   peakRssMb(): number;
   resetPeak(): void;
@@ -23,6 +25,16 @@ function rssMb(pid: number): number {
     return match ? Number(match[1]) / 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** utime + stime of a process from /proc (clock ticks, USER_HZ = 100 on Linux). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
   }
 }
 
@@ -77,6 +89,7 @@ export async function startServer(
     child,
     port,
     output: () => output,
+    cpuMs: () => cpuMs(child.pid!),
     peakRssMb: () => Math.max(peak, rssMb(child.pid!)),
     resetPeak: () => {
       peak = rssMb(child.pid!);
