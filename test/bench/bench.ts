@@ -516,7 +516,8 @@ class Bench {
     }
     const table = (lines: string[][]) => {
       const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)));
-      return lines.map((line) => `| ${line.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`).join('\n');
+      const row = (line: string[]) => `| ${line.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+      return [row(lines[0]), row(widths.map((width) => '-'.repeat(width))), ...lines.slice(1).map(row)].join('\n');
     };
     this.log(`\n## Webhook ingest on PostgreSQL (median of ${this.options.rounds} round(s), A B alternated; ${this.options.events} events per pass, 50 connections)\n`);
     this.log(table(rows));
