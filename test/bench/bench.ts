@@ -338,6 +338,10 @@ class Bench {
     if (stored) await this.reset();
     const cpuBefore = server.cpuMs();
     const result = await this.load.run({ ...job, host: '127.0.0.1', port: server.port, requests: events.map((event) => event.request) });
+    const ended = server.exit();
+    if (ended) {
+      throw new Error(`${server.name} exited (${ended.signal ?? `code ${ended.code}`}) during a ${vendor} pass; its last output:\n${server.output().slice(-5000)}`);
+    }
     const cpuUsPerEvent = ((server.cpuMs() - cpuBefore) * 1000) / events.length;
     return { ...(await check(stored ? this.databaseUrl : undefined, this.subscription(vendor), events, result)), cpuUsPerEvent };
   }

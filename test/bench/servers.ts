@@ -10,6 +10,8 @@ export interface ServerProcess {
   child: ChildProcess;
   port: number;
   output(): string;
+  /** How the process ended, when it has. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** CPU time (user + system) the process has used so far, in milliseconds. */
   cpuMs(): number;
   /** Peak resident set size sampled since the last reset, in MiB. */
@@ -59,7 +61,13 @@ export async function startServer(
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      ended = { code, signal };
+      resolve();
+    }),
+  );
   let peak = 0;
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMb(child.pid!));
@@ -89,6 +97,7 @@ export async function startServer(
     child,
     port,
     output: () => output,
+    exit: () => ended,
     cpuMs: () => cpuMs(child.pid!),
     peakRssMb: () => Math.max(peak, rssMb(child.pid!)),
     resetPeak: () => {
