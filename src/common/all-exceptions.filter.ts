@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
+import { requestLogger } from '../observability/http-logger';
 import type { ResponseNotes } from '../observability/webhook-observer';
 import { AppException } from './app.exception';
 import { ErrorCode } from './error-code';
@@ -56,7 +57,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
+    const body = this.toBody(exception, host.switchToHttp().getRequest<Request>());
     const retryAfter =
       exception instanceof AppException && exception.retryAfterSeconds !== undefined
         ? exception.retryAfterSeconds
@@ -70,7 +71,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     response.status(body.statusCode).json(body);
   }
 
-  private toBody(exception: unknown): ErrorBody {
+  private toBody(exception: unknown, request: Request): ErrorBody {
     if (exception instanceof AppException) {
       return this.body(exception.getStatus(), exception.code, exception.message, exception.details);
     }
@@ -88,11 +89,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return this.body(status, DEFAULT_CODES[status] ?? ErrorCode.InternalError, message, messages);
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      this.log(request, 'warn', `Database unavailable: ${(exception as Error).message}`);
       return this.body(503, ErrorCode.DatabaseUnavailable, 'The database is unavailable; retry later');
     }
-    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    this.log(request, 'error', exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     return this.body(500, ErrorCode.InternalError, 'Internal server error');
+  }
+
+  /** Through the request's own logger when it has one, so the line carries the request's id. */
+  private log(request: Request, level: 'warn' | 'error', message: string): void {
+    const log = requestLogger(request);
+    if (log) log[level]({ context: 'Errors' }, message);
+    else this.logger[level](message);
   }
 
   private body(statusCode: number, code: ErrorCode, message: string, details?: string[]): ErrorBody {

@@ -29,8 +29,26 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+/** The app's pino logger and the request-log middleware that writes through it. */
+export interface HttpLoggerPair {
+  logger: Logger;
+  middleware: HttpLogger;
+}
+
+/**
+ * The logger for something that concerns one request: its child logger (bindings `req`: id, method,
+ * URL, allowed headers), the same one its request-log line is written with. pino-http makes it for
+ * every request as `req.log`; the lean middleware below only when asked.
+ */
+export function requestLogger(request: IncomingMessage): Logger | undefined {
+  return (request as LeanRequest)[LAZY_LOG]?.() ?? (request as { log?: Logger }).log;
+}
+
+const LAZY_LOG = Symbol('requestLogger');
+type LeanRequest = IncomingMessage & { id?: unknown; [LAZY_LOG]?: () => Logger };
+
 /** The app's pino logger and the pino-http middleware that writes one line per request through it. */
-export function createHttpLogger(config: AppConfig): { logger: Logger; middleware: HttpLogger } {
+export function createHttpLogger(config: AppConfig): HttpLoggerPair {
   const level = PINO_LEVELS[config.logLevels.at(-1) ?? 'log'];
   const logger = pino({
     level,
@@ -72,7 +90,8 @@ export function createHttpLogger(config: AppConfig): { logger: Logger; middlewar
  * the same line as pino-http's (its logger, serializers, fields and message), but the request's
  * child logger, which serializes the request, is made only when something is written. pino-http
  * makes it for every request up front, which the benchmark's profile showed as a tenth of a
- * webhook's CPU time, for lines that are then thrown away.
+ * webhook's CPU time, for lines that are then thrown away. One `close` listener per request
+ * (a response emits it after `finish`, and alone when the connection was lost first).
  */
 function onlyFailures(
   full: HttpLogger,
@@ -82,37 +101,25 @@ function onlyFailures(
     customProps: (req: IncomingMessage, res: ServerResponse) => object;
   },
 ): HttpLogger {
-  const lean = (req: IncomingMessage & { id?: unknown; log?: Logger }, res: ServerResponse & { err?: Error }, next: (error?: unknown) => void) => {
+  const lean = (req: LeanRequest, res: ServerResponse & { err?: Error }, next: (error?: unknown) => void) => {
     req.id = req.id || requestId(req, res);
     let child: Logger | undefined;
-    const requestLogger = () => (child ??= full.logger.child({ req }));
-    // What nestjs-pino binds for logs written during the request: the same child, made on first use.
-    req.log = new Proxy({} as Logger, {
-      get: (_target, property) => {
-        const value = Reflect.get(requestLogger(), property) as unknown;
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(requestLogger()) : value;
-      },
-    });
+    // Read through requestLogger(req): made on first use, then kept.
+    const log = (req[LAZY_LOG] = () => (child ??= full.logger.child({ req })));
     const started = Date.now();
-    const done = (error?: Error) => {
-      res.removeListener('close', done);
-      res.removeListener('finish', done);
-      res.removeListener('error', done);
-      const level = options.customLogLevel(req, res, error);
+    res.once('close', () => {
+      const level = options.customLogLevel(req, res, res.err);
       if (level === 'silent') return;
       const props = options.customProps(req, res);
-      const log = Object.keys(props).length > 0 ? requestLogger().child(props) : requestLogger();
+      const line = Object.keys(props).length > 0 ? log().child(props) : log();
       const responseTime = Date.now() - started;
-      if (error || res.err || res.statusCode >= 500) {
-        const failure = error || res.err || new Error(`failed with status code ${res.statusCode}`);
-        log[level]({ res, err: failure, responseTime }, options.message(req, res));
+      if (res.err || res.statusCode >= 500) {
+        const failure = res.err || new Error(`failed with status code ${res.statusCode}`);
+        line[level]({ res, err: failure, responseTime }, options.message(req, res));
       } else {
-        log[level]({ res, responseTime }, options.message(req, res));
+        line[level]({ res, responseTime }, options.message(req, res));
       }
-    };
-    res.on('close', done);
-    res.on('finish', done);
-    res.on('error', done);
+    });
     next();
   };
   return Object.assign(lean, { logger: full.logger }) as unknown as HttpLogger;

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { fixture } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
+import { TcpProxy } from '../support/tcp-proxy';
 import { walnutSignature } from '../support/signing';
 import { TEST_SECRETS_KEY } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -16,17 +17,21 @@ const TOKEN = 'log-warn-test-token-0123456789';
 describe('Request logs at LOG_LEVEL=warn', () => {
   let database: TestDatabase;
   let gateway: GatewayProcess | undefined;
+  let proxy: TcpProxy | undefined;
 
   before(async () => {
     database = await createTestDatabase();
-    gateway = await startGatewayProcess({ DATABASE_URL: database.url, SECRETS_KEY: TEST_SECRETS_KEY, API_TOKENS: TOKEN, LOG_FORMAT: 'json', LOG_LEVEL: 'warn' });
+    // Through a proxy, so the database can be cut for the last request.
+    proxy = await TcpProxy.start(new URL(database.url));
+    gateway = await startGatewayProcess({ DATABASE_URL: proxy.rewrite(database.url), SECRETS_KEY: TEST_SECRETS_KEY, API_TOKENS: TOKEN, LOG_FORMAT: 'json', LOG_LEVEL: 'warn' });
   });
   after(async () => {
     await gateway?.stop('SIGKILL');
+    await proxy?.close();
     await database?.drop();
   });
 
-  it('writes a line for each failed request only, with its id, request, vendor, subscription, outcome and duration, and no secret', async () => {
+  it('writes a line for each failed request only, with its id, request, vendor, subscription, outcome and duration, and no secret; what the error filter logs carries the request too', async () => {
     const auth = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
     const created = await sendRaw(gateway!.baseUrl, 'POST', '/api/subscriptions', {
       headers: auth,
@@ -42,6 +47,8 @@ describe('Request logs at LOG_LEVEL=warn', () => {
     assert.equal((await send(signature, 'accepted-1')).status, 200);
     assert.equal((await send('f'.repeat(64), 'refused-1')).status, 401);
     assert.equal((await send(signature, 'unknown-1', '/webhooks/walnut/00000000-0000-4000-8000-000000000000')).status, 404);
+    proxy!.disconnect();
+    assert.equal((await send(signature, 'outage-1')).status, 503);
 
     await gateway!.stop('SIGTERM');
     const output = gateway!.output();
@@ -50,7 +57,7 @@ describe('Request logs at LOG_LEVEL=warn', () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, any>)
       .filter((line) => line.req && line.res);
-    assert.deepEqual(requests.map((line) => line.req.id).sort(), ['refused-1', 'unknown-1'], 'no line for the accepted delivery');
+    assert.deepEqual(requests.map((line) => line.req.id).sort(), ['outage-1', 'refused-1', 'unknown-1'], 'no line for the accepted delivery');
     const refused = requests.find((line) => line.req.id === 'refused-1')!;
     assert.equal(refused.level, 40);
     assert.equal(refused.msg, `POST ${path} 401`);
@@ -66,6 +73,18 @@ describe('Request logs at LOG_LEVEL=warn', () => {
     const unknown = requests.find((line) => line.req.id === 'unknown-1')!;
     assert.equal(unknown.outcome, 'not_found');
     assert.equal(unknown.res.statusCode, 404);
+    assert.equal(requests.find((line) => line.req.id === 'outage-1')!.outcome, 'unavailable');
+    // The filter's own line about the failure, written with the request's logger: it names the request.
+    const filterLines = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, any>)
+      .filter((line) => line.context === 'Errors');
+    assert.equal(filterLines.length, 1, output);
+    assert.equal(filterLines[0].level, 40);
+    assert.match(filterLines[0].msg, /^Database unavailable: /);
+    assert.equal(filterLines[0].req.id, 'outage-1');
+    assert.equal(filterLines[0].req.headers['x-walnut-signature'], undefined);
     for (const secretValue of [TOKEN, secret, signature, 'f'.repeat(64)]) {
       assert.ok(!output.includes(secretValue), `the log never contains ${secretValue.slice(0, 12)}…`);
     }
