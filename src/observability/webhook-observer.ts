@@ -48,7 +48,7 @@ export class WebhookObserver implements NestMiddleware {
   private observe(request: WebhookRequest, response: Response, vendorSegment: string, started: bigint): void {
     const notes = response.locals as ResponseNotes;
     // Only known vendors become label values: a random path must not grow the metrics without bound.
-    const vendor = this.vendors.names().includes(vendorSegment) ? vendorSegment : 'unknown';
+    const vendor = this.vendors.has(vendorSegment) ? vendorSegment : 'unknown';
     const outcome = classifyOutcome(response.statusCode, notes.receipt);
     const subscription = request.subscription;
     notes.webhook = { vendor, outcome, ...(subscription && { subscriptionId: subscription.id }) };

@@ -12,6 +12,10 @@ export class VendorRegistry {
     this.vendors.set(definition.name, definition);
   }
 
+  has(name: string): boolean {
+    return this.vendors.has(name);
+  }
+
   names(): string[] {
     return [...this.vendors.keys()].sort();
   }
