@@ -8,7 +8,7 @@
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
- *            (extra node flags for the gateway, for experiments)
+ *            (node flags for the gateway after those of `npm run start:prod`, which it always gets)
  *
  * Each round starts the gateway (the production build, `dist/src/main.js`, logs at warn) and then
  * the reference, each as a fresh process, on one fresh database (same server, same settings,
@@ -29,7 +29,7 @@ import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
 import { alertIdOf, buildEvents, delivery, rawRequest, VENDORS, type BenchEvent, type BenchSubscription, type Vendor } from './events';
 import type { LoadJob, LoadResult } from './load-generator';
-import { startServer, type ServerProcess } from './servers';
+import { productionNodeArgs, startServer, type ServerProcess } from './servers';
 
 interface Options {
   smoke: boolean;
@@ -268,9 +268,10 @@ class Bench {
 
   private async startGateway(noDb = false, profile = false): Promise<ServerProcess> {
     const port = await freePort();
-    const nodeArgs = profile && this.options.profileDir
-      ? ['--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`, `--cpu-prof-name=gateway-${noDb ? 'nodb' : 'db'}-${Date.now()}.cpuprofile`]
-      : [];
+    const nodeArgs = productionNodeArgs();
+    if (profile && this.options.profileDir) {
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`, `--cpu-prof-name=gateway-${noDb ? 'nodb' : 'db'}-${Date.now()}.cpuprofile`);
+    }
     if (process.env.BENCH_GATEWAY_NODE_ARGS) nodeArgs.push(...process.env.BENCH_GATEWAY_NODE_ARGS.split(' '));
     return startServer(noDb ? 'gateway (no database)' : 'gateway', noDb ? 'test/bench/gateway-nodb.js' : 'src/main.js', port, this.gatewayEnv(port), nodeArgs);
   }
