@@ -7,6 +7,8 @@
  *   options: --events N (per pass, default 20000)  --rounds N (A B pairs, default 2)
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
+ *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
+ *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
  *            (node flags for the gateway after those of `npm run start:prod`, which it always gets)
  *
@@ -205,6 +207,18 @@ async function check(databaseUrl: string | undefined, subscription: BenchSubscri
 
 type Side = 'gateway' | 'reference';
 
+const FLOOR_PLATFORMS = ['express', 'fastify'] as const;
+type FloorPlatform = (typeof FLOOR_PLATFORMS)[number];
+
+function installed(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface VendorFigures {
   throughput: number[];
   cpuUs: number[];
@@ -235,6 +249,8 @@ class Bench {
   private readonly load = new LoadGenerator();
   private subscriptions: BenchSubscription[] = [];
   private fetchReport?: string;
+  /** The framework floor (walnut, no database), per platform: events/s and CPU µs per event of each round. */
+  private readonly floors = new Map<FloorPlatform, { throughput: number[]; cpuUs: number[] } | 'not installed'>();
   private passCounter = 0;
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
 
@@ -414,6 +430,42 @@ class Bench {
   }
 
   /**
+   * The framework's floor next to the no-database mode: floor-server.ts (one NestJS route with the
+   * same verify + validate, nothing else) on Express and, when it is installed, on Fastify, with
+   * the Walnut events of the other no-database passes.
+   */
+  async runFloor(): Promise<void> {
+    if (!this.options.vendors.includes('walnut')) return;
+    for (const platform of FLOOR_PLATFORMS) {
+      if (platform === 'fastify' && !installed('@nestjs/platform-fastify')) {
+        this.floors.set(platform, 'not installed');
+        continue;
+      }
+      const port = await freePort();
+      const server = await startServer(`floor (NestJS on ${platform})`, 'test/bench/floor-server.js', port, {
+        BENCH_SUBSCRIPTIONS: JSON.stringify(this.subscriptions),
+        FLOOR_PLATFORM: platform,
+      });
+      try {
+        const subscription = this.subscription('walnut');
+        await this.pass(server, 'walnut', { mode: 'closed', connections: 50 }, buildEvents(subscription, this.tag(), Math.min(3000, this.options.events)), false);
+        const outcome = await this.pass(server, 'walnut', { mode: 'closed', connections: 50 }, buildEvents(subscription, this.tag(), this.options.events), false);
+        const figures = this.floors.get(platform);
+        const kept = figures && figures !== 'not installed' ? figures : { throughput: [], cpuUs: [] };
+        kept.throughput.push(outcome.eventsPerSecond);
+        kept.cpuUs.push(outcome.cpuUsPerEvent);
+        this.floors.set(platform, kept);
+        this.log(
+          `  floor     walnut           NestJS+${platform.padEnd(7)} ${outcome.eventsPerSecond.toFixed(0).padStart(6)} ev/s  ${outcome.cpuUsPerEvent.toFixed(0).padStart(4)} µs CPU/ev  2xx ${outcome.ok2xx}/${outcome.requests}`,
+        );
+        if (outcome.ok2xx !== outcome.requests) throw new Error(`the ${platform} floor server refused requests:\n${server.output().slice(-3000)}`);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+
+  /**
    * During the webhook passes the InsideView fetch job is parked (the fake answers its first fetch
    * 429 with an hour's Retry-After), so it does not compete with the ingest being measured; its own
    * throughput is measured by runFetch(), in a process of its own.
@@ -539,6 +591,18 @@ class Bench {
       }
       this.log(`\n## No database: verify + validate only (framework overhead; median of ${this.options.rounds})\n`);
       this.log(table(nodb));
+      if (this.floors.size > 0 && g.walnut) {
+        const floor: string[][] = [['walnut, no database', 'ev/s', 'server CPU µs/ev']];
+        floor.push(['reference (node:http)', fmt(median(r.walnut.nodbThroughput)), fmt(median(r.walnut.nodbCpuUs))]);
+        for (const [platform, figures] of this.floors) {
+          const name = `NestJS on ${platform === 'express' ? 'Express' : 'Fastify'}, one route`;
+          if (figures === 'not installed') floor.push([name, 'not measured: npm i --no-save @nestjs/platform-fastify@12', '']);
+          else floor.push([name, fmt(median(figures.throughput)), fmt(median(figures.cpuUs))]);
+        }
+        floor.push(['gateway', fmt(median(g.walnut.nodbThroughput)), fmt(median(g.walnut.nodbCpuUs))]);
+        this.log(`\n## The framework's floor: one NestJS route with the same verify + validate (median of ${this.options.rounds})\n`);
+        this.log(table(floor));
+      }
     }
     if (this.fetchReport) this.log(`\n## ${this.fetchReport}\n`);
     const problems = [...Object.values(g), ...Object.values(r)].flatMap((figures) => figures.problems);
@@ -594,8 +658,11 @@ async function main(): Promise<void> {
         process.stdout.write(`\nno-database round ${round}/${options.rounds}\n`);
         await bench.runNoDb('gateway', round);
         await bench.runNoDb('reference', round);
+        await bench.runFloor();
       }
     }
+    // The smoke runs the floor server too (every request must be answered 2xx), so it cannot rot.
+    if (options.smoke) await bench.runFloor();
     if (options.fetch && options.vendors.includes('insideview')) {
       process.stdout.write('\nInsideView fetch job\n');
       await bench.runFetch(100, options.smoke ? 0.2 : 10);
