@@ -17,6 +17,7 @@ import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { BenchSubscription } from './events';
+import { runUntilSignalled } from './server-process';
 import { WalnutEventDto } from '../../src/vendors/walnut/dto/walnut-event.dto';
 
 const secrets = new Map((JSON.parse(process.env.BENCH_SUBSCRIPTIONS ?? '[]') as BenchSubscription[]).map((row) => [row.id, row.secret]));
@@ -70,15 +71,8 @@ async function create(platform: string): Promise<INestApplication> {
   throw new Error(`FLOOR_PLATFORM must be express or fastify, not ${platform}`);
 }
 
-async function main(): Promise<void> {
+runUntilSignalled(async () => {
   const app = await create(process.env.FLOOR_PLATFORM ?? 'express');
   await app.listen(Number(process.env.PORT ?? 3200), process.env.HOST ?? '127.0.0.1');
-  const stop = () => void app.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  return app;
 });

@@ -13,8 +13,9 @@ import { loadConfig } from '../../src/config/app-config';
 import { EventWriter, type EventRow, type StoredEvent } from '../../src/events/event-writer';
 import { SubscriptionLookup } from '../../src/subscriptions/subscription-lookup';
 import { Subscription } from '../../src/subscriptions/subscription.entity';
+import { runUntilSignalled } from './server-process';
 
-async function main(): Promise<void> {
+runUntilSignalled(async () => {
   const app = await startApp(loadConfig(process.env));
   const rows = await app.get<Repository<Subscription>>(getRepositoryToken(Subscription)).find();
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -26,12 +27,5 @@ async function main(): Promise<void> {
   EventWriter.prototype.write = async function (row: EventRow): Promise<StoredEvent> {
     return { id: String(++nextId), status: row.status, duplicate: false };
   };
-  const stop = () => void app.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  return app;
 });
