@@ -90,8 +90,8 @@ export function createHttpLogger(config: AppConfig): HttpLoggerPair {
  * the same line as pino-http's (its logger, serializers, fields and message), but the request's
  * child logger, which serializes the request, is made only when something is written. pino-http
  * makes it for every request up front, which the benchmark's profile showed as a tenth of a
- * webhook's CPU time, for lines that are then thrown away. One `close` listener per request
- * (a response emits it after `finish`, and alone when the connection was lost first).
+ * webhook's CPU time, for lines that are then thrown away. The line is written on `close` (a
+ * response emits it after `finish`, and alone when the connection was lost first).
  */
 function onlyFailures(
   full: HttpLogger,
@@ -107,14 +107,21 @@ function onlyFailures(
     // Read through requestLogger(req): made on first use, then kept.
     const log = (req[LAZY_LOG] = () => (child ??= full.logger.child({ req })));
     const started = Date.now();
+    // An 'error' on the response is logged with the request's line, as pino-http does; without a
+    // listener Node would make it an uncaught exception.
+    let failed: Error | undefined;
+    res.on('error', (error: Error) => {
+      failed ??= error;
+    });
     res.once('close', () => {
-      const level = options.customLogLevel(req, res, res.err);
+      const error = failed ?? res.err;
+      const level = options.customLogLevel(req, res, error);
       if (level === 'silent') return;
       const props = options.customProps(req, res);
       const line = Object.keys(props).length > 0 ? log().child(props) : log();
       const responseTime = Date.now() - started;
-      if (res.err || res.statusCode >= 500) {
-        const failure = res.err || new Error(`failed with status code ${res.statusCode}`);
+      if (error || res.statusCode >= 500) {
+        const failure = error || new Error(`failed with status code ${res.statusCode}`);
         line[level]({ res, err: failure, responseTime }, options.message(req, res));
       } else {
         line[level]({ res, responseTime }, options.message(req, res));

@@ -21,8 +21,9 @@ export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
     { provide: HTTP_LOGGER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createHttpLogger(config) },
     // Nest's own log calls go to the same pino logger. nestjs-pino's LoggerModule is not used: its
     // middleware binds each request's logger with AsyncLocalStorage, which on Node 20 hooks every
-    // promise of the process (a tenth of a webhook's CPU in the benchmark). What is logged about a
-    // request goes through requestLogger(request) instead, with the request's id.
+    // promise of the process (a tenth of a webhook's CPU in the benchmark). So Nest log calls made
+    // while serving a request do not carry it; the error filter, which logs about the request it
+    // answers, writes through requestLogger(request) to keep the request's id.
     {
       provide: Logger,
       inject: [HTTP_LOGGER],
