@@ -31,7 +31,8 @@ import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
 import { alertIdOf, buildEvents, delivery, rawRequest, VENDORS, type BenchEvent, type BenchSubscription, type Vendor } from './events';
 import type { LoadJob, LoadResult } from './load-generator';
-import { productionNodeArgs, startServer, type ServerProcess } from './servers';
+import { productionNodeArgs } from '../support/paths';
+import { startServer, type ServerProcess } from './servers';
 
 interface Options {
   smoke: boolean;
@@ -442,10 +443,14 @@ class Bench {
         continue;
       }
       const port = await freePort();
-      const server = await startServer(`floor (NestJS on ${platform})`, 'test/bench/floor-server.js', port, {
-        BENCH_SUBSCRIPTIONS: JSON.stringify(this.subscriptions),
-        FLOOR_PLATFORM: platform,
-      });
+      // With the gateway's node flags, so the difference between the two is the gateway's own work.
+      const server = await startServer(
+        `floor (NestJS on ${platform})`,
+        'test/bench/floor-server.js',
+        port,
+        { BENCH_SUBSCRIPTIONS: JSON.stringify(this.subscriptions), FLOOR_PLATFORM: platform },
+        productionNodeArgs(),
+      );
       try {
         const subscription = this.subscription('walnut');
         await this.pass(server, 'walnut', { mode: 'closed', connections: 50 }, buildEvents(subscription, this.tag(), Math.min(3000, this.options.events)), false);

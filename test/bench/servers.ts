@@ -40,17 +40,6 @@ function cpuMs(pid: number): number {
   }
 }
 
-/**
- * The node flags production starts the gateway with: those of `npm run start:prod` in package.json
- * (`node <flags> dist/src/main.js`), so the bench measures the process as it is deployed.
- */
-export function productionNodeArgs(): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const match = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/main\.js$/.exec(scripts['start:prod'] ?? '');
-  if (!match) throw new Error(`package.json's start:prod is not "node [--flags] dist/src/main.js": ${scripts['start:prod']}`);
-  return match[1].trim().split(/\s+/).filter(Boolean);
-}
-
 /** Runs `node <script>` from the build with the given environment; resolves once it answers HTTP. */
 export async function startServer(
   name: string,

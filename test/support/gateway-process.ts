@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { REPO_ROOT } from './paths';
+import { productionNodeArgs, REPO_ROOT } from './paths';
 
 /** A free loopback port, found by binding port 0. */
 export async function freePort(): Promise<number> {
@@ -21,13 +21,13 @@ export interface GatewayProcess {
 }
 
 /**
- * Runs the built service (`node dist/src/main.js`, what `npm start` runs) as its own process with
- * exactly the given environment, and waits until it answers /health/live.
+ * Runs the built service as `npm run start:prod` runs it (`node <its flags> dist/src/main.js`), as
+ * its own process with exactly the given environment, and waits until it answers /health/live.
  */
 export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
   const port = env.PORT ?? String(await freePort());
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'LANG', 'TMPDIR'].includes(name)));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...productionNodeArgs(), join(REPO_ROOT, 'dist', 'src', 'main.js')], {
     cwd: REPO_ROOT,
     env: { ...inherited, HOST: '127.0.0.1', PORT: port, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,7 +67,7 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
 /** Runs the service expecting it to refuse to start; returns its exit code and output. */
 export async function runGatewayExpectingExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME'].includes(name)));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...productionNodeArgs(), join(REPO_ROOT, 'dist', 'src', 'main.js')], {
     cwd: REPO_ROOT,
     env: { ...inherited, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
