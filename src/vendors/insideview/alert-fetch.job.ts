@@ -81,7 +81,7 @@ export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
   private async drain(): Promise<void> {
     while (!this.stopping && !(await this.client.throttledUntil())) {
       await this.alerts.failAbandoned(this.config.fetchMaxAttempts);
-      const claimed = await this.alerts.claim(this.owner, this.config.fetchConcurrency, this.config.fetchLeaseSeconds);
+      const claimed = await this.alerts.claim(this.owner, this.config.fetchConcurrency, this.config.fetchLeaseSeconds, this.config.fetchMaxAttempts);
       if (claimed.length === 0) return;
       // allSettled: every fetch must be over before this pass is, or shutdown could release a live lease.
       await Promise.allSettled(claimed.map((alert) => this.fetch(alert)));

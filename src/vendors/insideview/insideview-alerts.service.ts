@@ -119,8 +119,12 @@ export class InsideViewAlertsService {
     );
   }
 
-  /** Leases up to `limit` due alerts (pending, or fetching with an expired lease) to `owner`. */
-  claim(owner: string, limit: number, leaseSeconds: number): Promise<Array<Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts'>>> {
+  /**
+   * Leases up to `limit` due alerts (pending, or fetching with an expired lease) to `owner`. An
+   * expired lease on the last attempt is not taken over: failAbandoned fails it (even when the
+   * lease expired between that call and this one).
+   */
+  claim(owner: string, limit: number, leaseSeconds: number, maxAttempts: number): Promise<Array<Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts'>>> {
     return queryRows(this.alerts.manager.connection, 
       `UPDATE insideview_alerts
           SET state = '${AlertFetchState.Fetching}', lease_owner = $1, lease_expires_at = now() + $2 * interval '1 second',
@@ -128,12 +132,12 @@ export class InsideViewAlertsService {
         WHERE id IN (
           SELECT id FROM insideview_alerts
            WHERE (state = '${AlertFetchState.Pending}' AND next_attempt_at <= now())
-              OR (state = '${AlertFetchState.Fetching}' AND lease_expires_at < now())
+              OR (state = '${AlertFetchState.Fetching}' AND lease_expires_at < now() AND attempts < $4)
            ORDER BY next_attempt_at
            LIMIT $3
            FOR UPDATE SKIP LOCKED)
         RETURNING id, alert_id AS "alertId", vendor_subscription_id AS "vendorSubscriptionId", attempts`,
-      [owner, leaseSeconds, limit],
+      [owner, leaseSeconds, limit, maxAttempts],
     );
   }
 
