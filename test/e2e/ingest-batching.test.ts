@@ -8,7 +8,7 @@ import { walnutSignature } from '../support/signing';
 import { createSubscription, storedEvents, type CreatedSubscription } from '../support/subscriptions';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 /**
@@ -144,18 +144,15 @@ describe('Coalesced ingest during a database outage', () => {
       await locker.query('LOCK TABLE webhook_events IN SHARE ROW EXCLUSIVE MODE');
       const bodies = Array.from({ length: 12 }, (_, i) => walnutBody(`outage-${i}`));
       const pending = Promise.all(bodies.map((body) => deliver(app, subscription, body)));
-      await waitFor('the batch to wait on the lock', async () => {
-        const { rows } = await locker.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-        );
-        return rows[0].n > 0;
-      });
+      // pg_stat_activity is read from a connection of its own each time: inside the locker's
+      // transaction it would be the snapshot of the first read, and a first read before the batch
+      // arrived would never show it waiting.
+      const waitingOnLock = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+      await waitFor('the batch to wait on the lock', async () => (await queryDatabase(database.url, waitingOnLock)).length > 0);
       await sleep(100);
       // The connection goes; the backends that were inserting go too, so nothing of the batch commits.
       proxy.disconnect();
-      await locker.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
-      );
+      await queryDatabase(database.url, `SELECT pg_terminate_backend(pid) FROM (${waitingOnLock}) AS waiting`);
       const answers = await pending;
       for (const answer of answers) {
         assert.equal(answer.status, 503, answer.text);
