@@ -5,27 +5,20 @@ import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { createSubscription, listEvents, storedEvents, type CreatedSubscription } from '../support/subscriptions';
 import { waitFor } from '../support/wait';
-import { TcpProxy } from '../support/tcp-proxy';
+import type { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe('Database outage', () => {
-  let database: TestDatabase;
-  let proxy: TcpProxy;
   let app: TestApp;
+  let proxy: TcpProxy;
   let subscription: CreatedSubscription;
 
   before(async () => {
-    database = await createTestDatabase();
-    proxy = await TcpProxy.start(new URL(database.url));
-    app = await startTestApp({}, { database, databaseUrl: proxy.rewrite(database.url) });
+    app = await startTestApp({}, { throughProxy: true });
+    proxy = app.proxy!;
     subscription = await createSubscription(app, { vendor: 'walnut' });
   });
-  after(async () => {
-    await app?.close();
-    await proxy?.close();
-    await database?.drop();
-  });
+  after(() => app?.close());
 
   function body(n: number): Buffer {
     return Buffer.from(JSON.stringify({ event: 'demo_session_finished', timestamp: '2024-01-01T00:00:00Z', data: { demo: { id: `d${n}` }, session_id: `s${n}` } }));

@@ -6,9 +6,9 @@ import { EventWriter, type EventRow } from '../../src/events/event-writer';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { createSubscription, storedEvents, type CreatedSubscription } from '../support/subscriptions';
-import { TcpProxy } from '../support/tcp-proxy';
+import type { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
+import { queryDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 /**
@@ -118,26 +118,20 @@ describe('Coalesced ingest', () => {
 });
 
 describe('Coalesced ingest during a database outage', () => {
-  let database: TestDatabase;
-  let proxy: TcpProxy;
   let app: TestApp;
+  let proxy: TcpProxy;
   let subscription: CreatedSubscription;
 
   before(async () => {
-    database = await createTestDatabase();
-    proxy = await TcpProxy.start(new URL(database.url));
-    app = await startTestApp({}, { database, databaseUrl: proxy.rewrite(database.url) });
+    app = await startTestApp({}, { throughProxy: true });
+    proxy = app.proxy!;
     subscription = await createSubscription(app, { vendor: 'walnut' });
   });
-  after(async () => {
-    await app?.close();
-    await proxy?.close();
-    await database?.drop();
-  });
+  after(() => app?.close());
 
   it('answers every delivery of a batch whose connection is lost mid-statement 503, none 2xx, and stores each once on retry', async () => {
     // Hold the batch inside its INSERT: a direct session locks the event table against writers.
-    const locker = new Client({ connectionString: database.url });
+    const locker = new Client({ connectionString: app.database.url });
     await locker.connect();
     try {
       await locker.query('BEGIN');
@@ -148,11 +142,11 @@ describe('Coalesced ingest during a database outage', () => {
       // transaction it would be the snapshot of the first read, and a first read before the batch
       // arrived would never show it waiting.
       const waitingOnLock = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-      await waitFor('the batch to wait on the lock', async () => (await queryDatabase(database.url, waitingOnLock)).length > 0);
+      await waitFor('the batch to wait on the lock', async () => (await queryDatabase(app.database.url, waitingOnLock)).length > 0);
       await sleep(100);
       // The connection goes; the backends that were inserting go too, so nothing of the batch commits.
       proxy.disconnect();
-      await queryDatabase(database.url, `SELECT pg_terminate_backend(pid) FROM (${waitingOnLock}) AS waiting`);
+      await queryDatabase(app.database.url, `SELECT pg_terminate_backend(pid) FROM (${waitingOnLock}) AS waiting`);
       const answers = await pending;
       for (const answer of answers) {
         assert.equal(answer.status, 503, answer.text);

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { startApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
+import { TcpProxy } from './tcp-proxy';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export const TEST_API_TOKEN = 'test-token-0123456789abcdef';
@@ -15,6 +16,8 @@ export interface TestApp {
   app: NestExpressApplication;
   baseUrl: string;
   database: TestDatabase;
+  /** With `throughProxy`: the proxy between the app and PostgreSQL, to cut and restore. */
+  proxy?: TcpProxy;
   http: () => ReturnType<typeof request>;
   /** Management API call with the test token. */
   api(method: 'get' | 'post' | 'patch' | 'delete', path: string, body?: object): request.Test;
@@ -23,16 +26,18 @@ export interface TestApp {
 
 /**
  * Boots the real application (same factory as production) on a fresh PostgreSQL database with the
- * real migrations, listening on loopback.
+ * real migrations, listening on loopback; with `throughProxy`, it reaches PostgreSQL through a TCP
+ * proxy the test can cut (see TcpProxy).
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; databaseUrl?: string } = {},
+  options: { database?: TestDatabase; throughProxy?: boolean } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
+  const proxy = options.throughProxy ? await TcpProxy.start(new URL(database.url)) : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
   const config = loadConfig({
-    DATABASE_URL: options.databaseUrl ?? database.url,
+    DATABASE_URL: proxy ? proxy.rewrite(database.url) : database.url,
     DATA_DIR: dataDir,
     API_TOKENS: TEST_API_TOKEN,
     SECRETS_KEY: TEST_SECRETS_KEY,
@@ -49,6 +54,7 @@ export async function startTestApp(
     app,
     baseUrl,
     database,
+    proxy,
     http,
     api: (method, path, body) => {
       const call = http()[method](path).set('Authorization', `Bearer ${TEST_API_TOKEN}`);
@@ -56,6 +62,7 @@ export async function startTestApp(
     },
     async close() {
       await app.close();
+      await proxy?.close();
       if (!options.database) await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
