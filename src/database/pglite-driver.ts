@@ -41,7 +41,7 @@ class PGlitePool extends EventEmitter {
   private readonly waiting: Array<() => void> = [];
   private busy = false;
 
-  constructor(private readonly dataDir: string) {
+  constructor(dataDir: string) {
     super();
     this.ready = (async () => {
       mkdirSync(dataDir, { recursive: true });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { fixture } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
 import { insightArcSampleSignature, insightArcSignature } from '../support/signing';
-import { createSubscription, listEvents, type CreatedSubscription, assertNothingStored as assertNothingStoredFor, feedOf, storedEvents } from '../support/subscriptions';
+import { createSubscription, type CreatedSubscription, assertNothingStored as assertNothingStoredFor, feedOf, storedEvents } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const SAMPLE = fixture('insightarc-signal.json');

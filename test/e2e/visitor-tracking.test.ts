@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fixture } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
 import { visitorTrackingHmac } from '../support/signing';
-import { createSubscription, listEvents, type CreatedSubscription, assertNothingStored as assertNothingStoredFor, feedOf, storedEvents } from '../support/subscriptions';
+import { createSubscription, type CreatedSubscription, assertNothingStored as assertNothingStoredFor, feedOf, storedEvents } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const SAMPLE = fixture('visitor-tracking-visit.json');
