@@ -1,9 +1,13 @@
 /**
  * Distinct, correctly signed deliveries for each vendor, built before the clock starts, and the raw
- * HTTP requests that carry them. Signatures are computed here independently of the app's code,
- * the way each vendor documents them.
+ * HTTP requests that carry them. Bodies start from the vendors' documented samples; signatures are
+ * computed here independently of the app's code, the way each vendor documents them.
  */
 import { createHmac } from 'node:crypto';
+import { INSIDEVIEW_DOCUMENTED_SAMPLE } from '../../src/vendors/insideview/insideview.sample';
+import { INSIGHTARC_DOCUMENTED_SAMPLE } from '../../src/vendors/insightarc/insightarc.sample';
+import { VISITOR_TRACKING_DOCUMENTED_SAMPLE } from '../../src/vendors/visitor-tracking/visitor-tracking.sample';
+import { WALNUT_DOCUMENTED_SAMPLE } from '../../src/vendors/walnut/walnut.sample';
 
 export const VENDORS = ['walnut', 'insightarc', 'visitor-tracking', 'insideview'] as const;
 export type Vendor = (typeof VENDORS)[number];
@@ -34,66 +38,40 @@ function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** The body and authenticating headers of distinct event number `n` of run `tag`. */
+/**
+ * The body and authenticating headers of distinct event number `n` of run `tag`: each vendor's
+ * documented sample (the same the docs and `npm run simulate` use) with its identifying fields made
+ * distinct, signed here as the vendor documents it.
+ */
 export function delivery(subscription: BenchSubscription, tag: string, n: number): { body: string; headers: Record<string, string> } {
   const at = new Date(Date.UTC(2025, 0, 1) + n * 1000);
   const unique = `${tag}-${n}`;
   switch (subscription.vendor) {
     case 'walnut': {
-      const body = JSON.stringify({
-        data: {
-          demo: {
-            id: '7a8e73ec-93ef-4f35-aadf-33c2ada9b887',
-            name: 'My Awesome Demo',
-            template_id: '473e5dd0-7447-4c84-9a09-d0cd51442c0a',
-            template_name: 'My Awesome template',
-            url: 'https://app.teamwalnut.com/player/?demoId=7a8e73ec-93ef-4f35-aadf-33c2ada9b887&showGuide=true',
-          },
-          demo_engagement: { fab_clicks: 0, guides_completion_rate: 15, last_guide_shown: null, last_section_viewed: null, screen_completion_rate: 11, session_duration: 4 },
-          session_id: `session-${unique}`,
-          session_started: new Date(at.getTime() - 60_000).toISOString(),
-          user: { email: 'someone-awesome@walnut.io', user_agent: 'Mozilla/5.0' },
-        },
-        event: 'demo_session_finished',
-        timestamp: at.toISOString(),
-      });
+      const sample = structuredClone(WALNUT_DOCUMENTED_SAMPLE);
+      sample.data.session_id = `session-${unique}`;
+      sample.data.session_started = new Date(at.getTime() - 60_000).toISOString();
+      sample.timestamp = at.toISOString();
+      const body = JSON.stringify(sample);
       return { body, headers: { 'X-Walnut-Signature': hmac('sha256', subscription.secret, [body], 'hex') } };
     }
     case 'insightarc': {
-      const body = JSON.stringify({
-        drop_proba: (n % 100) / 100,
-        perfomance: 1.2,
-        num_events: 10,
-        num_loops: 2,
-        num_broken_buttons: 1,
-        avg_loops: 2.3,
-        avg_broken_buttons: 1,
-        relevant_events: [{ name: `https://example.com/checkout/${unique}` }],
-      });
+      const body = JSON.stringify({ ...INSIGHTARC_DOCUMENTED_SAMPLE, drop_proba: (n % 100) / 100, relevant_events: [{ name: `https://example.com/checkout/${unique}` }] });
       return { body, headers: { 'x-insightarc-signature': hmac('sha1', subscription.secret, [body, subscription.callbackUrl], 'base64') } };
     }
     case 'visitor-tracking': {
-      const body = JSON.stringify({
-        id: `visit-${unique}`,
-        url: 'https://example.com/entry-point',
-        params: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring_sale' },
-        referrer: 'https://google.com',
-        date: at.toISOString(),
-        ip: '192.0.2.1',
-        visitor: { id: `visitor-${unique}`, firstSeen: at.toISOString(), company: { name: 'Example Corp', domain: 'example.com' } },
-        location: { country: 'United States', city: 'San Francisco', state: 'California' },
-        trafficSource: { channel: 'Organic Search', source: 'Google', campaign: 'Holiday Campaign' },
-        device: { model: 'iPhone 14', os: 'iOS 17', gpu: 'Apple GPU', hardwareConcurrency: '6' },
-        browser: { name: 'Safari', version: '17.0', vendor: 'Apple' },
-        timezone: 'America/Los_Angeles',
-        screen: { height: '2532', width: '1170', touch: 'true' },
-      });
+      const sample = structuredClone(VISITOR_TRACKING_DOCUMENTED_SAMPLE);
+      sample.id = `visit-${unique}`;
+      sample.date = at.toISOString();
+      sample.visitor.id = `visitor-${unique}`;
+      sample.visitor.firstSeen = sample.date;
+      const body = JSON.stringify(sample);
       // The platform's documented default: the header carries the shared secret itself.
       return { body, headers: { 'X-Webhook-Signature': subscription.secret } };
     }
     case 'insideview': {
       const date = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())} ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}:00+0000`;
-      const body = JSON.stringify({ alertId: alertIdOf(tag, n), subscriptionId: subscription.vendorRef, date, type: 'company' });
+      const body = JSON.stringify({ ...INSIDEVIEW_DOCUMENTED_SAMPLE, alertId: alertIdOf(tag, n), subscriptionId: subscription.vendorRef, date });
       return { body, headers: { 'X-InsideViewAPI-AlertDataSignature': hmac('sha1', subscription.secret, [body], 'hex') } };
     }
   }
