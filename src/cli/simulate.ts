@@ -26,7 +26,6 @@ const USAGE = `Usage: npm run simulate -- <vendor> --url <callback URL> --secret
   --header "Name: value" a required custom header (repeatable)
   --signature-header H   visitor-tracking: the header carrying the signature (default X-Webhook-Signature)
   --scheme S             visitor-tracking: token (default) or hmac-sha256
-  --event-type T         visitor-tracking: NEW_VISIT (default) or NEW_VISITOR
   --vendor-ref ID        InsideView: its subscription id, put in the notification
   --no-head              skip the HEAD check (InsightArc, InsideView)
   --timeout MS           per request (default 10000)`;
@@ -55,7 +54,6 @@ async function main(): Promise<void> {
         header: { type: 'string', multiple: true },
         'signature-header': { type: 'string' },
         scheme: { type: 'string' },
-        'event-type': { type: 'string' },
         'vendor-ref': { type: 'string' },
         'no-head': { type: 'boolean' },
         timeout: { type: 'string' },
@@ -87,7 +85,6 @@ async function main(): Promise<void> {
   const target = {
     secret: values.secret,
     callbackUrl: values.url,
-    eventTypes: [values['event-type'] ?? 'NEW_VISIT'],
     signature: { header: values['signature-header'], scheme: values.scheme as 'token' | 'hmac-sha256' | undefined },
     vendorRef: values['vendor-ref'] ?? null,
   };

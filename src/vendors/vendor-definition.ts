@@ -5,7 +5,6 @@ import type { SignatureSettings, Subscription } from '../subscriptions/subscript
 export interface SampleTarget {
   secret: string;
   callbackUrl: string;
-  eventTypes: string[];
   signature: SignatureSettings;
   vendorRef: string | null;
 }

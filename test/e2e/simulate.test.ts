@@ -50,7 +50,7 @@ describe('npm run simulate', () => {
       signature: { header: 'X-Signature', scheme: 'hmac-sha256' },
       requiredHeaders: { Authorization: 'Bearer platform-token' },
     });
-    const args = ['visitor-tracking', '--url', subscription.callbackUrl, '--secret', subscription.secret!, '--signature-header', 'X-Signature', '--scheme', 'hmac-sha256', '--event-type', 'NEW_VISITOR'];
+    const args = ['visitor-tracking', '--url', subscription.callbackUrl, '--secret', subscription.secret!, '--signature-header', 'X-Signature', '--scheme', 'hmac-sha256'];
     const missingHeader = await simulate(args);
     assert.equal(missingHeader.code, 1);
     assert.match(missingHeader.output, /FAIL POST .* HTTP 401/);
