@@ -28,27 +28,16 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Readiness: 200 while the database answers, 503 (with Retry-After) while it does not. */
-  @ApiOperation({ summary: 'Readiness: the database answers' })
+  /**
+   * Readiness: 200 while the database answers, 503 (with Retry-After) while it does not. Also at
+   * /health, for probes set up before /health/ready.
+   */
+  @ApiOperation({ summary: 'Readiness: the database answers (/health is the same)' })
   @ApiOkResponse({ type: HealthCheckView })
   @DATABASE_DOWN
-  @Get('ready')
+  @Get(['ready', ''])
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  ready(): Promise<HealthCheckResult> {
-    return this.checkDatabase();
-  }
-
-  /** Same as /health/ready, for probes configured before it existed. */
-  @ApiOperation({ summary: 'Readiness, as /health/ready' })
-  @ApiOkResponse({ type: HealthCheckView })
-  @DATABASE_DOWN
-  @Get()
-  @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  check(): Promise<HealthCheckResult> {
-    return this.checkDatabase();
-  }
-
-  private async checkDatabase(): Promise<HealthCheckResult> {
+  async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
     } catch {
