@@ -5,7 +5,7 @@ import { AppException } from './app.exception';
 import { ErrorCode } from './error-code';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { digestMatchesAny } from './constant-time';
+import { bearerToken, digestMatchesAny } from './constant-time';
 
 /**
  * Rate limit of the management API: per API token, and per client address for requests without a
@@ -33,7 +33,7 @@ export class ApiRateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string, any>): Promise<string> {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(String(request.headers?.authorization ?? ''))?.[1];
+    const token = bearerToken(request.headers?.authorization);
     if (token && digestMatchesAny(token, this.config.apiTokenDigests)) {
       return `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
     }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppException } from './app.exception';
-import { digestMatchesAny } from './constant-time';
+import { bearerToken, digestMatchesAny } from './constant-time';
 import { ErrorCode } from './error-code';
 import { IS_PUBLIC } from './public.decorator';
 
@@ -18,12 +18,11 @@ export class ApiTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) {
+    const token = bearerToken(context.switchToHttp().getRequest<Request>().headers.authorization);
+    if (token === undefined) {
       throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized, 'Send Authorization: Bearer <API token>');
     }
-    if (!digestMatchesAny(match[1], this.config.apiTokenDigests)) {
+    if (!digestMatchesAny(token, this.config.apiTokenDigests)) {
       throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized, 'The API token is not valid');
     }
     return true;

@@ -28,3 +28,8 @@ export function digestMatchesAny(candidate: string, digests: readonly Buffer[]):
   }
   return found;
 }
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined when there is none. */
+export function bearerToken(authorization: unknown): string | undefined {
+  return typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+}

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { ApiError } from '../common/api-error.decorator';
 import { AppException } from '../common/app.exception';
-import { constantTimeEqual } from '../common/constant-time';
+import { bearerToken, constantTimeEqual } from '../common/constant-time';
 import { ErrorCode } from '../common/error-code';
 import { Public } from '../common/public.decorator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -32,7 +32,7 @@ export class MetricsController {
   @Header('Cache-Control', 'no-store')
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: Response): Promise<void> {
     if (this.config.metricsToken) {
-      const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? '';
+      const token = bearerToken(authorization) ?? '';
       if (!constantTimeEqual(token, this.config.metricsToken)) {
         throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized, 'Send Authorization: Bearer <METRICS_TOKEN>');
       }
