@@ -31,16 +31,7 @@ export class SubscriptionLookup {
   private async findMany(ids: string[]): Promise<Array<Subscription | null>> {
     const rows = await this.subscriptions.findBy({ id: In([...new Set(ids)]) });
     const byId = new Map(rows.map((row) => [row.id, row]));
-    // Each request gets an object of its own, as if it had read the row alone.
-    const handedOut = new Set<string>();
-    return ids.map((id) => {
-      const row = byId.get(id);
-      if (!row) return null;
-      if (!handedOut.has(id)) {
-        handedOut.add(id);
-        return row;
-      }
-      return Object.assign(Object.create(Object.getPrototypeOf(row) as object) as Subscription, row);
-    });
+    // Requests for the same subscription in one tick share its row: the webhook path only reads it.
+    return ids.map((id) => byId.get(id) ?? null);
   }
 }
