@@ -7,6 +7,8 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 export const TEST_DELIVERY_HEADER = 'X-Gateway-Test-Event';
 
+const HEADER_KEY = TEST_DELIVERY_HEADER.toLowerCase();
+
 export function isTestDelivery(headers: IncomingHttpHeaders): boolean {
-  return headers[TEST_DELIVERY_HEADER.toLowerCase()] === 'true';
+  return headers[HEADER_KEY] === 'true';
 }

@@ -21,7 +21,7 @@ export interface ResponseNotes {
   webhook?: WebhookLogFields;
 }
 
-const WEBHOOK_PATH = /^\/webhooks\/([^/?]+)\/([^/?]+)/;
+const WEBHOOK_PATH = /^\/webhooks\/([^/?]+)\/[^/?]+/;
 
 /**
  * Mounted before the body parser, so it sees every webhook answer, even a 413 or a malformed body:
