@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
+import { metricValue } from '../support/metrics';
 import { listEvents } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { queryDatabase } from '../support/test-database';
@@ -149,6 +150,8 @@ describe('InsideView', () => {
   });
 
   it('stores a signed alert once, as an event and as an alert whose details (every page) are fetched', async () => {
+    const scrape = async () => (await app.http().get('/metrics')).text;
+    const metricsBefore = await scrape();
     const created = await createSubscription();
     fake.setAlert(created.vendorRef, '364559', { pages: [['c1', 'c2'], ['c3', 'c4'], ['c5']] });
     const sent = await fake.sendAlert(created.vendorRef, { alertId: '364559', date: '2020-02-26 11:52:29:00+0000', type: 'company' });
@@ -161,6 +164,12 @@ describe('InsideView', () => {
     assert.equal(alert.details!.totalResults, 5);
     assert.equal(alert.details!.pages, 3);
     assert.equal(fake.alertDetailRequests(created.vendorRef, '364559'), 3, 'each page fetched once');
+    // The same work in /metrics: the calls made, and the queue at scrape time.
+    const metricsAfter = await scrape();
+    const delta = (series: string) => metricValue(metricsAfter, series) - metricValue(metricsBefore, series);
+    assert.equal(delta('insideview_api_calls_total{operation="create_subscription",status="200"}'), 1);
+    assert.equal(delta('insideview_api_calls_total{operation="get_alert",status="200"}'), 3);
+    assert.equal(delta('insideview_alerts{state="fetched"}'), 1);
 
     const [event] = await listEvents(app, { subscriptionId: created.id });
     assert.equal(event.id, receipt.eventId);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type InsideViewConfig } from '../../config/app-config';
 import { backoffWithJitter } from '../../common/backoff';
-import { MetricsService } from '../../observability/metrics.service';
+import { InsideViewMetrics } from './insideview-metrics';
 import { InsideViewApiError, InsideViewNotConfiguredError, InsideViewThrottledError, InsideViewUnavailableError } from './insideview-api.errors';
 import { InsideViewThrottle } from './insideview-throttle.service';
 
@@ -57,7 +57,7 @@ export class InsideViewApiClient {
   constructor(
     @Inject(APP_CONFIG) appConfig: AppConfig,
     private readonly throttle: InsideViewThrottle,
-    private readonly metrics: MetricsService,
+    private readonly metrics: InsideViewMetrics,
   ) {
     this.config = appConfig.insideview;
   }
@@ -122,14 +122,14 @@ export class InsideViewApiClient {
         });
       } catch (error) {
         if (error instanceof InsideViewApiError || error instanceof InsideViewThrottledError) throw error;
-        this.metrics.insideviewCalled(operation, isTimeout(error) ? 'timeout' : 'network_error');
+        this.metrics.called(operation, isTimeout(error) ? 'timeout' : 'network_error');
         if (attempt < retries) {
           await this.backoff(attempt, `${method} ${path}: ${describe(error)}`);
           continue;
         }
         throw new InsideViewUnavailableError(`InsideView did not answer ${method} ${path}: ${describe(error)}`);
       }
-      this.metrics.insideviewCalled(operation, response.status);
+      this.metrics.called(operation, response.status);
       if (response.status === 429) {
         await response.body?.cancel();
         throw new InsideViewThrottledError(new Date(await this.pause(response.headers.get('retry-after'))));
@@ -186,7 +186,7 @@ export class InsideViewApiClient {
       body: body.toString(),
       signal: AbortSignal.timeout(this.config.timeoutMs),
     });
-    this.metrics.insideviewCalled('token', response.status);
+    this.metrics.called('token', response.status);
     if (response.status === 429) {
       throw new InsideViewThrottledError(new Date(await this.pause(response.headers.get('retry-after'))));
     }

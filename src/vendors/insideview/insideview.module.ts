@@ -7,6 +7,7 @@ import { InsideViewAlert } from './insideview-alert.entity';
 import { InsideViewAlertsController } from './insideview-alerts.controller';
 import { InsideViewAlertsService } from './insideview-alerts.service';
 import { InsideViewApiClient } from './insideview-api.client';
+import { InsideViewMetrics } from './insideview-metrics';
 import { InsideViewSignatureGuard } from './insideview-signature.guard';
 import { InsideViewStatusSyncJob } from './insideview-status-sync.job';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
@@ -20,6 +21,7 @@ import { InsideViewController } from './insideview.controller';
   providers: [
     InsideViewSignatureGuard,
     InsideViewApiClient,
+    InsideViewMetrics,
     InsideViewThrottle,
     InsideViewSubscriptionsService,
     InsideViewAlertsService,
