@@ -238,7 +238,8 @@ export class SubscriptionsService {
     return secrets;
   }
 
-  private async findOrFail(id: string): Promise<Subscription> {
+  /** The stored subscription (secrets decrypted), or 404. */
+  async findOrFail(id: string): Promise<Subscription> {
     const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ id }) : null;
     if (!subscription) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
@@ -261,7 +262,7 @@ export class SubscriptionsService {
 }
 
 /** The columns a vendor's status sync writes. */
-export const MIRRORED_STATUS = ['status', 'disabledBy', 'disableReasonErrorCode', 'disableReasonMessage', 'verifiedAt', 'vendorSyncedAt'] as const;
+const MIRRORED_STATUS = ['status', 'disabledBy', 'disableReasonErrorCode', 'disableReasonMessage', 'verifiedAt', 'vendorSyncedAt'] as const;
 
 function pick<K extends keyof Subscription>(subscription: Subscription, keys: readonly K[]): QueryDeepPartialEntity<Subscription> {
   return Object.fromEntries(keys.map((key) => [key, subscription[key]])) as QueryDeepPartialEntity<Subscription>;

@@ -1,11 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import { DeliveryReport, sendHeadCheck, sendSampleDelivery } from '../webhooks/sample-sender';
-import { Subscription } from './subscription.entity';
 import { SubscriptionsService } from './subscriptions.service';
 import { VendorRegistry } from './vendor-registry';
 
@@ -28,14 +25,12 @@ export class TestEventReport {
 @Injectable()
 export class TestEventService {
   constructor(
-    @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
-    private readonly lookup: SubscriptionsService,
+    private readonly subscriptions: SubscriptionsService,
     private readonly vendors: VendorRegistry,
   ) {}
 
   async send(id: string): Promise<TestEventReport> {
-    const view = await this.lookup.get(id);
-    const subscription = (await this.subscriptions.findOneBy({ id: view.id }))!;
+    const subscription = await this.subscriptions.findOrFail(id);
     if (subscription.secret === null) {
       throw new AppException(HttpStatus.CONFLICT, ErrorCode.SecretNotSet, 'The subscription has no secret yet, so no delivery could be signed');
     }
