@@ -8,7 +8,8 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { SecretCipher } from '../common/secret-cipher';
-import { ConfigError, loadDatabaseConfig } from '../config/app-config';
+import { loadDatabaseConfig } from '../config/app-config';
+import { queryRows } from '../database/query-rows';
 import { buildDataSourceOptions } from '../database/data-source-options';
 
 interface Row {
@@ -26,24 +27,32 @@ async function main(): Promise<void> {
   try {
     const rows: Row[] = await dataSource.query('SELECT id, secret, previous_secret, required_headers FROM subscriptions');
     let moved = 0;
+    let changed = 0;
     for (const row of rows) {
       const values = [row.secret, row.previous_secret, ...Object.values(row.required_headers)].filter((value): value is string => value !== null);
       if (!values.some((value) => cipher.isStale(value))) continue;
       const headers = Object.fromEntries(Object.entries(row.required_headers).map(([name, value]) => [name, again(value)]));
-      await dataSource.query(
+      // Only if the row is still as read: a secret rotated meanwhile is already under the current key.
+      const updated = await queryRows(
+        dataSource,
         `UPDATE subscriptions SET secret = $2, previous_secret = $3, required_headers = $4
-          WHERE id = $1 AND secret IS NOT DISTINCT FROM $5 AND previous_secret IS NOT DISTINCT FROM $6 AND required_headers = $7`,
+          WHERE id = $1 AND secret IS NOT DISTINCT FROM $5 AND previous_secret IS NOT DISTINCT FROM $6 AND required_headers = $7
+          RETURNING id`,
         [row.id, again(row.secret), again(row.previous_secret), JSON.stringify(headers), row.secret, row.previous_secret, JSON.stringify(row.required_headers)],
       );
-      moved += 1;
+      if (updated.length > 0) moved += 1;
+      else changed += 1;
     }
-    console.log(`Re-encrypted ${moved} of ${rows.length} subscriptions with the current SECRETS_KEY.`);
+    console.log(
+      `Re-encrypted ${moved} of ${rows.length} subscriptions with the current SECRETS_KEY.` +
+        (changed > 0 ? ` ${changed} changed while this ran; run it again to check them.` : ''),
+    );
   } finally {
     await dataSource.destroy();
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+  console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
