@@ -16,7 +16,7 @@ import { InsideViewSettingsDto } from '../../vendors/insideview/dto/insideview-s
 import { IsHeaderMap } from './header-map.validator';
 import { SignatureSettingsDto } from './signature-settings.dto';
 
-export const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
 export class CreateSubscriptionDto {
   @ApiProperty({ description: 'Which vendor will call: the route segment of its webhooks', enum: ['walnut', 'insightarc', 'visitor-tracking', 'insideview'], example: 'walnut' })

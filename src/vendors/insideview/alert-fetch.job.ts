@@ -140,8 +140,9 @@ export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
       await this.alerts.fail(alert.id, this.owner, message, { retryAt: error.until, countAttempt: false });
       return;
     }
-    // InsideView refusing the request itself (unknown alert 400-1510, forbidden) will not change on retry.
-    const permanent = error instanceof InsideViewApiError && error.status >= 400 && error.status < 500 && ![401, 408, 429].includes(error.status);
+    // InsideView refusing the request itself (unknown alert 400-1510, forbidden) will not change on
+    // retry; a 401 or 408 may (a 429 never gets here: the client turns it into InsideViewThrottledError).
+    const permanent = error instanceof InsideViewApiError && error.status >= 400 && error.status < 500 && ![401, 408].includes(error.status);
     const exhausted = permanent || alert.attempts >= this.config.fetchMaxAttempts;
     const retryAt = exhausted ? null : new Date(Date.now() + backoffWithJitter(alert.attempts - 1, RETRY_BASE_MS, RETRY_MAX_MS));
     this.logger.warn(`Alert ${alert.alertId}: attempt ${alert.attempts} failed (${message})${exhausted ? '; giving up' : ''}`);
