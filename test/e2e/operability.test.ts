@@ -119,9 +119,20 @@ describe('Operability', () => {
     const [event] = await listEvents(app, { subscriptionId: subscription.id });
     assert.equal(event.isTest, true);
     assert.equal(event.eventType, 'demo_session_finished');
-    assert.equal((await listEvents(app, { subscriptionId: subscription.id, isTest: 'false' })).length, 0, 'consumers can leave tests out');
     const again = await app.api('post', `/api/subscriptions/${subscription.id}/test-event`);
     assert.equal(again.body.delivery.response.duplicate, false, 'each test event is a new event');
+    // An ordinary delivery beside them is not a test, and the filter tells the two apart.
+    const real = await deliver(subscription, SAMPLE, signed(subscription));
+    assert.equal(real.status, 200);
+    const ids = (events: Array<Record<string, unknown>>) => events.map((e) => String(e.id)).sort();
+    const all = await listEvents(app, { subscriptionId: subscription.id });
+    assert.equal(all.length, 3);
+    assert.equal(all.find((e) => e.id === real.body.eventId)!.isTest, false);
+    assert.deepEqual(ids(await listEvents(app, { subscriptionId: subscription.id, isTest: 'false' })), [real.body.eventId], 'consumers can leave tests out');
+    assert.deepEqual(
+      ids(await listEvents(app, { subscriptionId: subscription.id, isTest: 'true' })),
+      [event.id, again.body.delivery.response.eventId].sort(),
+    );
   });
 
   it('runs the HEAD check first for a vendor that does one (InsightArc)', async () => {
@@ -132,10 +143,20 @@ describe('Operability', () => {
     assert.equal(response.body.headCheck.status, 200);
     const [event] = await listEvents(app, { subscriptionId: subscription.id });
     assert.equal(event.isTest, true);
-    // And it was signed over the registered URL, as InsightArc signs.
+    // The stored body verifies the way InsightArc signs (over body + registered URL): resent with
+    // that signature it is the same event; signed over another URL it is refused.
     const raw = await app.api('get', `/api/events/${event.id}`);
     const body = Buffer.from(raw.body.rawBody, 'base64');
-    assert.ok(body.length > 0 && insightArcSignature('insightarc-secret-value', body, subscription.callbackUrl).length > 0);
+    const resend = (url: string) =>
+      sendRaw(app.baseUrl, 'POST', `/webhooks/insightarc/${subscription.id}`, {
+        headers: { 'Content-Type': 'application/json', 'X-InsightArc-Signature': insightArcSignature('insightarc-secret-value', body, url) },
+        body,
+      });
+    const same = await resend(subscription.callbackUrl);
+    assert.equal(same.status, 200);
+    assert.equal(same.body.duplicate, true);
+    assert.equal(same.body.eventId, event.id);
+    assert.equal((await resend(`${subscription.callbackUrl}/elsewhere`)).status, 401);
   });
 
   it('reports why a test event fails against a misconfigured setup', async () => {
