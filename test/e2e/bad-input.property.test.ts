@@ -88,11 +88,12 @@ describe('Bad input, generated (fast-check)', () => {
           assert.ok(kind === 'valid' || kind === 'upper', `200 with a ${kind} signature`);
           signedAndAccepted.add(raw.toString('base64'));
         }
-        if (kind !== 'valid' && kind !== 'upper') assert.notEqual(response.status, 200);
       }),
       { numRuns: RUNS },
     );
     const rows = await queryDatabase<{ raw_body: Buffer }>(app.database.url, 'SELECT raw_body FROM webhook_events WHERE subscription_id = $1', [walnut.id]);
+    assert.ok(signedAndAccepted.size > 0 && rows.length > 0, 'some correctly signed bodies were accepted and stored');
+    assert.ok(rows.length <= signedAndAccepted.size);
     for (const row of rows) {
       assert.ok(signedAndAccepted.has(row.raw_body.toString('base64')), 'every stored body was sent correctly signed');
     }

@@ -44,7 +44,6 @@ describe('Crash mid-load (kill -9)', () => {
     // Eight senders stream events; the gateway is killed while they do.
     const acknowledged = new Set<number>();
     let next = 0;
-    let killed = false;
     const senders = Array.from({ length: 8 }, async () => {
       while (next < bodies.length) {
         const n = next++;
@@ -53,9 +52,8 @@ describe('Crash mid-load (kill -9)', () => {
     });
     await waitFor('some events acknowledged', async () => acknowledged.size >= 100);
     await gateway.stop('SIGKILL');
-    killed = true;
     await Promise.all(senders);
-    assert.ok(killed && acknowledged.size < bodies.length, 'the crash cut the stream short');
+    assert.ok(acknowledged.size < bodies.length, 'the crash cut the stream short');
 
     const stored = await rows(database, 'SELECT dedupe_key FROM webhook_events WHERE subscription_id = $1', [id]);
     const storedKeys = new Set(stored.map((row) => row.dedupe_key));

@@ -51,11 +51,10 @@ describe('Limits', () => {
   });
 
   it('limits guesses without a valid token per client address', async () => {
-    let statuses: number[] = [];
+    const statuses: number[] = [];
     for (let n = 0; n < 8; n++) statuses.push((await app.http().get('/api/events').set('Authorization', `Bearer guess-${n}-0123456789`)).status);
     assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
     assert.ok(statuses.slice(5).every((status) => status === 429), String(statuses));
-    statuses = [];
   });
 
   it('refuses a body over BODY_LIMIT from its Content-Length, before reading it', async () => {

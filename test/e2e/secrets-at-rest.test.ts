@@ -94,21 +94,31 @@ describe('Secrets at rest', () => {
     app ??= await startTestApp({ SECRETS_KEY: KEY_2 }, { database });
     const created = await createSubscription(app, { vendor: 'walnut', requiredHeaders: { 'X-Api-Key': 'header-secret-value' } });
     await deliver(app, created.id, created.secret!);
-    const answers = await Promise.all([
-      app.api('get', `/api/subscriptions/${created.id}`),
-      app.api('get', '/api/subscriptions?limit=500'),
-      app.api('get', '/api/events?limit=500'),
-      app.api('patch', `/api/subscriptions/${created.id}`, { name: 'renamed' }),
-      app.api('post', `/api/subscriptions/${created.id}/disable`, {}),
-      app.api('post', `/api/subscriptions/${created.id}/enable`),
-      app.api('get', `/api/subscriptions/${created.id}/rejections`),
-      app.api('post', '/api/subscriptions', { vendor: 'walnut', name: 'x', secret: 'short' }),
-    ]);
+    // One after the other, so each answer is the one expected (a 404 or 500 would hide nothing).
+    const answers = [];
+    for (const call of [
+      () => app!.api('get', `/api/subscriptions/${created.id}`),
+      () => app!.api('get', '/api/subscriptions?limit=500'),
+      () => app!.api('get', '/api/events?limit=500'),
+      () => app!.api('patch', `/api/subscriptions/${created.id}`, { name: 'renamed' }),
+      () => app!.api('post', `/api/subscriptions/${created.id}/disable`, {}),
+      () => app!.api('post', `/api/subscriptions/${created.id}/enable`),
+      () => app!.api('get', `/api/subscriptions/${created.id}/rejections`),
+      // Refused as too short: the error must not echo it either.
+      () => app!.api('post', '/api/subscriptions', { vendor: 'walnut', name: 'x', secret: 'Zq9x' }),
+    ]) {
+      answers.push(await call());
+    }
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [200, 200, 200, 200, 200, 200, 200, 400],
+    );
     const refused = await sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${created.id}`, {
       headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature('wrong-secret', SAMPLE), 'X-Api-Key': 'header-secret-value' },
       body: SAMPLE,
     });
     const text = answers.map((answer) => answer.text).join('\n') + refused.text;
-    for (const secret of [created.secret!, 'header-secret-value']) assert.ok(!text.includes(secret));
+    assert.equal(refused.status, 401);
+    for (const secret of [created.secret!, 'header-secret-value', 'Zq9x']) assert.ok(!text.includes(secret), secret);
   });
 });

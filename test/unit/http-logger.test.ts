@@ -32,13 +32,18 @@ describe('Request log above info', () => {
       return { child: recorder, warn: write('warn'), error: write('error'), info: write('info') };
     };
     logger.child = recorder as never;
-    const server = createServer((req, res) => middleware(req, res, () => handle(req, res)));
+    let closed!: () => void;
+    const answered = new Promise<void>((resolve) => (closed = resolve));
+    const server = createServer((req, res) => {
+      middleware(req, res, () => handle(req, res));
+      // Registered after the middleware's own 'close' listener, so it runs once the line is written.
+      res.once('close', closed);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/walnut/x`, { method: 'POST', body: '{}' });
       await response.text();
-      // The line is written on the response's 'close', just after the answer left.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await answered;
       return { written, children, status: response.status };
     } finally {
       server.close();
