@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort, startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { sendRaw } from '../support/raw-http';
+import { walnutSignature } from '../support/signing';
 import { TEST_API_TOKEN, TEST_SECRETS_KEY } from '../support/test-app';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
@@ -34,7 +35,7 @@ describe('Crash mid-load (kill -9)', () => {
     );
     const send = (body: Buffer) =>
       sendRaw(gateway!.baseUrl, 'POST', `/webhooks/walnut/${id}`, {
-        headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': createHmac('sha256', secret).update(body).digest('hex') },
+        headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature(secret, body) },
         body,
       }).then(
         (response) => response.status,
