@@ -8,15 +8,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { sendHeadCheck, sendSampleDelivery, type DeliveryReport } from '../webhooks/sample-sender';
-import { insideviewVendor } from '../vendors/insideview/insideview.vendor';
-import { insightArcVendor } from '../vendors/insightarc/insightarc.vendor';
-import type { VendorDefinition } from '../vendors/vendor-definition';
-import { visitorTrackingVendor } from '../vendors/visitor-tracking/visitor-tracking.vendor';
-import { walnutVendor } from '../vendors/walnut/walnut.vendor';
-
-const VENDORS: Record<string, VendorDefinition> = Object.fromEntries(
-  [walnutVendor, insightArcVendor, visitorTrackingVendor, insideviewVendor].map((vendor) => [vendor.name, vendor]),
-);
+import { VENDOR_DEFINITIONS as VENDORS } from '../vendors/vendors';
 
 const USAGE = `Usage: npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
 

@@ -21,17 +21,7 @@ import { validate, type ValidationError } from 'class-validator';
 import { Pool } from 'pg';
 import type { Subscription } from '../../src/subscriptions/subscription.entity';
 import type { VendorDefinition } from '../../src/vendors/vendor-definition';
-import { insideviewVendor } from '../../src/vendors/insideview/insideview.vendor';
-import { insightArcVendor } from '../../src/vendors/insightarc/insightarc.vendor';
-import { visitorTrackingVendor } from '../../src/vendors/visitor-tracking/visitor-tracking.vendor';
-import { walnutVendor } from '../../src/vendors/walnut/walnut.vendor';
-
-const VENDORS: Record<string, VendorDefinition> = {
-  walnut: walnutVendor,
-  insightarc: insightArcVendor,
-  'visitor-tracking': visitorTrackingVendor,
-  insideview: insideviewVendor,
-};
+import { VENDOR_DEFINITIONS as VENDORS } from '../../src/vendors/vendors';
 const STORED_HEADERS = ['content-type', 'user-agent', 'x-request-id', 'x-forwarded-for'];
 const BODY_LIMIT = 1024 * 1024;
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;

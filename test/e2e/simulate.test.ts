@@ -6,6 +6,8 @@ import { freePort } from '../support/gateway-process';
 import { REPO_ROOT } from '../support/paths';
 import { createSubscription, feedOf } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { VendorRegistry } from '../../src/subscriptions/vendor-registry';
+import { VENDOR_DEFINITIONS } from '../../src/vendors/vendors';
 
 /** Runs `npm run simulate -- …` as its built script, the way an operator would. */
 function simulate(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -23,6 +25,10 @@ describe('npm run simulate', () => {
     app = await startTestApp({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
   });
   after(async () => app?.close());
+
+  it('knows the vendors the app serves', () => {
+    assert.deepEqual(Object.keys(VENDOR_DEFINITIONS).sort(), app.app.get(VendorRegistry).names());
+  });
 
   it('sends a signed Walnut sample that is stored as a test event', async () => {
     const subscription = await createSubscription(app, { vendor: 'walnut' });
