@@ -20,7 +20,8 @@ export interface AuthenticDelivery {
   headers: IncomingHttpHeaders;
 }
 
-const ALWAYS_STORED_HEADERS = ['content-type', 'user-agent', 'x-request-id', 'x-forwarded-for'];
+/** Request headers kept with every event (unless the subscription authenticates with one of them). */
+export const STORED_HEADERS = ['content-type', 'user-agent', 'x-request-id', 'x-forwarded-for'];
 
 /** Stores authentic deliveries exactly once: validated, deduplicated, quarantined when off-shape. */
 @Injectable()
@@ -39,7 +40,7 @@ export class EventIngestService {
       status: validationErrors.length > 0 ? WebhookEventStatus.Quarantined : WebhookEventStatus.Accepted,
       validationErrors: validationErrors.length > 0 ? JSON.stringify(validationErrors) : null,
       occurredAt: vendor.occurredAt(payload),
-      headers: JSON.stringify(this.pickHeaders(vendor, subscription, delivery.headers)),
+      headers: JSON.stringify(this.pickHeaders(subscription, delivery.headers)),
       payload: rawBody.toString('utf8'),
       rawBody,
       isTest: isTestDelivery(delivery.headers),
@@ -71,11 +72,13 @@ export class EventIngestService {
   }
 
   /** Non-secret headers only: whatever a subscription authenticates with is never stored, whatever its name. */
-  private pickHeaders(vendor: VendorDefinition, subscription: Subscription, headers: IncomingHttpHeaders): Record<string, string> {
-    const secret = new Set([subscription.signature.header ?? '', ...Object.keys(subscription.requiredHeaders)].map((name) => name.toLowerCase()));
+  private pickHeaders(subscription: Subscription, headers: IncomingHttpHeaders): Record<string, string> {
+    const signatureHeader = subscription.signature.header?.toLowerCase();
+    const requiredHeaders = Object.keys(subscription.requiredHeaders);
+    const isSecret = (name: string) => name === signatureHeader || requiredHeaders.some((required) => required.toLowerCase() === name);
     const picked: Record<string, string> = {};
-    for (const name of [...ALWAYS_STORED_HEADERS, ...(vendor.storedHeaders ?? [])]) {
-      if (secret.has(name)) continue;
+    for (const name of STORED_HEADERS) {
+      if (isSecret(name)) continue;
       const value = headers[name];
       if (value !== undefined) picked[name] = Array.isArray(value) ? value.join(', ') : value;
     }

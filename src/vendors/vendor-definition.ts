@@ -37,8 +37,6 @@ export interface VendorDefinition {
   occurredAt(payload: unknown): Date | null;
   /** The vendor's own identity for the event; null falls back to a hash of the raw body. */
   dedupeKey?(payload: unknown, subscription: Subscription): string | null;
-  /** Non-secret request headers worth keeping with the event, lower-case. */
-  storedHeaders?: string[];
   /** Fills vendor defaults and checks vendor rules on a subscription about to be saved; returns problems. */
   prepare?(subscription: Subscription): string[];
   /** Checks the vendor-specific settings of a new subscription before anything is stored; throws a 400. */

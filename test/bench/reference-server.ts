@@ -19,10 +19,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import { Pool } from 'pg';
+import { STORED_HEADERS } from '../../src/events/event-ingest.service';
 import type { Subscription } from '../../src/subscriptions/subscription.entity';
 import type { VendorDefinition } from '../../src/vendors/vendor-definition';
 import { VENDOR_DEFINITIONS as VENDORS } from '../../src/vendors/vendors';
-const STORED_HEADERS = ['content-type', 'user-agent', 'x-request-id', 'x-forwarded-for'];
 const BODY_LIMIT = 1024 * 1024;
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 const ROUTE = /^\/webhooks\/([^/?]+)\/([^/?]+)$/;
