@@ -4,7 +4,8 @@ import type { Subscription } from '../../subscriptions/subscription.entity';
 import { hmacMatches, singleHeader } from '../../webhooks/signature';
 import { type SignatureCheck, WebhookSignatureGuard } from '../../webhooks/webhook-signature.guard';
 import type { WebhookRequest } from '../../webhooks/webhook-request';
-import { visitorTrackingSignature, visitorTrackingVendor } from './visitor-tracking.vendor';
+import { visitorTrackingSignature } from './visitor-tracking.signature';
+import { visitorTrackingVendor } from './visitor-tracking.vendor';
 
 @Injectable()
 export class VisitorTrackingSignatureGuard extends WebhookSignatureGuard {

@@ -5,7 +5,8 @@ import { VendorWebhookController } from '../../webhooks/vendor-webhook.controlle
 import { VisitorTrackingEventDto } from './dto/visitor-tracking-event.dto';
 import { VisitorTrackingSignatureGuard } from './visitor-tracking-signature.guard';
 import { VISITOR_TRACKING_DOCUMENTED_SAMPLE } from './visitor-tracking.sample';
-import { VISITOR_TRACKING_DEFAULT_SIGNATURE, visitorTrackingVendor } from './visitor-tracking.vendor';
+import { VISITOR_TRACKING_DEFAULT_SIGNATURE } from './visitor-tracking.signature';
+import { visitorTrackingVendor } from './visitor-tracking.vendor';
 
 @Public()
 @Controller('webhooks/visitor-tracking')

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hmac } from '../../webhooks/signature';
 import type { SampleDelivery, SampleTarget } from '../vendor-definition';
-import { VISITOR_TRACKING_DEFAULT_SIGNATURE } from './visitor-tracking.vendor';
+import { visitorTrackingSignature } from './visitor-tracking.signature';
 
 /** vendor-docs/002's payload, verbatim: the example /docs shows. */
 export const VISITOR_TRACKING_DOCUMENTED_SAMPLE = {
@@ -28,7 +28,6 @@ export function visitorTrackingSample(target: SampleTarget): SampleDelivery {
   sample.visitor.id = `visitor-${randomUUID()}`;
   sample.visitor.firstSeen = sample.date;
   const body = JSON.stringify(sample);
-  const header = target.signature.header ?? VISITOR_TRACKING_DEFAULT_SIGNATURE.header;
-  const scheme = target.signature.scheme ?? VISITOR_TRACKING_DEFAULT_SIGNATURE.scheme;
+  const { header, scheme } = visitorTrackingSignature(target);
   return { body, headers: { [header]: scheme === 'token' ? target.secret : hmac('sha256', target.secret, [body], 'hex') } };
 }

@@ -1,25 +1,13 @@
 import { isoDateAt, stringAt } from '../../events/payload-fields';
-import type { SignatureSettings, Subscription } from '../../subscriptions/subscription.entity';
+import type { Subscription } from '../../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendor-definition';
 import { visitorTrackingSample } from './visitor-tracking.sample';
+import { visitorTrackingSignature } from './visitor-tracking.signature';
 import { VisitorTrackingEventDto } from './dto/visitor-tracking-event.dto';
 
 export const VISITOR_TRACKING_EVENT_TYPES = ['NEW_VISIT', 'NEW_VISITOR'] as const;
 export type VisitorTrackingEventType = (typeof VISITOR_TRACKING_EVENT_TYPES)[number];
 
-/**
- * The platform's documented default header; its default auth is that header holding a shared
- * secret, so `token` is the default scheme.
- */
-export const VISITOR_TRACKING_DEFAULT_SIGNATURE: Required<SignatureSettings> = { header: 'X-Webhook-Signature', scheme: 'token' };
-
-/** The subscription's signature settings with the defaults filled in. */
-export function visitorTrackingSignature(subscription: Subscription): Required<SignatureSettings> {
-  return {
-    header: subscription.signature.header ?? VISITOR_TRACKING_DEFAULT_SIGNATURE.header,
-    scheme: subscription.signature.scheme ?? VISITOR_TRACKING_DEFAULT_SIGNATURE.scheme,
-  };
-}
 
 function eventTypeOf(subscription: Subscription): VisitorTrackingEventType | null {
   const [eventType] = subscription.eventTypes;
