@@ -203,8 +203,13 @@ function parseLogFormat(value: string | undefined): 'json' | 'pretty' {
   return value;
 }
 
+/** A bearer token's rule: long enough to resist guessing, and no white space. */
+function isAcceptableToken(token: string): boolean {
+  return token.length >= MIN_TOKEN_LENGTH && !/\s/.test(token);
+}
+
 function parseMetricsToken(value: string | undefined): string | undefined {
-  if (value !== undefined && (value.length < MIN_TOKEN_LENGTH || /\s/.test(value))) {
+  if (value !== undefined && !isAcceptableToken(value)) {
     throw new ConfigError('METRICS_TOKEN', `must be at least ${MIN_TOKEN_LENGTH} characters without spaces`);
   }
   return value;
@@ -225,7 +230,7 @@ function parseApiTokens(value: string | undefined): string[] | undefined {
     if (token.startsWith('sha256:') && !TOKEN_HASH.test(token)) {
       throw new ConfigError('API_TOKENS', `token #${index + 1} starts with sha256: but is not followed by 64 hex digits`);
     }
-    if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    if (!isAcceptableToken(token)) {
       throw new ConfigError(
         'API_TOKENS',
         `token #${index + 1} must be at least ${MIN_TOKEN_LENGTH} characters without spaces (tokens are separated by commas)`,
@@ -235,6 +240,15 @@ function parseApiTokens(value: string | undefined): string[] | undefined {
   return tokens;
 }
 
+/** Writes `text` to DATA_DIR/`name`, readable by the owner only; returns the file's path. */
+function writePrivateFile(dataDir: string, name: string, text: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, name);
+  writeFileSync(file, `${text}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
 /** With no API_TOKENS, one token is made on first start and kept in DATA_DIR so it survives restarts. */
 function loadOrCreateApiToken(dataDir: string): { token: string; file: string; createdNow: boolean } {
   const file = join(dataDir, 'api-token');
@@ -242,11 +256,8 @@ function loadOrCreateApiToken(dataDir: string): { token: string; file: string; c
     const token = readFileSync(file, 'utf8').trim();
     if (token.length >= MIN_TOKEN_LENGTH) return { token, file, createdNow: false };
   }
-  mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { token, file, createdNow: true };
+  return { token, file: writePrivateFile(dataDir, 'api-token', token), createdNow: true };
 }
 
 /** A 256-bit key given as 64 hex digits or as base64 of 32 bytes. */
@@ -269,13 +280,11 @@ function loadSecretsKey(env: Env, databaseUrl: string | undefined, dataDir: stri
   }
   const file = join(dataDir, 'secrets-key');
   if (existsSync(file)) {
+    // A kept key that does not parse is an error, never replaced: the secrets stored under it would be lost.
     return { secretsKey: parseKey(`SECRETS_KEY (from ${file})`, readFileSync(file, 'utf8').trim()), previousSecretsKeys: previous, generatedSecretsKey: { file, createdNow: false } };
   }
-  mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { secretsKey: key, previousSecretsKeys: previous, generatedSecretsKey: { file, createdNow: true } };
+  return { secretsKey: key, previousSecretsKeys: previous, generatedSecretsKey: { file: writePrivateFile(dataDir, 'secrets-key', key.toString('base64')), createdNow: true } };
 }
 
 /** The part of the configuration the migration CLI needs: where the database is, and the secrets key. */
