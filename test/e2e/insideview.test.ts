@@ -412,6 +412,28 @@ describe('InsideView', () => {
   });
 });
 
+describe('InsideView answers over INSIDEVIEW_RESPONSE_LIMIT', () => {
+  it('are cut off, never read whole, and the alert says why', async () => {
+    const fake = await FakeInsideView.start();
+    const app = await startInsideViewApp(fake, { INSIDEVIEW_RESPONSE_LIMIT: '16kb', ALERT_FETCH_MAX_ATTEMPTS: '1' });
+    try {
+      const created = await app.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'huge', insideview: { subscriptionType: 'company', companyIds: ['1'] } });
+      const vendorRef = created.body.vendorRef as string;
+      const companyIds = Array.from({ length: 5000 }, (_, i) => `company-${i}`);
+      fake.fail({ path: /\/alert\/huge$/, status: 200, body: { companyIds, subscriptionType: 'company', page: 1, resultsPerPage: 5000, totalResults: 5000 } });
+      await fake.sendAlert(vendorRef, { alertId: 'huge' });
+      const failed = await waitFor('alert failed', async () => {
+        const alerts = (await app.api('get', `/api/insideview/alerts?subscriptionId=${created.body.id}`)).body.data as Alert[];
+        return alerts.find((alert) => alert.state === 'failed');
+      });
+      assert.match(failed.lastError!, /longer than INSIDEVIEW_RESPONSE_LIMIT \(16384 bytes\)/);
+    } finally {
+      await app.close();
+      await fake.close();
+    }
+  });
+});
+
 describe('InsideView checking the webhook the moment it is created', () => {
   it('finds the subscription already stored, so the handshake passes', async () => {
     const fake = await FakeInsideView.start({ validationDelayMs: 0 });
