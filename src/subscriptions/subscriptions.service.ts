@@ -100,7 +100,10 @@ export class SubscriptionsService {
   async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionView> {
     const subscription = await this.findOrFail(id);
     const vendor = this.vendors.get(subscription.vendor);
-    if (dto.callbackUrl !== undefined && dto.callbackUrl !== subscription.callbackUrl) this.callbackUrls.assertAllowed(dto.callbackUrl);
+    if (dto.callbackUrl !== undefined && dto.callbackUrl !== subscription.callbackUrl) {
+      if (vendor.callbackUrlChangeRefusal) throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, vendor.callbackUrlChangeRefusal);
+      this.callbackUrls.assertAllowed(dto.callbackUrl);
+    }
     if (dto.name !== undefined) subscription.name = dto.name;
     if (dto.description !== undefined) subscription.description = dto.description;
     if (dto.callbackUrl !== undefined) subscription.callbackUrl = dto.callbackUrl;
