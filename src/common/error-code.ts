@@ -15,6 +15,8 @@ export enum ErrorCode {
   SubscriptionDisabled = 'SUBSCRIPTION_DISABLED',
   EventNotFound = 'EVENT_NOT_FOUND',
   UnknownVendor = 'UNKNOWN_VENDOR',
+  /** A callback URL on a host the gateway may not call: neither PUBLIC_BASE_URL's nor in CALLBACK_ALLOWED_HOSTS. */
+  CallbackHostNotAllowed = 'CALLBACK_HOST_NOT_ALLOWED',
   InvalidCursor = 'INVALID_CURSOR',
   NotFound = 'NOT_FOUND',
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',

@@ -11,6 +11,11 @@ export interface AppConfig {
   databaseUrl?: string;
   dataDir: string;
   publicBaseUrl: string;
+  /**
+   * Hosts besides PUBLIC_BASE_URL's that a callback URL may name (proxies, other public names), as
+   * `host` (the scheme's default port) or `host:port`, lower-cased: the only places test events go.
+   */
+  callbackAllowedHosts: string[];
   /** Bearer tokens accepted by the management API, as configured (plain, or `sha256:<hex>`). */
   apiTokens: string[];
   /** SHA-256 of every accepted token: what the guard compares against. */
@@ -47,6 +52,8 @@ export interface InsideViewConfig {
   clientSecret?: string;
   accessToken?: string;
   timeoutMs: number;
+  /** Largest answer read from InsideView (an alert-details page); a longer one is cut off, never read whole. */
+  responseLimitBytes: number;
   /** Retries of one call on network errors and 5xx, with exponential backoff and jitter. */
   maxRetries: number;
   /** How long every call pauses after a 429 that names no Retry-After (InsideView's window is 5 min). */
@@ -71,7 +78,7 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
-const MAX_BODY_LIMIT = 64 * 1024 * 1024;
+const MAX_SIZE = 64 * 1024 * 1024;
 const MIN_TOKEN_LENGTH = 16;
 
 type Env = Record<string, string | undefined>;
@@ -134,6 +141,26 @@ function parsePublicBaseUrl(value: string | undefined, port: number): string {
   return value === undefined ? `http://localhost:${port}` : parseHttpUrl('PUBLIC_BASE_URL', value);
 }
 
+/** `host` or `host:port` entries, comma-separated; no scheme, path or credentials. */
+function parseCallbackAllowedHosts(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value.split(',').map((entry) => {
+    const host = entry.trim();
+    let url: URL | undefined;
+    try {
+      url = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host) ? new URL(`http://${host}`) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.port !== '' && Number(url.port) > 65535)) {
+      throw new ConfigError('CALLBACK_ALLOWED_HOSTS', `must be host names, each with an optional :port, separated by commas (no scheme or path), got "${host}"`);
+    }
+    // new URL() drops :80 for http, so the port is kept as written.
+    const port = /:(\d+)$/.exec(host)?.[1];
+    return port === undefined ? url.hostname : `${url.hostname}:${Number(port)}`;
+  });
+}
+
 function parseInteger(env: Env, variable: string, fallback: number, min: number, max: number): number {
   const value = read(env, variable);
   if (value === undefined) return fallback;
@@ -158,6 +185,7 @@ function parseInsideView(env: Env): InsideViewConfig {
     clientSecret,
     accessToken: read(env, 'INSIDEVIEW_ACCESS_TOKEN'),
     timeoutMs: parseInteger(env, 'INSIDEVIEW_TIMEOUT_MS', 10_000, 100, 120_000),
+    responseLimitBytes: parseSize('INSIDEVIEW_RESPONSE_LIMIT', read(env, 'INSIDEVIEW_RESPONSE_LIMIT'), 8 * UNITS.mb, UNITS.kb),
     maxRetries: parseInteger(env, 'INSIDEVIEW_MAX_RETRIES', 3, 0, 10),
     throttleSeconds: parseInteger(env, 'INSIDEVIEW_THROTTLE_SECONDS', 300, 1, 3600),
     fetchMaxAttempts: parseInteger(env, 'ALERT_FETCH_MAX_ATTEMPTS', 8, 1, 100),
@@ -179,11 +207,16 @@ function parseInsideView(env: Env): InsideViewConfig {
 }
 
 export function parseBodyLimit(value: string | undefined): number {
-  if (value === undefined) return UNITS.mb;
+  return parseSize('BODY_LIMIT', value, UNITS.mb, 1);
+}
+
+/** A size in bytes written as `512kb`, `1mb` or `100` (bytes), from `min` bytes to 64mb. */
+function parseSize(variable: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
   const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(value);
   const bytes = match ? Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()] : NaN;
-  if (!match || bytes < 1 || bytes > MAX_BODY_LIMIT) {
-    throw new ConfigError('BODY_LIMIT', `must be a size from 1b to 64mb such as 512kb or 1mb, got "${value}"`);
+  if (!match || bytes < min || bytes > MAX_SIZE) {
+    throw new ConfigError(variable, `must be a size from ${min === 1 ? '1b' : `${min / UNITS.kb}kb`} to 64mb such as 512kb or 1mb, got "${value}"`);
   }
   return bytes;
 }
@@ -307,6 +340,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: parseHost(read(env, 'HOST')),
     ...database,
     publicBaseUrl: parsePublicBaseUrl(read(env, 'PUBLIC_BASE_URL'), port),
+    callbackAllowedHosts: parseCallbackAllowedHosts(read(env, 'CALLBACK_ALLOWED_HOSTS')),
     apiTokens: [],
     apiTokenDigests: [],
     bodyLimitBytes: parseBodyLimit(read(env, 'BODY_LIMIT')),

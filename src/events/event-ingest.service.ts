@@ -30,7 +30,7 @@ export class EventIngestService {
 
   async ingest(vendor: VendorDefinition, delivery: AuthenticDelivery): Promise<WebhookReceipt> {
     const { subscription, rawBody, payload } = delivery;
-    const validationErrors = await this.validate(vendor, payload);
+    const validationErrors = await this.validate(vendor, payload, subscription);
     const dedupeKey = vendor.dedupeKey?.(payload, subscription) ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
     const row: EventRow = {
       subscriptionId: subscription.id,
@@ -59,7 +59,7 @@ export class EventIngestService {
     }
   }
 
-  private async validate(vendor: VendorDefinition, payload: unknown): Promise<string[]> {
+  private async validate(vendor: VendorDefinition, payload: unknown, subscription: Subscription): Promise<string[]> {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
       return ['the body must be a JSON object'];
     }
@@ -68,7 +68,7 @@ export class EventIngestService {
     }
     const instance = plainToInstance(vendor.dto, payload);
     const errors = await validate(instance, { forbidUnknownValues: false, validationError: { target: false, value: false } });
-    return flatten(errors);
+    return [...flatten(errors), ...(vendor.payloadProblems?.(payload, subscription) ?? [])];
   }
 
   /** Non-secret headers only: whatever a subscription authenticates with is never stored, whatever its name. */

@@ -38,7 +38,11 @@ export class SubscriptionsController {
     description: 'Answers the `callbackUrl` to register at the vendor and, when the gateway generated it, the `secret`, shown this once. InsideView: also created at InsideView.',
   })
   @ApiCreatedResponse({ type: SubscriptionWithSecret })
-  @ApiError(400, 'The body is not valid, the vendor is unknown, or its settings break its rules', [ErrorCode.ValidationFailed, ErrorCode.UnknownVendor])
+  @ApiError(400, 'The body is not valid, the vendor is unknown, its settings break its rules, or the callbackUrl is on a host not allowed', [
+    ErrorCode.ValidationFailed,
+    ErrorCode.UnknownVendor,
+    ErrorCode.CallbackHostNotAllowed,
+  ])
   @VENDOR_REFUSED
   @VENDOR_UNAVAILABLE
   @Post()
@@ -66,7 +70,10 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Change a subscription', description: 'Only the fields given change.' })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionView })
-  @INVALID
+  @ApiError(400, 'The body is not valid, the callbackUrl is on a host not allowed, or the vendor does not let it change (InsideView)', [
+    ErrorCode.ValidationFailed,
+    ErrorCode.CallbackHostNotAllowed,
+  ])
   @NOT_FOUND
   @Patch(':id')
   update(@Param('id') id: string, @Body() dto: UpdateSubscriptionDto) {
@@ -126,11 +133,15 @@ export class SubscriptionsController {
     summary: 'Send a signed sample to the callback URL',
     description:
       "Sends the vendor's sample, signed as the vendor signs it (after its HEAD check, for vendors that make one), to the subscription's own public " +
-      'callbackUrl, through the DNS, TLS and proxies in front of the gateway, and reports what came back. The event is stored with `isTest`.',
+      'callbackUrl, through the DNS, TLS and proxies in front of the gateway, and reports what came back (at most 64 KB of each answer is read). ' +
+      'The event is stored with `isTest`. Only a callbackUrl on the host of PUBLIC_BASE_URL or in CALLBACK_ALLOWED_HOSTS is called.',
   })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ description: 'Sent; `ok` says whether the answers were what the vendor needs', type: TestEventReport })
   @NOT_FOUND
+  @ApiError(400, 'The callbackUrl is on a host the gateway may not call (neither PUBLIC_BASE_URL\'s nor in CALLBACK_ALLOWED_HOSTS): nothing was sent', [
+    ErrorCode.CallbackHostNotAllowed,
+  ])
   @ApiError(409, 'The subscription has no secret yet, so nothing could be signed', [ErrorCode.SecretNotSet])
   @Post(':id/test-event')
   @HttpCode(200)

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CallbackUrlPolicy } from './callback-url-policy';
 import { Subscription } from './subscription.entity';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
@@ -12,7 +13,7 @@ import { WebhookRejection } from './webhook-rejection.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Subscription, WebhookRejection])],
   controllers: [SubscriptionsController],
-  providers: [SubscriptionsService, SubscriptionLookup, VendorRegistry, RejectionsService, TestEventService],
+  providers: [CallbackUrlPolicy, SubscriptionsService, SubscriptionLookup, VendorRegistry, RejectionsService, TestEventService],
   exports: [SubscriptionsService, VendorRegistry, RejectionsService],
 })
 export class SubscriptionsModule {}

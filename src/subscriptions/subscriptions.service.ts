@@ -12,6 +12,7 @@ import type { DisableSubscriptionDto } from './dto/disable-subscription.dto';
 import type { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
+import { CallbackUrlPolicy } from './callback-url-policy';
 import { SubscriptionLookup } from './subscription-lookup';
 import { SubscriptionStatus } from './subscription-status';
 import { Subscription } from './subscription.entity';
@@ -30,10 +31,12 @@ export class SubscriptionsService {
     private readonly vendors: VendorRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lookup: SubscriptionLookup,
+    private readonly callbackUrls: CallbackUrlPolicy,
   ) {}
 
   async create(dto: CreateSubscriptionDto): Promise<SubscriptionWithSecret> {
     const vendor = this.vendors.get(dto.vendor);
+    if (dto.callbackUrl !== undefined) this.callbackUrls.assertAllowed(dto.callbackUrl);
     const id = randomUUID();
     // Only a secret the gateway made is shown; one the operator gave is theirs already.
     const generated = dto.secret === undefined && vendor.secretSource === 'generate' ? generateSecret() : undefined;
@@ -96,6 +99,11 @@ export class SubscriptionsService {
 
   async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionView> {
     const subscription = await this.findOrFail(id);
+    const vendor = this.vendors.get(subscription.vendor);
+    if (dto.callbackUrl !== undefined && dto.callbackUrl !== subscription.callbackUrl) {
+      if (vendor.callbackUrlChangeRefusal) throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, vendor.callbackUrlChangeRefusal);
+      this.callbackUrls.assertAllowed(dto.callbackUrl);
+    }
     if (dto.name !== undefined) subscription.name = dto.name;
     if (dto.description !== undefined) subscription.description = dto.description;
     if (dto.callbackUrl !== undefined) subscription.callbackUrl = dto.callbackUrl;
@@ -106,7 +114,7 @@ export class SubscriptionsService {
       subscription.signature = { ...subscription.signature, ...Object.fromEntries(given) };
     }
     if (dto.requiredHeaders !== undefined) subscription.requiredHeaders = dto.requiredHeaders;
-    this.prepare(this.vendors.get(subscription.vendor), subscription);
+    this.prepare(vendor, subscription);
     // Only the settings this call is about: a whole-row save would undo concurrent changes.
     await this.subscriptions.update({ id: subscription.id }, pick(subscription, ['name', 'description', 'callbackUrl', 'eventTypes', 'signature', 'requiredHeaders']));
     return this.get(subscription.id);

@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import { DeliveryReport, sendHeadCheck, sendSampleDelivery } from '../webhooks/sample-sender';
+import { CallbackUrlPolicy } from './callback-url-policy';
 import { SubscriptionsService } from './subscriptions.service';
 import { VendorRegistry } from './vendor-registry';
 
@@ -27,6 +28,7 @@ export class TestEventService {
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly vendors: VendorRegistry,
+    private readonly callbackUrls: CallbackUrlPolicy,
   ) {}
 
   async send(id: string): Promise<TestEventReport> {
@@ -34,6 +36,8 @@ export class TestEventService {
     if (subscription.secret === null) {
       throw new AppException(HttpStatus.CONFLICT, ErrorCode.SecretNotSet, 'The subscription has no secret yet, so no delivery could be signed');
     }
+    // Checked again here: the URL may have been stored before the rule, or under another configuration.
+    this.callbackUrls.assertAllowed(subscription.callbackUrl);
     const vendor = this.vendors.get(subscription.vendor);
     const target = { ...subscription, secret: subscription.secret };
     const headCheck = vendor.headCheck ? await sendHeadCheck(vendor, subscription.callbackUrl) : undefined;

@@ -37,6 +37,11 @@ export interface VendorDefinition {
   occurredAt(payload: unknown): Date | null;
   /** The vendor's own identity for the event; null falls back to a hash of the raw body. */
   dedupeKey?(payload: unknown, subscription: Subscription): string | null;
+  /**
+   * Vendor rules an authentic payload must also meet for this subscription, beyond its DTO (InsideView:
+   * the subscription id it names); each problem returned quarantines the event.
+   */
+  payloadProblems?(payload: object, subscription: Subscription): string[];
   /** Fills vendor defaults and checks vendor rules on a subscription about to be saved; returns problems. */
   prepare?(subscription: Subscription): string[];
   /** Checks the vendor-specific settings of a new subscription before anything is stored; throws a 400. */
@@ -53,6 +58,8 @@ export interface VendorDefinition {
    * A vendor with sync owns the status: deliveries do not activate its subscriptions.
    */
   sync?(subscription: Subscription): Promise<void>;
+  /** Why PATCH cannot change the callback URL for this vendor (InsideView calls the URL it was created with). */
+  callbackUrlChangeRefusal?: string;
   /** Why rotate-secret cannot work for this vendor (InsideView holds the signing secret it was created with). */
   secretRotationRefusal?: string;
   /**

@@ -29,6 +29,9 @@ export class DeliveryReport {
   })
   response?: unknown;
 
+  @ApiPropertyOptional({ description: 'True when the answer was longer than 64 KB: only its first 64 KB were read, then the connection was closed', example: true })
+  responseTruncated?: boolean;
+
   @ApiPropertyOptional({ description: 'Why the request failed, in the words an operator searches for', example: 'ENOTFOUND: getaddrinfo ENOTFOUND gateway.example.com' })
   error?: string;
 }
@@ -37,7 +40,12 @@ interface RawAnswer {
   status: number;
   rawHeaders: string[];
   body: string;
+  /** The body went on past MAX_ANSWER_BYTES: only that much was read. */
+  truncated: boolean;
 }
+
+/** The most of an answer's body that is read; the rest is never received. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 const INSIDEVIEW_VALIDATION_HEADER = 'X-InsideViewAPI-ValidationCode';
 
@@ -77,6 +85,7 @@ async function timed(method: 'POST' | 'HEAD', url: string, call: () => Promise<R
         report.response = answer.body.slice(0, 2000);
       }
     }
+    if (answer.truncated) report.responseTruncated = true;
     if (method === 'HEAD' && answer.status === 200 && !report.ok) report.error = `the answer did not echo ${INSIDEVIEW_VALIDATION_HEADER} with that exact name and value`;
     return report;
   } catch (error) {
@@ -84,21 +93,42 @@ async function timed(method: 'POST' | 'HEAD', url: string, call: () => Promise<R
   }
 }
 
+/**
+ * One request, its answer read up to MAX_ANSWER_BYTES (the connection is then destroyed, so an endless
+ * answer costs nothing), the whole exchange under one deadline (so a slow drip cannot hold it open).
+ */
 function send(method: string, url: string, headers: Record<string, string>, body: string | undefined, timeoutMs = 10_000): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
       method,
       headers: body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
-      timeout: timeoutMs,
     });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on('error', reject);
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      outcome();
+    };
+    const deadline = setTimeout(() => request.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
+    request.on('error', (error) => settle(() => reject(error)));
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, rawHeaders: response.rawHeaders, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
+      let size = 0;
+      const answer = (truncated: boolean) => ({ status: response.statusCode ?? 0, rawHeaders: response.rawHeaders, body: Buffer.concat(chunks).toString('utf8'), truncated });
+      response.on('data', (chunk: Buffer) => {
+        const room = MAX_ANSWER_BYTES - size;
+        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        size += Math.min(chunk.length, room);
+        if (chunk.length > room) {
+          settle(() => resolve(answer(true)));
+          request.destroy();
+        }
+      });
+      response.on('end', () => settle(() => resolve(answer(false))));
+      response.on('error', (error) => settle(() => reject(error)));
+      response.on('close', () => settle(() => reject(new Error('the answer broke off before its end'))));
     });
     request.end(body);
   });

@@ -212,6 +212,58 @@ describe('InsideView', () => {
     assert.equal(await countRows('insideview_alerts', created.id), 0);
   });
 
+  it('quarantines an alert dated on a day that does not exist, never storing it as another day', async () => {
+    const created = await createSubscription();
+    for (const [alertId, date] of [['feb-30', '2020-02-30 11:52:29:00+0000'], ['hour-24', '2020-02-26T24:00:00+0000'], ['feb-29', '2021-02-29T11:52:29+0000']]) {
+      const sent = await fake.sendAlert(created.vendorRef, { alertId, date });
+      assert.equal(sent.status, 200, sent.body);
+      assert.equal(JSON.parse(sent.body).quarantined, true, date);
+    }
+    const events = await listEvents(app, { subscriptionId: created.id });
+    assert.equal(events.length, 3);
+    for (const event of events) {
+      assert.equal(event.occurredAt, null, 'no rolled-over instant is stored');
+      assert.match(String(event.validationErrors), /date must be a date/);
+    }
+    assert.equal(await countRows('insideview_alerts', created.id), 0, 'nothing queued for fetching');
+  });
+
+  it('quarantines an alert naming another InsideView subscription, without hiding this one’s alert of that id', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, '424242', { pages: [['m1']] });
+    const misaddressed = JSON.stringify({ alertId: '424242', subscriptionId: 'another-subscription', date: '2020-02-26 11:52:29:00+0000', type: 'company' });
+    const sent = await fake.sendAlert(created.vendorRef, { alertId: '424242', body: misaddressed });
+    assert.equal(sent.status, 200, sent.body);
+    assert.equal(JSON.parse(sent.body).quarantined, true);
+    const [event] = await listEvents(app, { subscriptionId: created.id });
+    assert.match(String(event.validationErrors), /another-subscription.*is not this subscription's InsideView id/);
+    assert.equal(await countRows('insideview_alerts', created.id), 0, 'nothing queued for fetching');
+
+    const rightful = await fake.sendAlert(created.vendorRef, { alertId: '424242' });
+    const receipt = JSON.parse(rightful.body);
+    assert.deepEqual([receipt.quarantined, receipt.duplicate], [false, false], 'the real alert is stored and queued');
+    const alert = await fetchedAlert(created.id, '424242');
+    assert.deepEqual(alert.details!.companyIds, ['m1']);
+  });
+
+  it('refuses to change the callback URL, which InsideView holds, and says what to do instead', async () => {
+    const created = await createSubscription();
+    const moved = `${created.callbackUrl}-moved`;
+    const response = await app.api('patch', `/api/subscriptions/${created.id}`, { callbackUrl: moved, name: 'renamed' });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.code, 'VALIDATION_FAILED');
+    assert.match(response.body.message, /InsideView calls the callback URL the subscription was created with/);
+    assert.match(response.body.message, /delete the subscription and create a new one/);
+    const read = await app.api('get', `/api/subscriptions/${created.id}`);
+    assert.equal(read.body.callbackUrl, created.callbackUrl);
+    assert.equal(read.body.name, 'Accounts watch', 'a refused PATCH changes nothing');
+    assert.equal(fake.subscriptions.get(created.vendorRef)!.webhook.url, created.callbackUrl);
+    // The same URL again is no change: a client that sends the whole object back can still rename.
+    const renamed = await app.api('patch', `/api/subscriptions/${created.id}`, { callbackUrl: created.callbackUrl, name: 'renamed' });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.equal(renamed.body.name, 'renamed');
+  });
+
   it('answers 502 with InsideView’s message when it refuses the subscription, and stores nothing', async () => {
     const before = (await app.api('get', '/api/subscriptions?vendor=insideview&limit=500')).body.total;
     fake.fail({ method: 'POST', path: '/api/v1/subscription', status: 400, body: { message: 'companyIds are invalid', errorCode: '400-1106' } });
@@ -409,6 +461,28 @@ describe('InsideView', () => {
     assert.ok(failed.every((alert) => alert.state === 'failed'));
     assert.equal((await app.api('get', '/api/insideview/alerts?state=lost')).status, 400);
     assert.equal((await app.api('get', '/api/insideview/alerts/not-an-id')).status, 404);
+  });
+});
+
+describe('InsideView answers over INSIDEVIEW_RESPONSE_LIMIT', () => {
+  it('are cut off, never read whole, and the alert says why', async () => {
+    const fake = await FakeInsideView.start();
+    const app = await startInsideViewApp(fake, { INSIDEVIEW_RESPONSE_LIMIT: '16kb', ALERT_FETCH_MAX_ATTEMPTS: '1' });
+    try {
+      const created = await app.api('post', '/api/subscriptions', { vendor: 'insideview', name: 'huge', insideview: { subscriptionType: 'company', companyIds: ['1'] } });
+      const vendorRef = created.body.vendorRef as string;
+      const companyIds = Array.from({ length: 5000 }, (_, i) => `company-${i}`);
+      fake.fail({ path: /\/alert\/huge$/, status: 200, body: { companyIds, subscriptionType: 'company', page: 1, resultsPerPage: 5000, totalResults: 5000 } });
+      await fake.sendAlert(vendorRef, { alertId: 'huge' });
+      const failed = await waitFor('alert failed', async () => {
+        const alerts = (await app.api('get', `/api/insideview/alerts?subscriptionId=${created.body.id}`)).body.data as Alert[];
+        return alerts.find((alert) => alert.state === 'failed');
+      });
+      assert.match(failed.lastError!, /longer than INSIDEVIEW_RESPONSE_LIMIT \(16384 bytes\)/);
+    } finally {
+      await app.close();
+      await fake.close();
+    }
   });
 });
 

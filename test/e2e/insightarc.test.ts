@@ -14,7 +14,7 @@ describe('InsightArc webhooks', () => {
   let app: TestApp;
 
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ CALLBACK_ALLOWED_HOSTS: 'hooks.example.org' });
   });
   after(async () => {
     await app?.close();

@@ -13,11 +13,20 @@ const SAMPLE = fixture('walnut-demo-session-finished.json');
 
 describe('Operability', () => {
   let app: TestApp;
+  /** An allowed callback host where nothing listens. */
+  let closedPort: number;
 
   before(async () => {
     const port = await freePort();
+    closedPort = await freePort();
     // The app's public URL is its own address, so test events travel the whole way round.
-    app = await startTestApp({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, REJECTIONS_KEPT: '3', BODY_LIMIT: '4kb' });
+    app = await startTestApp({
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      CALLBACK_ALLOWED_HOSTS: `127.0.0.1:${closedPort}`,
+      REJECTIONS_KEPT: '3',
+      BODY_LIMIT: '4kb',
+    });
   });
   after(async () => app?.close());
 
@@ -161,8 +170,8 @@ describe('Operability', () => {
 
   it('reports why a test event fails against a misconfigured setup', async () => {
     const subscription = await createSubscription(app, { vendor: 'walnut' });
-    const closedPort = await freePort();
-    await app.api('patch', `/api/subscriptions/${subscription.id}`, { callbackUrl: `http://127.0.0.1:${closedPort}/webhooks/walnut/${subscription.id}` });
+    const patched = await app.api('patch', `/api/subscriptions/${subscription.id}`, { callbackUrl: `http://127.0.0.1:${closedPort}/webhooks/walnut/${subscription.id}` });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const refused = await app.api('post', `/api/subscriptions/${subscription.id}/test-event`);
     assert.equal(refused.status, 200);
     assert.equal(refused.body.ok, false);

@@ -12,7 +12,7 @@ describe('Management API: subscriptions', () => {
   let app: TestApp;
 
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ CALLBACK_ALLOWED_HOSTS: 'hooks.example.com,proxy.example.com' });
   });
   after(async () => app?.close());
 

@@ -96,4 +96,25 @@ describe('Configuration', () => {
       (error: unknown) => error instanceof ConfigError && !error.message.includes('valid-token-0123456789') && !error.message.includes(',sh'),
     );
   });
+  it('reads CALLBACK_ALLOWED_HOSTS as host or host:port entries, and INSIDEVIEW_RESPONSE_LIMIT as a size', () => {
+    assert.deepEqual(loadConfig(base).callbackAllowedHosts, []);
+    assert.deepEqual(loadConfig({ ...base, CALLBACK_ALLOWED_HOSTS: ' Hooks.Example.com , proxy.example.com:8443,[::1]:80 ' }).callbackAllowedHosts, [
+      'hooks.example.com',
+      'proxy.example.com:8443',
+      '[::1]:80',
+    ]);
+    assert.equal(loadConfig(base).insideview.responseLimitBytes, 8 * 1024 * 1024);
+    assert.equal(loadConfig({ ...base, INSIDEVIEW_RESPONSE_LIMIT: '512kb' }).insideview.responseLimitBytes, 512 * 1024);
+    for (const [env, variable] of [
+      [{ CALLBACK_ALLOWED_HOSTS: 'https://hooks.example.com' }, 'CALLBACK_ALLOWED_HOSTS'],
+      [{ CALLBACK_ALLOWED_HOSTS: 'hooks.example.com/path' }, 'CALLBACK_ALLOWED_HOSTS'],
+      [{ CALLBACK_ALLOWED_HOSTS: 'user@hooks.example.com' }, 'CALLBACK_ALLOWED_HOSTS'],
+      [{ CALLBACK_ALLOWED_HOSTS: 'hooks.example.com,' }, 'CALLBACK_ALLOWED_HOSTS'],
+      [{ CALLBACK_ALLOWED_HOSTS: 'hooks.example.com:70000' }, 'CALLBACK_ALLOWED_HOSTS'],
+      [{ INSIDEVIEW_RESPONSE_LIMIT: '100b' }, 'INSIDEVIEW_RESPONSE_LIMIT'],
+      [{ INSIDEVIEW_RESPONSE_LIMIT: '65mb' }, 'INSIDEVIEW_RESPONSE_LIMIT'],
+    ] as Array<[Record<string, string>, string]>) {
+      assert.throws(() => loadConfig({ ...base, ...env }), (error: unknown) => error instanceof ConfigError && error.variable === variable, JSON.stringify(env));
+    }
+  });
 });

@@ -151,9 +151,12 @@ export class InsideViewApiClient {
   private async parse<T>(response: Response, what: string): Promise<T> {
     let text: string;
     try {
-      text = await response.text();
+      text = await readCapped(response, this.config.responseLimitBytes);
     } catch (error) {
-      throw new InsideViewUnavailableError(`InsideView's answer to ${what} broke off: ${describe(error)}`);
+      if (!(error instanceof AnswerTooLargeError)) throw new InsideViewUnavailableError(`InsideView's answer to ${what} broke off: ${describe(error)}`);
+      const limit = `INSIDEVIEW_RESPONSE_LIMIT (${this.config.responseLimitBytes} bytes)`;
+      if (!response.ok) throw new InsideViewApiError(response.status, undefined, `InsideView answered ${what} with HTTP ${response.status} and a body over ${limit}, not read`);
+      throw new InsideViewUnavailableError(`InsideView's answer to ${what} is longer than ${limit}: not read`);
     }
     let body: unknown = undefined;
     if (text.trim() !== '') {
@@ -218,6 +221,35 @@ export class InsideViewApiClient {
     this.logger.warn(`Retrying in ${delay} ms after ${reason}`);
     await sleep(delay);
   }
+}
+
+class AnswerTooLargeError extends Error {}
+
+/**
+ * The answer's body, read up to `limit` bytes under the call's timeout (its AbortSignal covers the
+ * body too); a longer one is cancelled, never read whole.
+ */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new AnswerTooLargeError();
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new AnswerTooLargeError();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function isTimeout(error: unknown): boolean {

@@ -3,20 +3,21 @@
  * 2020-02-26 11:52:29:00+0000 (a space, and a fourth colon-separated field). Both are read here;
  * the fourth field is taken as a fraction of a second.
  */
-const INSIDEVIEW_DATE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[:.](\d{1,6}))?\s?(Z|[+-]\d{2}:?\d{2})$/;
+const INSIDEVIEW_DATE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[:.](\d{1,6}))?\s?(Z|([+-])(\d{2}):?(\d{2}))$/;
 
 export function parseInsideViewDate(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
   const match = INSIDEVIEW_DATE.exec(value.trim());
   if (!match) return null;
-  const [, year, month, day, hour, minute, second, fraction, zone] = match;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  const [, , , , , , , fraction, , sign, offsetHours, offsetMinutes] = match;
+  // Date.UTC rolls what is out of range over (2020-02-30 → March 1st, 24:00 → the next day, :60 → the
+  // next minute): such a date is refused, never stored as another instant.
+  const wallClock = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const readBack = [wallClock.getUTCFullYear(), wallClock.getUTCMonth() + 1, wallClock.getUTCDate(), wallClock.getUTCHours(), wallClock.getUTCMinutes(), wallClock.getUTCSeconds()];
+  if (readBack.some((field, index) => field !== [year, month, day, hour, minute, second][index])) return null;
+  if (sign !== undefined && (Number(offsetHours) > 14 || Number(offsetMinutes) > 59)) return null;
+  const offsetMs = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
   const millis = fraction ? Math.round(Number(`0.${fraction}`) * 1000) : 0;
-  const offset = zone === 'Z' ? '+00:00' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
-  const iso = `${year}-${month}-${day}T${hour}:${minute}:${second}.${String(millis).padStart(3, '0')}${offset}`;
-  const date = new Date(iso);
-  // Reject what Date would roll over (2020-02-30, 25:00) rather than store another instant.
-  if (Number.isNaN(date.getTime()) || Number(month) > 12 || Number(day) > 31 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) {
-    return null;
-  }
-  return date;
+  return new Date(wallClock.getTime() + millis - offsetMs);
 }
