@@ -149,7 +149,11 @@ export class SubscriptionsController {
     return { data: await this.rejections.list(subscription.id) };
   }
 
-  @ApiOperation({ summary: 'Delete a subscription', description: 'InsideView: also deleted at InsideView. Its events are kept.' })
+  @ApiOperation({
+    summary: 'Delete a subscription',
+    description:
+      'From then on it answers 404 on every route, webhooks included, and leaves every list. Its events are kept with its id (`GET /api/events?subscriptionId=` still finds them). InsideView: also deleted at InsideView.',
+  })
   @SUBSCRIPTION_ID
   @ApiNoContentResponse({ description: 'Deleted' })
   @NOT_FOUND

@@ -14,7 +14,8 @@ import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { SubscriptionLookup } from './subscription-lookup';
 import { SubscriptionStatus } from './subscription-status';
-import { Subscription } from './subscription.entity';
+import { NOT_DELETED, Subscription } from './subscription.entity';
+import { WebhookRejection } from './webhook-rejection.entity';
 import { toSubscriptionView, type SubscriptionPage, type SubscriptionView, type SubscriptionWithSecret } from './subscription.view';
 import type { VendorDefinition } from '../vendors/vendor-definition';
 import { VendorRegistry } from './vendor-registry';
@@ -58,6 +59,7 @@ export class SubscriptionsService {
       vendorSyncedAt: null,
       verifiedAt: null,
       lastEventAt: null,
+      deletedAt: null,
     });
     this.prepare(vendor, subscription);
     await vendor.validateSettings?.(dto.insideview);
@@ -80,6 +82,7 @@ export class SubscriptionsService {
     const [rows, total] = await this.subscriptions.findAndCount({
       // TypeORM 1.x refuses undefined in a where object, so only the filters given are passed.
       where: {
+        ...NOT_DELETED,
         ...(query.vendor !== undefined && { vendor: query.vendor }),
         ...(query.status !== undefined && { status: query.status }),
       },
@@ -171,10 +174,24 @@ export class SubscriptionsService {
     return this.withSecret(await this.findOrFail(subscription.id), generated ?? null);
   }
 
+  /**
+   * A soft delete: the row stays, so its events keep their subscription id (and GET /api/events
+   * still filters by it), but it answers 404 on every route and leaves every list. What only served
+   * it goes: its secrets, required-header values and kept rejections. InsideView: deleted there first.
+   */
   async remove(id: string): Promise<void> {
     const subscription = await this.findOrFail(id);
     await this.vendors.get(subscription.vendor).unregister?.(subscription);
-    await this.subscriptions.delete({ id: subscription.id });
+    await this.subscriptions.manager.transaction(async (manager) => {
+      const result = await manager.update(
+        Subscription,
+        { ...NOT_DELETED, id: subscription.id },
+        { deletedAt: () => 'now()', secret: null, previousSecret: null, previousSecretExpiresAt: null, requiredHeaders: {} },
+      );
+      // Deleted by a concurrent call meanwhile: that one answered 204.
+      if (!result.affected) throw notFound(id);
+      await manager.delete(WebhookRejection, { subscriptionId: subscription.id });
+    });
   }
 
   /** Asks the vendor for the subscription's current status and mirrors it (InsideView). */
@@ -198,7 +215,7 @@ export class SubscriptionsService {
       .createQueryBuilder()
       .update()
       .set(pick(subscription, MIRRORED_STATUS))
-      .where('id = :id', { id: subscription.id })
+      .where('id = :id AND deleted_at IS NULL', { id: subscription.id })
       .andWhere("NOT (status = :disabled AND COALESCE(disabled_by, 'operator') = 'operator')", { disabled: SubscriptionStatus.Disabled })
       .execute();
     return (result.affected ?? 0) > 0;
@@ -238,12 +255,10 @@ export class SubscriptionsService {
     return secrets;
   }
 
-  /** The stored subscription (secrets decrypted), or 404. */
+  /** The stored subscription (secrets decrypted), or 404; a deleted one too is 404. */
   async findOrFail(id: string): Promise<Subscription> {
-    const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ id }) : null;
-    if (!subscription) {
-      throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
-    }
+    const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ ...NOT_DELETED, id }) : null;
+    if (!subscription) throw notFound(id);
     return subscription;
   }
 
@@ -259,6 +274,10 @@ export class SubscriptionsService {
     if (secret !== null) view.secret = secret;
     return view;
   }
+}
+
+function notFound(id: string): AppException {
+  return new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
 }
 
 /** The columns a vendor's status sync writes. */
