@@ -13,6 +13,8 @@ export enum ErrorCode {
   RequiredHeaderMismatch = 'REQUIRED_HEADER_MISMATCH',
   SubscriptionNotFound = 'SUBSCRIPTION_NOT_FOUND',
   SubscriptionDisabled = 'SUBSCRIPTION_DISABLED',
+  /** A secret rotation with a grace while the last rotation's grace still runs. */
+  RotationInGrace = 'ROTATION_IN_GRACE',
   EventNotFound = 'EVENT_NOT_FOUND',
   UnknownVendor = 'UNKNOWN_VENDOR',
   /** A callback URL on a host the gateway may not call: neither PUBLIC_BASE_URL's nor in CALLBACK_ALLOWED_HOSTS. */

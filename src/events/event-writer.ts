@@ -32,7 +32,10 @@ export interface StoredEvent {
   duplicate: boolean;
 }
 
-/** The subscription was deleted while the delivery was in flight. */
+/**
+ * The subscription was deleted while the delivery was in flight: its row gone (FK), or marked
+ * deleted before this statement's snapshot (a delete committing later lets the event in, with its id).
+ */
 export class SubscriptionGoneError extends Error {}
 
 /**
@@ -186,6 +189,7 @@ export class EventWriter {
          SELECT subscription_id, vendor, event_type, dedupe_key, status, validation_errors, occurred_at, headers, payload, raw_body, is_test,
                 pg_current_xact_id()::text::bigint
            FROM input
+          WHERE NOT EXISTS (SELECT 1 FROM subscriptions d WHERE d.id = input.subscription_id AND d.deleted_at IS NOT NULL)
           ORDER BY subscription_id, dedupe_key
          ON CONFLICT (subscription_id, dedupe_key) DO NOTHING
          RETURNING id, subscription_id, dedupe_key, status
@@ -231,7 +235,7 @@ export class EventWriter {
       const byKey = new Map(found.map((row) => [`${row.subscription_id}\u0000${row.dedupe_key}`, row]));
       for (const { row, index } of missing) {
         const existing = byKey.get(`${row.subscriptionId}\u0000${row.dedupeKey}`);
-        // Neither stored nor found: the subscription was deleted meanwhile (its events lost the link).
+        // Neither stored nor found: the subscription was deleted while the delivery was in flight.
         answers[index] = existing ? { id: String(existing.id), status: existing.status, duplicate: true } : new SubscriptionGoneError();
       }
     }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { TickBatcher } from '../events/tick-batcher';
-import { Subscription } from './subscription.entity';
+import { NOT_DELETED, Subscription } from './subscription.entity';
 
 /** Ids of one lookup query; a tick with more is read in several. */
 const MAX_IDS = 500;
@@ -29,7 +29,7 @@ export class SubscriptionLookup {
   }
 
   private async findMany(ids: string[]): Promise<Array<Subscription | null>> {
-    const rows = await this.subscriptions.findBy({ id: In([...new Set(ids)]) });
+    const rows = await this.subscriptions.findBy({ ...NOT_DELETED, id: In([...new Set(ids)]) });
     const byId = new Map(rows.map((row) => [row.id, row]));
     // Requests for the same subscription in one tick share its row: the webhook path only reads it.
     return ids.map((id) => byId.get(id) ?? null);

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, IsNull, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { encryptedText, encryptedValues } from '../common/secret-cipher';
 import { SubscriptionStatus } from './subscription-status';
 
@@ -12,7 +12,7 @@ export interface SignatureSettings {
 
 @Entity({ name: 'subscriptions' })
 @Index('IDX_subscriptions_vendor_status', ['vendor', 'status'])
-@Index('UQ_subscriptions_vendor_ref', ['vendor', 'vendorRef'], { unique: true, where: '"vendor_ref" IS NOT NULL' })
+@Index('UQ_subscriptions_vendor_ref', ['vendor', 'vendorRef'], { unique: true, where: '"vendor_ref" IS NOT NULL AND "deleted_at" IS NULL' })
 export class Subscription {
   @PrimaryColumn('uuid')
   id: string;
@@ -89,4 +89,15 @@ export class Subscription {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /**
+   * Set by DELETE: the row stays so its events keep their subscription id, but the subscription
+   * answers 404 everywhere. A plain column, filtered explicitly (NOT_DELETED, `deleted_at IS NULL`
+   * in SQL), so the raw SQL around it and the repository calls read alike.
+   */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
 }
+
+/** The where-clause part that leaves deleted subscriptions out. */
+export const NOT_DELETED = { deletedAt: IsNull() } as const;

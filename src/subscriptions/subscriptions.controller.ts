@@ -80,7 +80,10 @@ export class SubscriptionsController {
     return this.subscriptions.update(id, dto);
   }
 
-  @ApiOperation({ summary: 'Disable a subscription', description: 'Deliveries are answered 410 until it is enabled.' })
+  @ApiOperation({
+    summary: 'Disable a subscription',
+    description: 'Deliveries are answered 410 until it is enabled. Disabling one an operator already disabled changes nothing: the first reason stays (enable it first to give another).',
+  })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionView })
   @INVALID
@@ -103,11 +106,15 @@ export class SubscriptionsController {
 
   @ApiOperation({
     summary: "Rotate a subscription's secret",
-    description: 'The new secret is the one given, or generated and shown once; the old one keeps working for `graceSeconds`.',
+    description:
+      'The new secret is the one given, or generated and shown once; the old one keeps working for `graceSeconds`. ' +
+      'One previous secret at a time: while it is still accepted, a rotation with a grace is refused with 409 (saying until when), and ' +
+      '`graceSeconds: 0` accepts only the new secret from then on, the previous one included.',
   })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionWithSecret })
   @ApiError(400, 'The body is not valid, the vendor issues the secret itself and none was given, or it cannot be rotated (InsideView)', [ErrorCode.ValidationFailed])
+  @ApiError(409, "The last rotation's grace still runs and a grace was asked for", [ErrorCode.RotationInGrace])
   @NOT_FOUND
   @Post(':id/rotate-secret')
   @HttpCode(200)
@@ -160,7 +167,11 @@ export class SubscriptionsController {
     return { data: await this.rejections.list(subscription.id) };
   }
 
-  @ApiOperation({ summary: 'Delete a subscription', description: 'InsideView: also deleted at InsideView. Its events are kept.' })
+  @ApiOperation({
+    summary: 'Delete a subscription',
+    description:
+      'From then on it answers 404 on every route, webhooks included, and leaves every list. Its events are kept with its id (`GET /api/events?subscriptionId=` still finds them). InsideView: also deleted at InsideView.',
+  })
   @SUBSCRIPTION_ID
   @ApiNoContentResponse({ description: 'Deleted' })
   @NOT_FOUND

@@ -15,7 +15,8 @@ import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { CallbackUrlPolicy } from './callback-url-policy';
 import { SubscriptionLookup } from './subscription-lookup';
 import { SubscriptionStatus } from './subscription-status';
-import { Subscription } from './subscription.entity';
+import { NOT_DELETED, Subscription } from './subscription.entity';
+import { WebhookRejection } from './webhook-rejection.entity';
 import { toSubscriptionView, type SubscriptionPage, type SubscriptionView, type SubscriptionWithSecret } from './subscription.view';
 import type { VendorDefinition } from '../vendors/vendor-definition';
 import { VendorRegistry } from './vendor-registry';
@@ -61,6 +62,7 @@ export class SubscriptionsService {
       vendorSyncedAt: null,
       verifiedAt: null,
       lastEventAt: null,
+      deletedAt: null,
     });
     this.prepare(vendor, subscription);
     await vendor.validateSettings?.(dto.insideview);
@@ -83,6 +85,7 @@ export class SubscriptionsService {
     const [rows, total] = await this.subscriptions.findAndCount({
       // TypeORM 1.x refuses undefined in a where object, so only the filters given are passed.
       where: {
+        ...NOT_DELETED,
         ...(query.vendor !== undefined && { vendor: query.vendor }),
         ...(query.status !== undefined && { status: query.status }),
       },
@@ -120,17 +123,25 @@ export class SubscriptionsService {
     return this.get(subscription.id);
   }
 
+  /**
+   * Idempotent: a subscription an operator already disabled stays as it is, with the first reason
+   * (enable it first to give another). One conditional UPDATE, so of two concurrent calls the first
+   * to commit sets the reason and the other finds the row already disabled.
+   */
   async disable(id: string, dto: DisableSubscriptionDto): Promise<SubscriptionView> {
     const subscription = await this.findOrFail(id);
-    await this.subscriptions.update(
-      { id: subscription.id },
-      {
+    await this.subscriptions
+      .createQueryBuilder()
+      .update()
+      .set({
         status: SubscriptionStatus.Disabled,
         disabledBy: 'operator',
         disableReasonErrorCode: dto.code ?? OPERATOR_DISABLED_CODE,
         disableReasonMessage: dto.message ?? 'Disabled by an operator',
-      },
-    );
+      })
+      .where('id = :id', { id: subscription.id })
+      .andWhere(`NOT ${DISABLED_BY_OPERATOR}`, { disabled: SubscriptionStatus.Disabled })
+      .execute();
     return this.get(subscription.id);
   }
 
@@ -151,9 +162,25 @@ export class SubscriptionsService {
     return this.get(subscription.id);
   }
 
-  /** New secret (given or generated); the old one keeps working for the grace period. */
+  /**
+   * New secret (given or generated); the old one keeps working for the grace period. The row is
+   * locked while it changes, so concurrent rotations run one after the other and each moves aside
+   * the secret the one before it set. One previous secret at a time: a rotation with a grace while
+   * an earlier grace runs is refused (409), so no secret shown is cut short; `graceSeconds: 0` is
+   * allowed (it asks for only the new secret from now on, the earlier previous one included).
+   */
   async rotateSecret(id: string, dto: RotateSecretDto): Promise<SubscriptionWithSecret> {
-    const subscription = await this.findOrFail(id);
+    if (!isUUID(id)) throw notFound(id);
+    const generated = await this.subscriptions.manager.transaction(async (manager) => {
+      const locked = await manager.getRepository(Subscription).findOne({ where: { ...NOT_DELETED, id }, lock: { mode: 'pessimistic_write' } });
+      if (!locked) throw notFound(id);
+      return this.rotateLocked(locked, dto, manager.getRepository(Subscription));
+    });
+    return this.withSecret(await this.findOrFail(id), generated);
+  }
+
+  /** The rotation itself, on a row this transaction holds locked; returns the secret it generated. */
+  private async rotateLocked(subscription: Subscription, dto: RotateSecretDto, repository: Repository<Subscription>): Promise<string | null> {
     const vendor = this.vendors.get(subscription.vendor);
     if (vendor.secretRotationRefusal) {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, vendor.secretRotationRefusal);
@@ -166,6 +193,15 @@ export class SubscriptionsService {
       );
     }
     const graceSeconds = dto.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+    const graceEnds = this.previousSecretExpiry(subscription);
+    if (graceEnds && graceSeconds > 0) {
+      throw new AppException(
+        HttpStatus.CONFLICT,
+        ErrorCode.RotationInGrace,
+        `The previous secret is still accepted until ${graceEnds.toISOString()} (the last rotation's grace): rotate again after that, ` +
+          'or with graceSeconds 0 to accept only the new secret from now on (that ends the previous secret too)',
+      );
+    }
     const generated = dto.secret === undefined ? generateSecret() : undefined;
     if (subscription.secret !== null && graceSeconds > 0) {
       subscription.previousSecret = subscription.secret;
@@ -175,14 +211,28 @@ export class SubscriptionsService {
       subscription.previousSecretExpiresAt = null;
     }
     subscription.secret = dto.secret ?? generated!;
-    await this.subscriptions.update({ id: subscription.id }, pick(subscription, ['secret', 'previousSecret', 'previousSecretExpiresAt']));
-    return this.withSecret(await this.findOrFail(subscription.id), generated ?? null);
+    await repository.update({ id: subscription.id }, pick(subscription, ['secret', 'previousSecret', 'previousSecretExpiresAt']));
+    return generated ?? null;
   }
 
+  /**
+   * A soft delete: the row stays, so its events keep their subscription id (and GET /api/events
+   * still filters by it), but it answers 404 on every route and leaves every list. What only served
+   * it goes: its secrets, required-header values and kept rejections. InsideView: deleted there first.
+   */
   async remove(id: string): Promise<void> {
     const subscription = await this.findOrFail(id);
     await this.vendors.get(subscription.vendor).unregister?.(subscription);
-    await this.subscriptions.delete({ id: subscription.id });
+    await this.subscriptions.manager.transaction(async (manager) => {
+      const result = await manager.update(
+        Subscription,
+        { ...NOT_DELETED, id: subscription.id },
+        { deletedAt: () => 'now()', secret: null, previousSecret: null, previousSecretExpiresAt: null, requiredHeaders: {} },
+      );
+      // Deleted by a concurrent call meanwhile: that one answered 204.
+      if (!result.affected) throw notFound(id);
+      await manager.delete(WebhookRejection, { subscriptionId: subscription.id });
+    });
   }
 
   /** Asks the vendor for the subscription's current status and mirrors it (InsideView). */
@@ -206,8 +256,8 @@ export class SubscriptionsService {
       .createQueryBuilder()
       .update()
       .set(pick(subscription, MIRRORED_STATUS))
-      .where('id = :id', { id: subscription.id })
-      .andWhere("NOT (status = :disabled AND COALESCE(disabled_by, 'operator') = 'operator')", { disabled: SubscriptionStatus.Disabled })
+      .where('id = :id AND deleted_at IS NULL', { id: subscription.id })
+      .andWhere(`NOT ${DISABLED_BY_OPERATOR}`, { disabled: SubscriptionStatus.Disabled })
       .execute();
     return (result.affected ?? 0) > 0;
   }
@@ -240,18 +290,20 @@ export class SubscriptionsService {
   /** Secrets a delivery may be signed with: the current one and the previous one while its grace lasts. */
   validSecrets(subscription: Subscription, now = new Date()): string[] {
     const secrets = subscription.secret === null ? [] : [subscription.secret];
-    if (subscription.previousSecret !== null && subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > now) {
-      secrets.push(subscription.previousSecret);
-    }
+    if (this.previousSecretExpiry(subscription, now)) secrets.push(subscription.previousSecret!);
     return secrets;
   }
 
-  /** The stored subscription (secrets decrypted), or 404. */
+  /** When the previous secret's grace ends, or null when there is none still running. */
+  private previousSecretExpiry(subscription: Subscription, now = new Date()): Date | null {
+    const expires = subscription.previousSecretExpiresAt;
+    return subscription.previousSecret !== null && expires !== null && expires > now ? expires : null;
+  }
+
+  /** The stored subscription (secrets decrypted), or 404; a deleted one too is 404. */
   async findOrFail(id: string): Promise<Subscription> {
-    const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ id }) : null;
-    if (!subscription) {
-      throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
-    }
+    const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ ...NOT_DELETED, id }) : null;
+    if (!subscription) throw notFound(id);
     return subscription;
   }
 
@@ -267,6 +319,13 @@ export class SubscriptionsService {
     if (secret !== null) view.secret = secret;
     return view;
   }
+}
+
+/** SQL: the subscription was disabled by an operator (a row from before disabled_by existed counts as one). */
+const DISABLED_BY_OPERATOR = "(status = :disabled AND COALESCE(disabled_by, 'operator') = 'operator')";
+
+function notFound(id: string): AppException {
+  return new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
 }
 
 /** The columns a vendor's status sync writes. */

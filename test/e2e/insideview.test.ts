@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
 import { metricValue } from '../support/metrics';
-import { listEvents } from '../support/subscriptions';
+import { feedOf, listEvents } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { queryDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
@@ -297,6 +297,32 @@ describe('InsideView', () => {
     const created = await createSubscription();
     assert.equal((await app.api('delete', `/api/subscriptions/${created.id}`)).status, 204);
     assert.equal(fake.subscriptions.has(created.vendorRef), false);
+  });
+
+  it('stops fetching the alerts of a deleted subscription, and keeps them and their events readable', async () => {
+    const created = await createSubscription();
+    // InsideView keeps failing, so the alert is still queued (pending, or being fetched) at the delete.
+    fake.fail({ path: /\/alert\/orphaned$/, status: 500, times: 1_000 });
+    const sent = await fake.sendAlert(created.vendorRef, { alertId: 'orphaned' });
+    assert.equal(sent.status, 200);
+    const [queued] = await alertsOf(created.id);
+    assert.ok(['pending', 'fetching'].includes(queued.state), queued.state);
+
+    assert.equal((await app.api('delete', `/api/subscriptions/${created.id}`)).status, 204);
+    const [failed] = await alertsOf(created.id);
+    assert.equal(failed.state, 'failed', 'no longer queued');
+    assert.match(failed.lastError!, /subscription was deleted/);
+    const retried = await app.api('post', `/api/insideview/alerts/${failed.id}/retry`);
+    assert.equal(retried.status, 409);
+    assert.equal(retried.body.code, 'ALERT_NOT_RETRYABLE');
+    // An attempt in flight at the delete may end, but nothing claims the alert again.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const later = await app.api('get', `/api/insideview/alerts/${failed.id}`);
+    assert.equal(later.body.state, 'failed');
+    assert.equal(later.body.attempts, failed.attempts);
+    const events = await feedOf(app, created.id, 1);
+    assert.equal(events.length, 1, 'the notification is still found by its subscription id');
+    assert.equal(events[0].subscriptionId, created.id);
   });
 
   it('retries InsideView 500s and timeouts, fetching each page of the alert exactly once successfully', async () => {

@@ -219,7 +219,7 @@ describe('Management API: subscriptions', () => {
     assert.equal((await app.api('delete', `/api/subscriptions/${created.id}`)).status, 404);
     const event = await app.api('get', `/api/events/${delivered.body.eventId}`);
     assert.equal(event.status, 200, 'an acknowledged event outlives its subscription');
-    assert.equal(event.body.subscriptionId, null);
+    assert.equal(event.body.subscriptionId, created.id, 'and stays attributed to it');
     const gone = await sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${created.id}`, {
       headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature(created.secret!, body) },
       body,

@@ -92,7 +92,7 @@ export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const details = await this.fetchAllPages(alert);
       if (!(await this.alerts.complete(alert.id, this.owner, details))) {
-        this.logger.warn(`Alert ${alert.alertId}: lease lost before the details were stored; the new holder stores them`);
+        this.logger.warn(`Alert ${alert.alertId}: lease lost before the details were stored (taken over, or its subscription deleted)`);
       }
     } catch (error) {
       await this.recordFailure(alert, error);

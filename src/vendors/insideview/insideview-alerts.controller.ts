@@ -36,7 +36,7 @@ export class InsideViewAlertsController {
   @ALERT_ID
   @ApiOkResponse({ type: AlertView })
   @NOT_FOUND
-  @ApiError(409, 'The alert is pending or being fetched', [ErrorCode.AlertNotRetryable])
+  @ApiError(409, 'The alert is pending or being fetched, or its subscription was deleted', [ErrorCode.AlertNotRetryable])
   @Post(':id/retry')
   @HttpCode(200)
   retry(@Param('id') id: string) {

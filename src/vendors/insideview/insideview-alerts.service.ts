@@ -5,7 +5,7 @@ import { In, Repository } from 'typeorm';
 import { AppException } from '../../common/app.exception';
 import { ErrorCode } from '../../common/error-code';
 import { stringAt } from '../../events/payload-fields';
-import type { Subscription } from '../../subscriptions/subscription.entity';
+import { NOT_DELETED, Subscription } from '../../subscriptions/subscription.entity';
 import type { ListAlertsQuery } from './dto/list-alerts.query';
 import { AlertFetchState, InsideViewAlert } from './insideview-alert.entity';
 import { toAlertView, type AlertPage, type AlertView } from './insideview-alert.view';
@@ -95,6 +95,9 @@ export class InsideViewAlertsService {
   /** Puts a failed (or fetched) alert back in the queue with a fresh count of attempts. */
   async retry(id: string): Promise<AlertView> {
     const alert = await this.findOrFail(id);
+    if (!(await this.alerts.manager.existsBy(Subscription, { ...NOT_DELETED, id: alert.subscriptionId }))) {
+      throw new AppException(HttpStatus.CONFLICT, ErrorCode.AlertNotRetryable, 'Its subscription was deleted, at InsideView too: there is nothing left to fetch');
+    }
     const result = await this.alerts.update(
       { id: alert.id, state: In([AlertFetchState.Failed, AlertFetchState.Fetched]) },
       { state: AlertFetchState.Pending, attempts: 0, nextAttemptAt: () => 'now()', leaseOwner: null, leaseExpiresAt: null },
@@ -103,6 +106,21 @@ export class InsideViewAlertsService {
       throw new AppException(HttpStatus.CONFLICT, ErrorCode.AlertNotRetryable, `The alert is ${alert.state}; only failed or fetched alerts can be retried`);
     }
     return toAlertView(await this.findOrFail(id), true);
+  }
+
+  /**
+   * A deleted subscription's alerts still queued are failed: InsideView no longer has the
+   * subscription to fetch them from. One being fetched right now loses its lease, so whatever that
+   * attempt brings back is not stored and it is not queued again.
+   */
+  async abandonQueued(subscriptionId: string): Promise<void> {
+    await this.alerts.query(
+      `UPDATE insideview_alerts
+          SET state = '${AlertFetchState.Failed}', last_error = 'its subscription was deleted before the details were fetched',
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE subscription_id = $1 AND state IN ('${AlertFetchState.Pending}', '${AlertFetchState.Fetching}')`,
+      [subscriptionId],
+    );
   }
 
   /**

@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
-import { Subscription } from '../../subscriptions/subscription.entity';
+import { NOT_DELETED, Subscription } from '../../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { queryRows } from '../../database/query-rows';
 import { InsideViewApiClient } from './insideview-api.client';
@@ -58,7 +58,7 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
       `UPDATE subscriptions SET vendor_synced_at = now()
         WHERE id IN (
           SELECT id FROM subscriptions
-           WHERE vendor = 'insideview' AND vendor_ref IS NOT NULL
+           WHERE vendor = 'insideview' AND vendor_ref IS NOT NULL AND deleted_at IS NULL
              AND NOT (status = '${SubscriptionStatus.Disabled}' AND COALESCE(disabled_by, 'operator') = 'operator')
              AND (vendor_synced_at IS NULL
                   OR vendor_synced_at < now() - $1 * CASE WHEN status = '${SubscriptionStatus.VerificationPending}' THEN 1 ELSE 10 END * interval '1 millisecond')
@@ -69,7 +69,7 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
       [Math.floor(this.config.insideview.statusSyncIntervalMs * 0.9)],
     );
     for (const { id } of claimed) {
-      const subscription = await this.subscriptions.findOneBy({ id });
+      const subscription = await this.subscriptions.findOneBy({ ...NOT_DELETED, id });
       if (!subscription) continue;
       await this.insideview.sync(subscription);
       await this.lifecycle.saveMirroredStatus(subscription);

@@ -53,7 +53,10 @@ export class InsideViewController extends VendorWebhookController {
       ...insideviewVendor,
       validateSettings: (settings) => insideview.validateSettings(settings),
       register: (subscription, settings) => insideview.register(subscription, settings),
-      unregister: (subscription) => insideview.unregister(subscription),
+      unregister: async (subscription) => {
+        await insideview.unregister(subscription);
+        await this.alerts.abandonQueued(subscription.id);
+      },
       sync: (subscription) => insideview.sync(subscription),
     };
   }
