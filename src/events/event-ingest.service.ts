@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
@@ -8,6 +7,7 @@ import { MAX_VALIDATED_DEPTH, nestedDeeperThan } from './payload-fields';
 import { validate, type ValidationError } from 'class-validator';
 import type { Subscription } from '../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendors/vendor-definition';
+import { bodyHashKey } from './dedupe-key';
 import { EventWriter, SubscriptionGoneError, type EventRow } from './event-writer';
 import { isTestDelivery } from './test-delivery';
 import type { WebhookReceipt } from './webhook-receipt';
@@ -31,7 +31,7 @@ export class EventIngestService {
   async ingest(vendor: VendorDefinition, delivery: AuthenticDelivery): Promise<WebhookReceipt> {
     const { subscription, rawBody, payload } = delivery;
     const validationErrors = await this.validate(vendor, payload);
-    const dedupeKey = vendor.dedupeKey?.(payload, subscription) ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+    const dedupeKey = vendor.dedupeKey?.(payload, subscription) ?? bodyHashKey(rawBody);
     const row: EventRow = {
       subscriptionId: subscription.id,
       vendor: vendor.name,

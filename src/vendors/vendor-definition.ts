@@ -35,7 +35,10 @@ export interface VendorDefinition {
   eventType(payload: unknown, subscription: Subscription): string | null;
   /** When the vendor says the event happened. */
   occurredAt(payload: unknown): Date | null;
-  /** The vendor's own identity for the event; null falls back to a hash of the raw body. */
+  /**
+   * The event's identity: the vendor's own id, or a hash of what the vendor signs where that is not
+   * the raw bytes (InsightArc); null falls back to a hash of the raw body.
+   */
   dedupeKey?(payload: unknown, subscription: Subscription): string | null;
   /** Fills vendor defaults and checks vendor rules on a subscription about to be saved; returns problems. */
   prepare?(subscription: Subscription): string[];
