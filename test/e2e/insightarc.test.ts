@@ -216,6 +216,15 @@ describe('InsightArc webhooks', () => {
     assert.equal(await stored(subscription), 2);
   });
 
+  it('quarantines a signed body nested too deep to re-serialise, checked over its raw bytes alone', async () => {
+    const subscription = await freshSubscription();
+    const body = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const response = await deliver(subscription, body, sign(subscription, body));
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.quarantined, true);
+    assert.equal((await deliver(subscription, body, sign(subscription, body))).body.duplicate, true, 'deduped on the raw bytes');
+  });
+
   it('accepts a signal without the optional relevant_events', async () => {
     const subscription = await freshSubscription();
     const signal = JSON.parse(SAMPLE.toString());
