@@ -27,7 +27,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(app.get<{ middleware: RequestHandler }>(HTTP_LOGGER).middleware);
   app.use(refuseOversizedBodies(config.bodyLimitBytes));
   // rawBody only survives with Nest's own parser, so the limit is set here, not with app.use(json()).
-  app.useBodyParser('json', { limit: config.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
+  // Not strict: a scalar (`42`, `null`) is JSON too, so a signed one is quarantined like an array,
+  // not refused as malformed.
+  app.useBodyParser('json', { limit: config.bodyLimitBytes, type: ['application/json', 'application/*+json'], strict: false });
   app.disable('x-powered-by');
   // No ETag: Express would hash every answer (SHA-1) for conditional GETs that no client of a
   // webhook route or of the cursor feed makes; the benchmark measured it at ~2% of a webhook's CPU.

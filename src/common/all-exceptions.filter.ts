@@ -45,7 +45,7 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; code: ErrorCode; mess
   'entity.parse.failed': { status: 400, code: ErrorCode.MalformedJson, message: 'The body is not valid JSON' },
   'entity.too.large': { status: 413, code: ErrorCode.PayloadTooLarge, message: 'The body is larger than the limit' },
   'request.size.invalid': { status: 400, code: ErrorCode.MalformedJson, message: 'The body is shorter or longer than Content-Length' },
-  'encoding.unsupported': { status: 415, code: ErrorCode.UnsupportedMediaType, message: 'Unsupported Content-Encoding' },
+  'encoding.unsupported': { status: 415, code: ErrorCode.UnsupportedMediaType, message: 'Unsupported Content-Encoding: send the body as identity, gzip, deflate or br' },
   'charset.unsupported': { status: 415, code: ErrorCode.UnsupportedMediaType, message: 'Unsupported charset' },
   'request.aborted': { status: 400, code: ErrorCode.MalformedJson, message: 'The request was aborted' },
 };
@@ -80,6 +80,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (parserError) {
       return this.body(parserError.status, parserError.code, parserError.message);
     }
+    const encoding = undecodableEncoding(exception, request);
+    if (encoding) {
+      return this.body(415, ErrorCode.UnsupportedMediaType, `The body is not valid ${encoding} data, as its Content-Encoding says it is`);
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
@@ -110,6 +114,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
       .replace(/(^|_)(\w)/g, (_m, sep: string, c: string) => (sep ? ' ' : '') + c.toUpperCase());
     return details ? { statusCode, error, code, message, details } : { statusCode, error, code, message };
   }
+}
+
+/**
+ * The Content-Encoding a body failed to decode with, if that is what went wrong: body-parser hands
+ * on the decompression stream's error (zlib's or brotli's, with a numeric errno) untyped, as a 400.
+ */
+function undecodableEncoding(exception: unknown, request: Request): string | undefined {
+  const cause = (exception as { cause?: unknown } | null)?.cause ?? exception;
+  if (!(cause instanceof Error) || typeof (cause as { errno?: unknown }).errno !== 'number' || bodyParserType(exception) !== '') return undefined;
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  // Only what body-parser decodes (anything else was encoding.unsupported), so the answer echoes no client text.
+  return encoding !== undefined && ['gzip', 'deflate', 'br', 'zstd'].includes(encoding) ? encoding : undefined;
 }
 
 function bodyParserType(exception: unknown): string {

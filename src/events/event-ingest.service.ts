@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
@@ -8,6 +7,7 @@ import { MAX_VALIDATED_DEPTH, nestedDeeperThan } from './payload-fields';
 import { validate, type ValidationError } from 'class-validator';
 import type { Subscription } from '../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendors/vendor-definition';
+import { bodyHashKey } from './dedupe-key';
 import { EventWriter, SubscriptionGoneError, type EventRow } from './event-writer';
 import { isTestDelivery } from './test-delivery';
 import type { WebhookReceipt } from './webhook-receipt';
@@ -31,7 +31,7 @@ export class EventIngestService {
   async ingest(vendor: VendorDefinition, delivery: AuthenticDelivery): Promise<WebhookReceipt> {
     const { subscription, rawBody, payload } = delivery;
     const validationErrors = await this.validate(vendor, payload, subscription);
-    const dedupeKey = vendor.dedupeKey?.(payload, subscription) ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+    const dedupeKey = vendor.dedupeKey?.(payload, subscription) ?? bodyHashKey(rawBody);
     const row: EventRow = {
       subscriptionId: subscription.id,
       vendor: vendor.name,
@@ -41,7 +41,7 @@ export class EventIngestService {
       validationErrors: validationErrors.length > 0 ? JSON.stringify(validationErrors) : null,
       occurredAt: vendor.occurredAt(payload),
       headers: JSON.stringify(this.pickHeaders(subscription, delivery.headers)),
-      payload: rawBody.toString('utf8'),
+      payload: payloadText(rawBody, delivery.headers['content-type'], payload),
       rawBody,
       isTest: isTestDelivery(delivery.headers),
       // A vendor that owns the status (InsideView) is mirrored, never activated by a delivery.
@@ -83,6 +83,26 @@ export class EventIngestService {
       if (value !== undefined) picked[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     return picked;
+  }
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
+/**
+ * The JSON text stored as the event's jsonb payload (the raw bytes are kept apart, as received).
+ * UTF-8, the norm for JSON, is stored as sent, less a byte-order mark: JSON parsers skip one, jsonb
+ * refuses it. Another Unicode charset the parser accepted (UTF-16, …) is stored as it was parsed.
+ */
+function payloadText(rawBody: Buffer, contentType: string | undefined, payload: unknown): string | null {
+  const charset = CHARSET.exec(contentType ?? '')?.[1].toLowerCase() ?? 'utf-8';
+  if (charset === 'utf-8' || charset === 'utf8') {
+    return (rawBody.subarray(0, 3).equals(UTF8_BOM) ? rawBody.subarray(3) : rawBody).toString('utf8');
+  }
+  try {
+    return JSON.stringify(payload) ?? null;
+  } catch {
+    return null; // nested too deep to serialise: the raw body still has it
   }
 }
 

@@ -36,7 +36,7 @@ export class EventView {
   @ApiProperty({ description: "Sent by the gateway's test-event or simulate script; consumers may skip it", example: false })
   isTest: boolean;
 
-  @ApiProperty({ description: 'The parsed body as received; null only when PostgreSQL cannot hold it as JSON (rawBody has it)', type: 'object', additionalProperties: true, nullable: true })
+  @ApiProperty({ description: 'The parsed body as received (a JSON value other than an object is quarantined); null only when PostgreSQL cannot hold it as JSON (rawBody has it)', type: 'object', additionalProperties: true, nullable: true })
   payload: unknown;
 
   @ApiPropertyOptional({ description: 'The exact bytes received, base64 (single-event reads only)', format: 'byte' })

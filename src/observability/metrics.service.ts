@@ -26,6 +26,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly rejectionsUnrecorded = new Counter({
+    name: 'webhook_rejections_unrecorded_total',
+    help: 'Refused webhook deliveries left out of GET /api/subscriptions/{id}/rejections because too many were waiting to be written (the database slow or down)',
+    labelNames: ['vendor'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -33,5 +40,9 @@ export class MetricsService {
   webhookAnswered(vendor: string, outcome: WebhookOutcome, seconds: number): void {
     this.webhookRequests.inc({ vendor, outcome });
     this.ingestDuration.observe({ vendor, outcome }, seconds);
+  }
+
+  rejectionUnrecorded(vendor: string): void {
+    this.rejectionsUnrecorded.inc({ vendor });
   }
 }

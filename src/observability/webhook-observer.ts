@@ -1,5 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import type { NextFunction, Request, Response } from 'express';
+import { ErrorCode } from '../common/error-code';
 import type { WebhookReceipt } from '../events/webhook-receipt';
 import { RejectionsService } from '../subscriptions/rejections.service';
 import { VendorRegistry } from '../subscriptions/vendor-registry';
@@ -21,12 +23,15 @@ export interface ResponseNotes {
   webhook?: WebhookLogFields;
 }
 
-const WEBHOOK_PATH = /^\/webhooks\/([^/?]+)\/[^/?]+/;
+/** `/webhooks/{vendor}/{subscriptionId}`, and after it anything else the path has. */
+const WEBHOOK_PATH = /^\/webhooks\/([^/?]+)\/([^/?]+)([^?]*)/;
 
 /**
  * Mounted before the body parser, so it sees every webhook answer, even a 413 or a malformed body:
  * once the answer is sent it classifies the outcome, counts it, times it, notes it for the request
- * log, and keeps a refused delivery of a known subscription for the rejections API.
+ * log, and keeps a refused delivery of a known subscription for the rejections API: the one its
+ * path names, whether the refusal came before the subscription was looked up (413, malformed JSON,
+ * an encoding) or after (410, 415, 401).
  */
 @Injectable()
 export class WebhookObserver implements NestMiddleware {
@@ -40,27 +45,35 @@ export class WebhookObserver implements NestMiddleware {
     const match = request.method === 'POST' ? WEBHOOK_PATH.exec(request.originalUrl) : null;
     if (match) {
       const started = process.hrtime.bigint();
-      response.once('finish', () => this.observe(request as WebhookRequest, response, match[1], started));
+      const path = { vendor: match[1], subscriptionId: match[2], exact: match[3] === '' || match[3] === '/' };
+      response.once('finish', () => this.observe(request as WebhookRequest, response, path, started));
     }
     next();
   }
 
-  private observe(request: WebhookRequest, response: Response, vendorSegment: string, started: bigint): void {
+  private observe(request: WebhookRequest, response: Response, path: { vendor: string; subscriptionId: string; exact: boolean }, started: bigint): void {
     const notes = response.locals as ResponseNotes;
     // Only known vendors become label values: a random path must not grow the metrics without bound.
-    const vendor = this.vendors.has(vendorSegment) ? vendorSegment : 'unknown';
+    const vendor = this.vendors.has(path.vendor) ? path.vendor : 'unknown';
     const outcome = classifyOutcome(response.statusCode, notes.receipt);
     const subscription = request.subscription;
     notes.webhook = { vendor, outcome, ...(subscription && { subscriptionId: subscription.id }) };
     this.metrics.webhookAnswered(vendor, outcome, Number(process.hrtime.bigint() - started) / 1e9);
-    if (subscription && response.statusCode >= 400) {
-      void this.rejections.record(subscription.id, {
+    // Only refusals on a webhook route of a subscription that may exist (not one the guard found missing).
+    if (response.statusCode < 400 || vendor === 'unknown' || !path.exact || notes.error?.code === ErrorCode.SubscriptionNotFound) return;
+    const subscriptionId = subscription?.id ?? path.subscriptionId;
+    // Whether the subscription exists (and is this vendor's) is checked when the record is written.
+    if (!isUUID(subscriptionId)) return;
+    const recorded = this.rejections.record(
+      { vendor, subscriptionId },
+      {
         status: response.statusCode,
         code: notes.error?.code ?? 'UNKNOWN',
         reason: notes.error?.message ?? '',
         requestId: typeof request.id === 'string' ? request.id : null,
         remoteAddress: request.socket.remoteAddress ?? null,
-      });
-    }
+      },
+    );
+    if (!recorded) this.metrics.rejectionUnrecorded(vendor);
   }
 }

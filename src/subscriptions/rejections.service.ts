@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -27,50 +27,116 @@ export class RejectionView {
 }
 
 export class RejectionList {
-  @ApiProperty({ description: 'Newest first', type: [RejectionView] })
+  @ApiProperty({
+    description: 'The last REJECTIONS_KEPT refusals, newest first: every one, also those refused before the signature check (413, malformed JSON, 415, 410)',
+    type: [RejectionView],
+  })
   data: RejectionView[];
 }
 
-/** At most one record per subscription this often, so a flood of bad requests is not a flood of writes. */
-const MIN_INTERVAL_MS = 100;
-const MAX_TRACKED = 10_000;
+/**
+ * How often each instance writes the refusals it has seen: one statement per interval, whatever
+ * the rate of refusals, so a flood of bad deliveries is not a flood of writes.
+ */
+const FLUSH_INTERVAL_MS = 100;
+/**
+ * Refusals one instance holds before they are written. Reached only when the database is slow or
+ * down (or by a flood across thousands of subscriptions within one interval); a refusal beyond it
+ * is not recorded, and counted in webhook_rejections_unrecorded_total.
+ */
+const MAX_PENDING = 10_000;
 
-/** The last REJECTIONS_KEPT refused deliveries of each subscription: "why is my webhook failing?" */
+/** A refusal of a delivery to the subscription a webhook path names (`/webhooks/{vendor}/{id}`). */
+export interface RejectionTarget {
+  vendor: string;
+  subscriptionId: string;
+}
+
+interface Pending extends RejectionTarget {
+  /** Oldest first, at most REJECTIONS_KEPT: older ones would be dropped as soon as written. */
+  rows: RejectionView[];
+}
+
+/**
+ * The last REJECTIONS_KEPT refused deliveries of each subscription: "why is my webhook failing?"
+ * Every refusal is recorded, none sampled: each instance collects them in memory and writes them
+ * every FLUSH_INTERVAL_MS in one statement, which also drops the oldest beyond the limit. Of one
+ * subscription's refusals within an interval only the last REJECTIONS_KEPT are written, since the
+ * list could show no more; so the writes are bounded by the interval, not by the rate of requests.
+ * The statement keeps only refusals whose path names an existing subscription of that vendor, so
+ * a refusal made before the subscription was looked up (413, malformed JSON) costs no query of
+ * its own. Reading the list first writes what this instance holds; another instance's refusals
+ * appear within one interval.
+ */
 @Injectable()
-export class RejectionsService {
+export class RejectionsService implements OnModuleDestroy {
   private readonly logger = new Logger('Rejections');
-  /** Only a write limiter: losing it (restart, another instance) loses nothing. */
-  private readonly lastWrite = new Map<string, number>();
+  private pending = new Map<string, Pending>();
+  private pendingCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** The last write started or queued, and the one queued behind it, if any (it takes all pending rows). */
+  private lastWrite: Promise<void> = Promise.resolve();
+  private queuedWrite: Promise<void> | undefined;
 
   constructor(
     @InjectRepository(WebhookRejection) private readonly rejections: Repository<WebhookRejection>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Records a rejection and drops the oldest beyond the limit, in one statement. Never throws. */
-  async record(subscriptionId: string, rejection: Omit<RejectionView, 'receivedAt'>): Promise<void> {
-    const now = Date.now();
-    if (now - (this.lastWrite.get(subscriptionId) ?? 0) < MIN_INTERVAL_MS) return;
-    if (this.lastWrite.size >= MAX_TRACKED) this.lastWrite.clear();
-    this.lastWrite.set(subscriptionId, now);
-    try {
-      // The DELETE cannot see the row being inserted, so it keeps one fewer of the old ones.
-      await this.rejections.query(
-        `WITH inserted AS (
-           INSERT INTO webhook_rejections (subscription_id, status, code, reason, request_id, remote_address)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
-         )
-         DELETE FROM webhook_rejections
-          WHERE subscription_id = $1
-            AND id < (SELECT min(id) FROM (SELECT id FROM webhook_rejections WHERE subscription_id = $1 ORDER BY id DESC LIMIT $7) kept)`,
-        [subscriptionId, rejection.status, rejection.code.slice(0, 64), rejection.reason.slice(0, 500), rejection.requestId?.slice(0, 128) ?? null, rejection.remoteAddress?.slice(0, 100) ?? null, this.config.rejectionsKept - 1],
-      );
-    } catch (error) {
-      this.logger.debug(`Could not record a rejection: ${(error as Error).message}`);
+  /**
+   * Records a refusal, to be written within FLUSH_INTERVAL_MS. Returns false when it could not be
+   * kept (MAX_PENDING reached). Never throws.
+   */
+  record(target: RejectionTarget, rejection: Omit<RejectionView, 'receivedAt'>): boolean {
+    const key = `${target.vendor}/${target.subscriptionId.toLowerCase()}`;
+    let entry = this.pending.get(key);
+    const full = this.pendingCount >= MAX_PENDING;
+    if (!entry) {
+      if (full) return false;
+      entry = { vendor: target.vendor, subscriptionId: target.subscriptionId, rows: [] };
+      this.pending.set(key, entry);
     }
+    let kept = true;
+    if (entry.rows.length >= this.config.rejectionsKept || full) {
+      kept = entry.rows.length >= this.config.rejectionsKept;
+      entry.rows.shift();
+      this.pendingCount -= 1;
+    }
+    entry.rows.push({
+      receivedAt: new Date().toISOString(),
+      status: rejection.status,
+      code: clean(rejection.code, 64),
+      reason: clean(rejection.reason, 500),
+      requestId: rejection.requestId === null ? null : clean(rejection.requestId, 128),
+      remoteAddress: rejection.remoteAddress === null ? null : clean(rejection.remoteAddress, 100),
+    });
+    this.pendingCount += 1;
+    if (!this.timer && !this.queuedWrite) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
+      this.timer.unref();
+    }
+    return kept;
+  }
+
+  /** Writes every refusal this instance holds; resolves once written (or failed: they are diagnostics). */
+  flush(): Promise<void> {
+    if (!this.queuedWrite) {
+      const write = this.lastWrite.then(() => {
+        this.queuedWrite = undefined;
+        return this.write();
+      });
+      this.queuedWrite = write;
+      this.lastWrite = write;
+    }
+    return this.queuedWrite;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flush();
   }
 
   async list(subscriptionId: string): Promise<RejectionView[]> {
+    await this.flush();
     const rows = await this.rejections.find({ where: { subscriptionId }, order: { id: 'DESC' }, take: this.config.rejectionsKept });
     return rows.map((row) => ({
       receivedAt: row.receivedAt.toISOString(),
@@ -81,4 +147,47 @@ export class RejectionsService {
       remoteAddress: row.remoteAddress,
     }));
   }
+
+  private async write(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.pendingCount = 0;
+    const rows = batch.flatMap(({ vendor, subscriptionId, rows }) => rows.map((row) => ({ vendor, subscriptionId, ...row }))).map((row, ord) => ({ ...row, ord }));
+    try {
+      // One statement: insert in order (ids order the list), then drop each subscription's oldest
+      // beyond the limit. The DELETE cannot see the rows being inserted, so it keeps that many fewer.
+      await this.rejections.query(
+        `WITH input AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
+             "ord" int, "vendor" text, "subscriptionId" uuid, "receivedAt" timestamptz, "status" int, "code" text, "reason" text, "requestId" text, "remoteAddress" text)
+         ), inserted AS (
+           INSERT INTO webhook_rejections (subscription_id, received_at, status, code, reason, request_id, remote_address)
+           SELECT i."subscriptionId", i."receivedAt", i."status", i."code", i."reason", i."requestId", i."remoteAddress"
+             FROM input i JOIN subscriptions s ON s.id = i."subscriptionId" AND s.vendor = i."vendor" AND s.deleted_at IS NULL
+            ORDER BY i.ord
+           RETURNING subscription_id
+         ), added AS (
+           SELECT subscription_id, count(*) AS n FROM inserted GROUP BY subscription_id
+         )
+         DELETE FROM webhook_rejections r
+          USING (SELECT w.id, a.n, row_number() OVER (PARTITION BY w.subscription_id ORDER BY w.id DESC) AS newer
+                   FROM webhook_rejections w JOIN added a ON a.subscription_id = w.subscription_id) old
+          WHERE r.id = old.id AND old.newer > $2 - old.n`,
+        [JSON.stringify(rows), this.config.rejectionsKept],
+      );
+    } catch (error) {
+      this.logger.warn(`Could not record ${rows.length} refused deliveries: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Text PostgreSQL can store: no NUL, no lone surrogate, at most `max` characters. */
+function clean(text: string, max: number): string {
+  return text
+    .slice(0, max)
+    .replace(/\0/g, '')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }

@@ -35,7 +35,10 @@ export interface VendorDefinition {
   eventType(payload: unknown, subscription: Subscription): string | null;
   /** When the vendor says the event happened. */
   occurredAt(payload: unknown): Date | null;
-  /** The vendor's own identity for the event; null falls back to a hash of the raw body. */
+  /**
+   * The event's identity: the vendor's own id, or a hash of what the vendor signs where that is not
+   * the raw bytes (InsightArc); null falls back to a hash of the raw body.
+   */
   dedupeKey?(payload: unknown, subscription: Subscription): string | null;
   /**
    * Vendor rules an authentic payload must also meet for this subscription, beyond its DTO (InsideView:

@@ -68,7 +68,7 @@ function deliveryDocs(docs: VendorWebhookDocs): MethodDecorator[] {
     ApiError(404, `No ${docs.title} subscription with this id`, [ErrorCode.SubscriptionNotFound]),
     ApiError(410, 'An operator disabled the subscription', [ErrorCode.SubscriptionDisabled]),
     ApiError(413, 'The body is larger than BODY_LIMIT', [ErrorCode.PayloadTooLarge]),
-    ApiError(415, 'The body is not sent as Content-Type: application/json', [ErrorCode.UnsupportedMediaType]),
+    ApiError(415, 'The body is not sent as Content-Type: application/json, or its Content-Encoding is not gzip, deflate or br, or it does not decode as its Content-Encoding says', [ErrorCode.UnsupportedMediaType]),
     ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable]),
   ];
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fixture } from '../support/paths';
@@ -56,7 +57,11 @@ describe('InsightArc webhooks', () => {
     assert.equal(events[0].eventType, 'signal');
     assert.equal(events[0].occurredAt, null, 'the signal carries no timestamp');
     assert.equal(events[0].status, 'accepted');
-    assert.match(String(events[0].dedupeKey), /^sha256:[0-9a-f]{64}$/, 'no vendor id: deduped on the raw body');
+    assert.equal(
+      events[0].dedupeKey,
+      `sha256:${createHash('sha256').update(JSON.stringify(JSON.parse(SAMPLE.toString()))).digest('hex')}`,
+      'no vendor id: deduped on the hash of the form InsightArc signs, the re-serialised body',
+    );
     assert.deepEqual(events[0].payload, JSON.parse(SAMPLE.toString()));
     assert.equal((events[0].payload as Record<string, unknown>).perfomance, 1.2, 'the field name is kept as sent');
 
@@ -179,6 +184,45 @@ describe('InsightArc webhooks', () => {
     assert.equal(second.body.duplicate, true);
     assert.equal(second.body.eventId, first.body.eventId);
     assert.equal(await stored(subscription), 1);
+  });
+
+  it('answers a captured delivery re-sent with other whitespace as a duplicate, and stores it once', async () => {
+    const subscription = await freshSubscription();
+    const signal = JSON.parse(SAMPLE.toString());
+    const compact = Buffer.from(JSON.stringify(signal));
+    // What InsightArc sends and signs: the compact body + URL, which is also JSON.stringify of every variant below.
+    const signature = sign(subscription, compact);
+    const first = await deliver(subscription, compact, signature);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.body.duplicate, false);
+    const variants = {
+      'pretty-printed': SAMPLE,
+      'indented by four': Buffer.from(JSON.stringify(signal, null, 4)),
+      'padded and with a trailing newline': Buffer.from(` \t${compact.toString()}\r\n`),
+      'with a byte-order mark': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), compact]),
+    };
+    for (const [name, body] of Object.entries(variants)) {
+      assert.notEqual(body.toString(), compact.toString(), name);
+      const replay = await deliver(subscription, body, signature);
+      assert.equal(replay.status, 200, `${name}: ${replay.text}`);
+      assert.equal(replay.body.duplicate, true, name);
+      assert.equal(replay.body.eventId, first.body.eventId, name);
+    }
+    assert.equal(await stored(subscription), 1);
+    // Another signal is another event, however it is spaced.
+    const other = Buffer.from(JSON.stringify({ ...signal, num_events: 11 }, null, 2));
+    const next = await deliver(subscription, other, sign(subscription, other));
+    assert.equal(next.body.duplicate, false);
+    assert.equal(await stored(subscription), 2);
+  });
+
+  it('quarantines a signed body nested too deep to re-serialise, checked over its raw bytes alone', async () => {
+    const subscription = await freshSubscription();
+    const body = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const response = await deliver(subscription, body, sign(subscription, body));
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.quarantined, true);
+    assert.equal((await deliver(subscription, body, sign(subscription, body))).body.duplicate, true, 'deduped on the raw bytes');
   });
 
   it('accepts a signal without the optional relevant_events', async () => {

@@ -3,6 +3,7 @@ import type { Subscription } from '../../subscriptions/subscription.entity';
 import { hmacMatches, singleHeader } from '../../webhooks/signature';
 import { type SignatureCheck, WebhookSignatureGuard } from '../../webhooks/webhook-signature.guard';
 import type { WebhookRequest } from '../../webhooks/webhook-request';
+import { insightArcCanonicalBody } from './insightarc-canonical';
 import { insightArcVendor } from './insightarc.vendor';
 
 @Injectable()
@@ -20,7 +21,8 @@ export class InsightArcSignatureGuard extends WebhookSignatureGuard {
     if (signature === undefined) return 'missing';
     const url = subscription.callbackUrl;
     const messages: Array<Array<Buffer | string>> = [[request.rawBody!, url]];
-    if (typeof request.body === 'object' && request.body !== null) messages.push([JSON.stringify(request.body), url]);
+    const canonical = insightArcCanonicalBody(request.body);
+    if (canonical !== null) messages.push([canonical, url]);
     const matched = hmacMatches(signature, { algorithm: 'sha1', secrets, messages, encoding: 'base64' });
     return matched ? 'valid' : 'invalid';
   }

@@ -1,4 +1,6 @@
+import { bodyHashKey } from '../../events/dedupe-key';
 import type { VendorDefinition } from '../vendor-definition';
+import { insightArcCanonicalBody } from './insightarc-canonical';
 import { insightArcSample } from './insightarc.sample';
 import { InsightArcSignalDto } from './dto/insightarc-signal.dto';
 
@@ -9,7 +11,10 @@ export const INSIGHTARC_EVENT_TYPE = 'signal';
  * InsightArc: `x-insightarc-signature` is base64 HMAC-SHA1 of body + the callback URL as registered
  * there, with the secret InsightArc shows in its project settings (so it is never generated here).
  * Its HEAD check at webhook creation activates the subscription. The signal carries no id and no
- * timestamp: events dedupe on the raw body's hash and have no occurred-at.
+ * timestamp, so events have no occurred-at and dedupe on a hash of the form that is signed: the
+ * guard accepts a signature over the re-serialised body, so a delivery re-sent with other
+ * whitespace is still authentic, and must still be the same event. (For the usual compact body
+ * that form is the raw bytes, so the key is the raw body's hash, as before.)
  */
 export const insightArcVendor: VendorDefinition = {
   name: 'insightarc',
@@ -20,4 +25,8 @@ export const insightArcVendor: VendorDefinition = {
   headCheck: 'plain',
   eventType: () => INSIGHTARC_EVENT_TYPE,
   occurredAt: () => null,
+  dedupeKey: (payload) => {
+    const canonical = insightArcCanonicalBody(payload);
+    return canonical === null ? null : bodyHashKey(canonical);
+  },
 };
