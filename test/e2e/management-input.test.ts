@@ -6,7 +6,7 @@ import { startTestApp, TEST_API_TOKEN, type TestApp } from '../support/test-app'
 import { queryDatabase } from '../support/test-database';
 import { walnutSignature } from '../support/signing';
 
-/** The management API's edge: bad input is a 400 that names the field, never a 500. */
+/** The management API's edge: bad input is a 400 that names the field, never a 500, and settings that can never work are refused. */
 describe('Management API input', () => {
   let app: TestApp;
 
@@ -96,6 +96,89 @@ describe('Management API input', () => {
         body: raw,
       });
       assert.ok(delivery.status >= 500, `a webhook keeps its 5xx: ${delivery.status} ${delivery.text}`);
+    });
+  });
+
+  describe('settings that can never work are refused (item 10)', () => {
+    it('refuses "secret": null at creation and at rotation', async () => {
+      assertRefused(await app.api('post', '/api/subscriptions', { vendor: 'walnut', name: 'x', secret: null }), 'secret must not be null', 'create');
+      const subscription = await createSubscription(app, { vendor: 'walnut' });
+      assertRefused(await app.api('post', `/api/subscriptions/${subscription.id}/rotate-secret`, { secret: null }), 'secret must not be null', 'rotate');
+      assert.equal((await app.api('get', `/api/subscriptions/${subscription.id}`)).body.hasSecret, true);
+    });
+
+    it('refuses required-header values no delivery could carry: CR/LF, non-ASCII, spaces at either end, a name twice', async () => {
+      const cases: Array<[Record<string, string>, string]> = [
+        [{ 'X-Key': 'abc\r\nX-Injected: 1' }, 'requiredHeaders.X-Key must be printable ASCII'],
+        [{ 'X-Key': 'abc\ndef' }, 'requiredHeaders.X-Key must be printable ASCII'],
+        [{ 'X-Key': 'clé' }, 'requiredHeaders.X-Key must be printable ASCII'],
+        [{ 'X-Key': ' padded' }, 'requiredHeaders.X-Key must be printable ASCII'],
+        [{ 'X-Key': 'a', 'x-key': 'b' }, 'requiredHeaders names x-key twice'],
+      ];
+      for (const [requiredHeaders, message] of cases) {
+        const response = await app.api('post', '/api/subscriptions', { vendor: 'walnut', name: 'x', requiredHeaders });
+        assertRefused(response, message, JSON.stringify(requiredHeaders));
+        assert.ok(!JSON.stringify(response.body).includes('abc'), 'the value itself is not echoed');
+      }
+      const accepted = await app.api('post', '/api/subscriptions', { vendor: 'walnut', name: 'x', requiredHeaders: { Authorization: 'Bearer a\tb~!' } });
+      assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+    });
+
+    it('refuses a setting the vendor does not use, saying which vendor uses it; an empty one passes', async () => {
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ vendor: 'walnut', signature: { scheme: 'hmac-sha256' } }, 'signature is not used by walnut subscriptions (only by visitor-tracking)'],
+        [{ vendor: 'walnut', eventTypes: ['demo_session_finished'] }, 'eventTypes is not used by walnut subscriptions (only by visitor-tracking)'],
+        [{ vendor: 'insightarc', signature: { header: 'X-Sig' } }, 'signature is not used by insightarc subscriptions'],
+        [{ vendor: 'visitor-tracking', eventTypes: ['NEW_VISIT'], insideview: { subscriptionType: 'company' } }, 'insideview is not used by visitor-tracking subscriptions (only by insideview)'],
+      ];
+      for (const [body, message] of cases) {
+        assertRefused(await app.api('post', '/api/subscriptions', { name: 'x', ...body }), message, JSON.stringify(body));
+      }
+      const walnut = await createSubscription(app, { vendor: 'walnut', signature: {}, eventTypes: [] });
+      assertRefused(await app.api('patch', `/api/subscriptions/${walnut.id}`, { signature: { scheme: 'token' } }), 'signature is not used by walnut subscriptions', 'PATCH');
+      assert.equal((await app.api('patch', `/api/subscriptions/${walnut.id}`, { name: 'renamed', signature: {} })).status, 200);
+      const visitor = await createSubscription(app, { vendor: 'visitor-tracking', eventTypes: ['NEW_VISIT'], signature: { scheme: 'hmac-sha256' } });
+      assert.equal((await app.api('patch', `/api/subscriptions/${visitor.id}`, { signature: { header: 'X-Sig' } })).status, 200, 'the vendor that uses it may');
+    });
+
+    it('answers 415 to a body that is not JSON, after the token check', async () => {
+      const subscription = await createSubscription(app, { vendor: 'walnut' });
+      for (const [method, path] of [
+        ['POST', '/api/subscriptions'],
+        ['PATCH', `/api/subscriptions/${subscription.id}`],
+        ['POST', `/api/subscriptions/${subscription.id}/rotate-secret`],
+      ]) {
+        for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+          const headers: Record<string, string> = { Authorization: `Bearer ${TEST_API_TOKEN}` };
+          if (type) headers['Content-Type'] = type;
+          const response = await sendRaw(app.baseUrl, method, path, { headers, body: '{"vendor":"walnut","name":"x"}' });
+          assert.equal(response.status, 415, `${method} ${path} as ${type}: ${response.text}`);
+          assert.equal(response.body.code, 'UNSUPPORTED_MEDIA_TYPE');
+          assert.match(response.body.message, /application\/json/);
+        }
+        const anonymous = await sendRaw(app.baseUrl, method, path, { headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+        assert.equal(anonymous.status, 401, 'no token: 401 first');
+      }
+      const document = (await app.http().get('/docs-json')).body;
+      assert.match(document.paths['/api/subscriptions'].post.responses['415'].description, /UNSUPPORTED_MEDIA_TYPE/, 'documented');
+      const noBody = await app.api('post', `/api/subscriptions/${subscription.id}/enable`);
+      assert.equal(noBody.status, 200, 'a request without a body needs no content type');
+      assert.equal((await app.api('get', `/api/subscriptions/${subscription.id}`)).body.name, subscription.name, 'nothing changed');
+    });
+
+    it('gives one clear message for a wrong type', async () => {
+      const subscription = await createSubscription(app, { vendor: 'walnut' });
+      const grace = await app.api('post', `/api/subscriptions/${subscription.id}/rotate-secret`, { graceSeconds: '10' });
+      assertRefused(grace, 'graceSeconds', 'graceSeconds: "10"');
+      assert.deepEqual(grace.body.details, ['graceSeconds must be an integer number, not a string']);
+      const name = await app.api('post', '/api/subscriptions', { vendor: 'walnut', name: 42 });
+      assert.deepEqual(name.body.details, ['name must be a string, not a number']);
+      const url = await app.api('patch', `/api/subscriptions/${subscription.id}`, { callbackUrl: 5, eventTypes: [1] });
+      assert.deepEqual(url.body.details, ['callbackUrl must be a string, not a number', 'each value in eventTypes must be a string']);
+      const missing = await app.api('post', '/api/subscriptions', { vendor: 'walnut' });
+      assert.deepEqual(missing.body.details, ['name is required']);
+      const array = await app.api('post', '/api/subscriptions', [{ vendor: 'walnut', name: 'x' }]);
+      assert.deepEqual(array.body.details, ['The body must be a JSON object, not an array']);
     });
   });
 });
