@@ -1,10 +1,12 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ApiRateLimitGuard } from './common/api-rate-limit.guard';
 import { ApiTokenGuard } from './common/api-token.guard';
+import { ApiValidationPipe } from './common/api-validation.pipe';
+import { JsonBodyGuard } from './common/json-body.guard';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -44,11 +46,12 @@ export class AppModule {
       ],
       providers: [
         // The management API's bodies and queries; vendor payloads are validated by the ingest service instead.
-        { provide: APP_PIPE, useFactory: () => new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
+        { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         // Rate limit first, so requests without a valid token are limited too.
         { provide: APP_GUARD, useClass: ApiRateLimitGuard },
         { provide: APP_GUARD, useClass: ApiTokenGuard },
+        { provide: APP_GUARD, useClass: JsonBodyGuard },
       ],
     };
   }

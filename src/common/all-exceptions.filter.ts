@@ -92,6 +92,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const message = messages ? messages.join('; ') : typeof raw === 'string' ? raw : exception.message;
       return this.body(status, DEFAULT_CODES[status] ?? ErrorCode.InternalError, message, messages);
     }
+    // A safety net, not the rule: the edge (ApiValidationPipe, the DTOs) names the field; a value it
+    // let through that PostgreSQL refuses as data is still the client's input, not a server fault.
+    // Only on the management API: on a webhook route a 5xx makes the vendor retry, and nothing is lost.
+    const dataError = postgresDataError(exception);
+    if (dataError && request.path.startsWith('/api/')) {
+      this.log(request, 'warn', `A value reached the database that the validation should have refused: ${dataError}`);
+      return this.body(400, ErrorCode.ValidationFailed, 'A value in the request is out of range or not valid for its field');
+    }
     if (isDatabaseUnavailable(exception)) {
       this.log(request, 'warn', `Database unavailable: ${(exception as Error).message}`);
       return this.body(503, ErrorCode.DatabaseUnavailable, 'The database is unavailable; retry later');
@@ -126,6 +134,16 @@ function undecodableEncoding(exception: unknown, request: Request): string | und
   const encoding = request.headers['content-encoding']?.trim().toLowerCase();
   // Only what body-parser decodes (anything else was encoding.unsupported), so the answer echoes no client text.
   return encoding !== undefined && ['gzip', 'deflate', 'br', 'zstd'].includes(encoding) ? encoding : undefined;
+}
+
+/**
+ * The SQLSTATE of a PostgreSQL data exception (class 22: out of range, invalid text, a character
+ * the encoding cannot hold...), else null. Only the code: some of these messages quote the value.
+ */
+function postgresDataError(exception: unknown): string | null {
+  const error = exception as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = error?.driverError?.code ?? error?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) ? `SQLSTATE ${code}` : null;
 }
 
 function bodyParserType(exception: unknown): string {

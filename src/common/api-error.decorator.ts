@@ -28,14 +28,16 @@ export function ApiError(status: number, description: string, codes: ErrorCode[]
 }
 
 /**
- * What every /api controller shares, as ApiTokenGuard and ApiRateLimitGuard enforce it: the bearer
- * token and its 401, the rate limit's 429, and 503 while the database is down.
+ * What every /api controller shares, as ApiTokenGuard, ApiRateLimitGuard and JsonBodyGuard enforce
+ * it: the bearer token and its 401, the rate limit's 429, 415 for a body that is not JSON, and 503
+ * while the database is down.
  */
 export function ApiManagementRoutes(): ClassDecorator {
   return applyDecorators(
     ApiBearerAuth(),
     ApiError(401, 'Missing or invalid API token', [ErrorCode.Unauthorized]),
     ApiError(429, 'Over API_RATE_LIMIT requests a minute, per token (per address without a valid one)', [ErrorCode.RateLimited]),
+    ApiError(415, 'A request body that is not JSON (Content-Type: application/json)', [ErrorCode.UnsupportedMediaType]),
     ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable]),
   );
 }

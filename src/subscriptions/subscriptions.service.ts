@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { validationFailed } from '../common/api-validation.pipe';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -38,6 +39,7 @@ export class SubscriptionsService {
   async create(dto: CreateSubscriptionDto): Promise<SubscriptionWithSecret> {
     const vendor = this.vendors.get(dto.vendor);
     if (dto.callbackUrl !== undefined) this.callbackUrls.assertAllowed(dto.callbackUrl);
+    this.refuseUnusedSettings(vendor, dto);
     const id = randomUUID();
     // Only a secret the gateway made is shown; one the operator gave is theirs already.
     const generated = dto.secret === undefined && vendor.secretSource === 'generate' ? generateSecret() : undefined;
@@ -107,6 +109,7 @@ export class SubscriptionsService {
       if (vendor.callbackUrlChangeRefusal) throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, vendor.callbackUrlChangeRefusal);
       this.callbackUrls.assertAllowed(dto.callbackUrl);
     }
+    this.refuseUnusedSettings(vendor, dto);
     if (dto.name !== undefined) subscription.name = dto.name;
     if (dto.description !== undefined) subscription.description = dto.description;
     if (dto.callbackUrl !== undefined) subscription.callbackUrl = dto.callbackUrl;
@@ -305,6 +308,12 @@ export class SubscriptionsService {
     const subscription = isUUID(id) ? await this.subscriptions.findOneBy({ ...NOT_DELETED, id }) : null;
     if (!subscription) throw notFound(id);
     return subscription;
+  }
+
+  /** A setting the vendor never reads would be stored and silently change nothing: refused, saying so. */
+  private refuseUnusedSettings(vendor: VendorDefinition, given: object): void {
+    const problems = this.vendors.unusedSettings(vendor, given);
+    if (problems.length > 0) throw validationFailed(problems);
   }
 
   private prepare(vendor: VendorDefinition, subscription: Subscription): void {

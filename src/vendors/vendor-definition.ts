@@ -1,4 +1,5 @@
 import type { ClassConstructor } from 'class-transformer';
+import type { VendorSetting } from '../subscriptions/dto/create-subscription.dto';
 import type { SignatureSettings, Subscription } from '../subscriptions/subscription.entity';
 
 /** What a sample delivery needs to know of the subscription it is for. */
@@ -45,6 +46,12 @@ export interface VendorDefinition {
    * the subscription id it names); each problem returned quarantines the event.
    */
   payloadProblems?(payload: object, subscription: Subscription): string[];
+  /**
+   * The settings beyond those every vendor has (COMMON_SETTINGS) that this vendor's deliveries
+   * depend on. Any other given with a value, at creation or in a PATCH, is refused with a 400: it
+   * would change nothing. Absent: none.
+   */
+  settings?: readonly VendorSetting[];
   /** Fills vendor defaults and checks vendor rules on a subscription about to be saved; returns problems. */
   prepare?(subscription: Subscription): string[];
   /** Checks the vendor-specific settings of a new subscription before anything is stored; throws a 400. */

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/c
 import { AppException } from '../common/app.exception';
 import { constantTimeEqual } from '../common/constant-time';
 import { ErrorCode } from '../common/error-code';
+import { JSON_CONTENT_TYPE } from '../common/json-body.guard';
 import type { Subscription } from '../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { VendorDefinition } from '../vendors/vendor-definition';
@@ -10,8 +11,6 @@ import type { WebhookRequest } from './webhook-request';
 
 /** What a vendor's check concluded about the signature header. */
 export type SignatureCheck = 'valid' | 'missing' | 'invalid';
-
-const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
 /**
  * The authentication of every webhook route. Finds the subscription (404 unknown, 410 disabled),

@@ -115,19 +115,20 @@ describe('Management API: subscriptions', () => {
   });
 
   it('updates name, description, callback URL, event types and required headers', async () => {
-    const created = await createSubscription(app, { vendor: 'walnut', name: 'before' });
+    // Visitor-tracking: the vendor that uses eventTypes (others refuse it).
+    const created = await createSubscription(app, { vendor: 'visitor-tracking', name: 'before', eventTypes: ['NEW_VISIT'] });
     const patched = await app.api('patch', `/api/subscriptions/${created.id}`, {
       name: 'after',
       description: 'now described',
       callbackUrl: 'https://proxy.example.com/walnut',
-      eventTypes: ['demo_session_finished'],
+      eventTypes: ['NEW_VISITOR'],
       requiredHeaders: { 'X-Env': 'prod' },
     });
     assert.equal(patched.status, 200);
     assert.equal(patched.body.name, 'after');
     assert.equal(patched.body.description, 'now described');
     assert.equal(patched.body.callbackUrl, 'https://proxy.example.com/walnut');
-    assert.deepEqual(patched.body.eventTypes, ['demo_session_finished']);
+    assert.deepEqual(patched.body.eventTypes, ['NEW_VISITOR']);
     assert.deepEqual(patched.body.requiredHeaders, ['X-Env']);
     assert.equal((await app.api('patch', `/api/subscriptions/${created.id}`, { vendor: 'other' })).status, 400);
   });

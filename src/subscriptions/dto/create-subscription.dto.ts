@@ -13,8 +13,15 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { InsideViewSettingsDto } from '../../vendors/insideview/dto/insideview-settings.dto';
+import { IsOmittable } from '../../common/is-omittable.decorator';
 import { IsHeaderMap } from './header-map.validator';
 import { SignatureSettingsDto } from './signature-settings.dto';
+
+/** Settings every vendor's subscriptions have (requiredHeaders: the shared guard checks them for every vendor). */
+export const COMMON_SETTINGS = ['vendor', 'name', 'description', 'secret', 'callbackUrl', 'requiredHeaders'] as const;
+
+/** Settings only some vendors use; each vendor's definition lists the ones it uses (VendorDefinition.settings). */
+export type VendorSetting = Exclude<keyof CreateSubscriptionDto, (typeof COMMON_SETTINGS)[number]>;
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
@@ -30,7 +37,8 @@ export class CreateSubscriptionDto {
   @MaxLength(200)
   name: string;
 
-  @ApiPropertyOptional({ maxLength: 2000, example: "Walnut's demo_session_finished events for the sales team" })
+  @ApiPropertyOptional({ maxLength: 2000, example: "Walnut's demo_session_finished events for the sales team", nullable: true })
+  // The one setting null is meaningful for: PATCH with null clears it.
   @IsOptional()
   @IsString()
   @MaxLength(2000)
@@ -43,7 +51,7 @@ export class CreateSubscriptionDto {
     maxLength: 500,
     example: 'whsec_0123456789abcdef',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(8)
   @MaxLength(500)
@@ -56,7 +64,7 @@ export class CreateSubscriptionDto {
     maxLength: 2000,
     example: 'https://hooks.example.com/gateway/webhooks/insightarc/3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsUrl(URL_OPTIONS)
   @MaxLength(2000)
   callbackUrl?: string;
@@ -67,7 +75,7 @@ export class CreateSubscriptionDto {
     maxItems: 20,
     example: ['NEW_VISIT'],
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -75,7 +83,7 @@ export class CreateSubscriptionDto {
   eventTypes?: string[];
 
   @ApiPropertyOptional({ description: 'Visitor-tracking: which header carries the signature and how', type: () => SignatureSettingsDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => SignatureSettingsDto)
   signature?: SignatureSettingsDto;
@@ -86,13 +94,13 @@ export class CreateSubscriptionDto {
     additionalProperties: { type: 'string' },
     example: { Authorization: 'Bearer 2f9c8e1d7b6a' },
   })
-  @IsOptional()
+  @IsOmittable()
   @IsHeaderMap()
   requiredHeaders?: Record<string, string>;
 
   /** Vendor-specific settings (InsideView: subscriptionType, ids, frequency, fields). */
   @ApiPropertyOptional({ description: 'InsideView (required there): what InsideView should watch', type: () => InsideViewSettingsDto })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   insideview?: Record<string, unknown>;
 }

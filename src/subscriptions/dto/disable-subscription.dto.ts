@@ -1,15 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { IsOmittable } from '../../common/is-omittable.decorator';
 
 export class DisableSubscriptionDto {
   @ApiPropertyOptional({ description: 'Stored as disableReasonErrorCode (default OPERATOR_DISABLED)', maxLength: 64, example: 'OPERATOR_DISABLED' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(64)
   code?: string;
 
   @ApiPropertyOptional({ description: 'Stored as disableReasonMessage', maxLength: 1000, example: 'Paused while Walnut rotates keys' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1000)
   message?: string;

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsOmittable } from '../../common/is-omittable.decorator';
 
 export const DEFAULT_GRACE_SECONDS = 24 * 60 * 60;
 
@@ -11,7 +12,7 @@ export class RotateSecretDto {
     maxLength: 500,
     example: 'whsec_fedcba9876543210',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(8)
   @MaxLength(500)
@@ -19,7 +20,7 @@ export class RotateSecretDto {
 
   /** How long the old secret keeps working (default 24 h; 0 ends it at once; at most 30 days). */
   @ApiPropertyOptional({ description: 'How long the old secret keeps working; 0 ends it at once', type: 'integer', minimum: 0, maximum: 30 * 24 * 60 * 60, default: DEFAULT_GRACE_SECONDS, example: 0 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(30 * 24 * 60 * 60)

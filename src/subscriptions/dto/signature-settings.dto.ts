@@ -1,11 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, Matches } from 'class-validator';
+import { IsOmittable } from '../../common/is-omittable.decorator';
 import { HEADER_NAME } from './header-map.validator';
 
 export class SignatureSettingsDto {
   /** Header that carries the signature or token. */
   @ApiPropertyOptional({ description: 'Header that carries the signature or token (visitor-tracking default: X-Webhook-Signature)', example: 'X-Webhook-Signature' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(HEADER_NAME, { message: 'signature.header must be a valid HTTP header name' })
   header?: string;
 
@@ -14,7 +15,7 @@ export class SignatureSettingsDto {
     enum: ['token', 'hmac-sha256'],
     example: 'token',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['token', 'hmac-sha256'])
   scheme?: 'token' | 'hmac-sha256';
 }

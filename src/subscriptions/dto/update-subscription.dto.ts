@@ -8,4 +8,6 @@ import { CreateSubscriptionDto } from './create-subscription.dto';
  */
 export class UpdateSubscriptionDto extends PartialType(
   PickType(CreateSubscriptionDto, ['name', 'description', 'callbackUrl', 'eventTypes', 'signature', 'requiredHeaders'] as const),
+  // Left out is unchanged; null is checked like any value (so refused), except where null clears (description).
+  { skipNullProperties: false },
 ) {}

@@ -13,6 +13,7 @@ import { parseInsideViewDate } from './insideview-date';
 export const insideviewVendor: VendorDefinition = {
   name: 'insideview',
   secretSource: 'generate',
+  settings: ['insideview'],
   activateOnHead: false,
   dto: InsideViewAlertNotificationDto,
   sample: insideviewSample,

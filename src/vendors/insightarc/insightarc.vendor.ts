@@ -19,6 +19,7 @@ export const INSIGHTARC_EVENT_TYPE = 'signal';
 export const insightArcVendor: VendorDefinition = {
   name: 'insightarc',
   secretSource: 'vendor',
+  settings: [],
   activateOnHead: true,
   dto: InsightArcSignalDto,
   sample: insightArcSample,

@@ -24,6 +24,7 @@ function eventTypeOf(subscription: Subscription): VisitorTrackingEventType | nul
 export const visitorTrackingVendor: VendorDefinition = {
   name: 'visitor-tracking',
   secretSource: 'generate',
+  settings: ['eventTypes', 'signature'],
   // The platform documents no HEAD check, and an unauthenticated HEAD proves nothing.
   activateOnHead: false,
   dto: VisitorTrackingEventDto,

@@ -11,6 +11,7 @@ import { WalnutEventDto } from './dto/walnut-event.dto';
 export const walnutVendor: VendorDefinition = {
   name: 'walnut',
   secretSource: 'generate',
+  settings: [],
   activateOnHead: false,
   dto: WalnutEventDto,
   sample: walnutSample,

@@ -1,0 +1,145 @@
+import { type ArgumentMetadata, HttpStatus, Injectable, ValidationPipe } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
+import { AppException } from './app.exception';
+import { ErrorCode } from './error-code';
+
+/** Deeper than any management body needs; a deeper one is refused before anything walks it recursively. */
+export const MAX_BODY_DEPTH = 32;
+/** At most this many problems are listed in one answer. */
+const MAX_PROBLEMS = 20;
+
+/**
+ * The management API's edge: every body, query and path parameter a handler declares passes here.
+ * Before the DTO's own rules, two that hold for every field: no string may carry what PostgreSQL
+ * text cannot store or UTF-8 cannot carry (NUL, unpaired surrogates), and a body is a JSON object of
+ * bounded depth. Then class-validator, with one message per field: the type when the type is wrong
+ * (not a list of range checks that cannot apply), `must not be null` for a null.
+ */
+@Injectable()
+export class ApiValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => validationFailed(validationProblems(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'custom') return super.transform(value, metadata);
+    if (metadata.type === 'body' && value !== undefined && value !== null && !isPlainObject(value) && isDto(metadata)) {
+      throw validationFailed([`The body must be a JSON object, not ${kindOf(value)}`]);
+    }
+    const problems = unstorableStrings(value, metadata.data ?? '', metadata.type === 'body' ? 'the body' : `the ${metadata.type}`);
+    if (problems.length > 0) throw validationFailed(problems);
+    return super.transform(value, metadata);
+  }
+}
+
+export function validationFailed(problems: string[]): AppException {
+  const listed = problems.slice(0, MAX_PROBLEMS);
+  return new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, listed.join('; '), listed);
+}
+
+/**
+ * One message per field that failed: `is required` for one left out, `must not be null` for a
+ * null; when the value has the wrong type, only that (a string for an integer also fails Min and
+ * Max, which says nothing); otherwise every rule it broke. Nested fields are named by their path
+ * (`signature.header`).
+ */
+export function validationProblems(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const constraints = Object.entries(error.constraints ?? {});
+    return [...(constraints.length > 0 ? problemOf(error, path, constraints) : []), ...validationProblems(error.children ?? [], path)];
+  });
+}
+
+function problemOf(error: ValidationError, path: string, constraints: Array<[string, string]>): string[] {
+  const { value, property } = error;
+  // JSON has no undefined: a field that fails while undefined is a required one left out.
+  if (value === undefined) return [`${path} is required`];
+  if (value === null) return [`${path} must not be null`];
+  const typeCheck = constraints.find(([name]) => TYPE_CHECKS.has(name));
+  if (typeCheck) {
+    const message = renamed(typeCheck[1], property, path);
+    // `each value in x must be…` is about the items; the value's own kind would mislead.
+    return [message.startsWith('each value in ') ? message : `${message}, not ${kindOf(value)}`];
+  }
+  // Rules that only a string (or only an array) can pass, all broken by a value of another kind: say that once.
+  const expected = KIND_OF_RULES.find(([, rules]) => constraints.every(([name]) => rules.has(name)))?.[0];
+  if (expected && expected !== kindOf(value)) return [`${path} must be ${expected}, not ${kindOf(value)}`];
+  // class-validator lists the rules last-declared first; the declaration order reads better.
+  return constraints.reverse().map(([, message]) => renamed(message, property, path));
+}
+
+/** class-validator rules that fail for any value but a string, or but an array. */
+const KIND_OF_RULES: Array<[string, Set<string>]> = [
+  ['a string', new Set(['isUrl', 'maxLength', 'minLength', 'matches', 'isUuid', 'isIso8601'])],
+  ['an array', new Set(['arrayMaxSize', 'arrayMinSize', 'arrayNotEmpty'])],
+];
+
+/** class-validator's constraints that check the type of a value rather than its content. */
+const TYPE_CHECKS = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'nestedValidation']);
+
+/** class-validator names the property alone; a nested one is named by its whole path. */
+function renamed(message: string, property: string, path: string): string {
+  return path !== property && message.startsWith(`${property} `) ? `${path}${message.slice(property.length)}` : message;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'object' ? 'an object' : type === 'undefined' ? 'nothing' : `a ${type}`;
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isDto(metadata: ArgumentMetadata): boolean {
+  return typeof metadata.metatype === 'function' && ![String, Number, Boolean, Object, Array].includes(metadata.metatype as never);
+}
+
+/**
+ * Paths of strings (values and keys, at any depth) that no text column can hold: NUL, which
+ * PostgreSQL refuses in text, and unpaired UTF-16 surrogates, which have no UTF-8 form (the driver
+ * would silently store U+FFFD instead). Walked without recursion; deeper than MAX_BODY_DEPTH is a
+ * problem of its own.
+ */
+function unstorableStrings(root: unknown, rootPath: string, rootName: string): string[] {
+  const problems: string[] = [];
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: rootPath, depth: 0 }];
+  while (stack.length > 0 && problems.length < MAX_PROBLEMS) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      const problem = unstorable(value);
+      if (problem) problems.push(`${path || rootName} must not contain ${problem}`);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_BODY_DEPTH) {
+      problems.push(`${path || rootName} is nested deeper than ${MAX_BODY_DEPTH} levels`);
+      continue;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      const problem = unstorable(key);
+      // The key itself is not echoed: it is what cannot be shown safely.
+      if (problem) problems.push(`${path || rootName} has a key that contains ${problem}`);
+      else stack.push({ value: child, path: path ? `${path}.${key}` : key, depth: depth + 1 });
+    }
+  }
+  return problems;
+}
+
+// eslint-disable-next-line no-control-regex
+const NUL = /\u0000/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorable(value: string): string | null {
+  if (NUL.test(value)) return 'the NUL character (\\u0000)';
+  if (LONE_SURROGATE.test(value)) return 'an unpaired UTF-16 surrogate (not valid Unicode)';
+  return null;
+}
