@@ -28,7 +28,7 @@ export class ApiValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'custom') return super.transform(value, metadata);
-    if (metadata.type === 'body' && value !== undefined && value !== null && !isPlainObject(value) && isDto(metadata)) {
+    if (metadata.type === 'body' && value !== undefined && !isPlainObject(value) && isDto(metadata)) {
       throw validationFailed([`The body must be a JSON object, not ${kindOf(value)}`]);
     }
     const problems = unstorableStrings(value, metadata.data ?? '', metadata.type === 'body' ? 'the body' : `the ${metadata.type}`);

@@ -72,6 +72,24 @@ describe('Management API input', () => {
       assert.equal(cleared.body.name, subscription.name);
     });
 
+    it('refuses a body that is JSON but not an object (null, a number, a list) on every route that takes one', async () => {
+      const subscription = await createSubscription(app, { vendor: 'walnut' });
+      const routes: Array<['post' | 'patch', string]> = [
+        ['post', '/api/subscriptions'],
+        ['patch', `/api/subscriptions/${subscription.id}`],
+        ['post', `/api/subscriptions/${subscription.id}/disable`],
+        ['post', `/api/subscriptions/${subscription.id}/rotate-secret`],
+      ];
+      for (const [method, path] of routes) {
+        for (const [body, kind] of [['null', 'null'], ['42', 'a number'], ['[]', 'an array']]) {
+          const response = await app.http()[method](path).set('Authorization', `Bearer ${TEST_API_TOKEN}`).set('Content-Type', 'application/json').send(body);
+          assertRefused(response, `not ${kind}`, `${method.toUpperCase()} ${path} with ${body}`);
+        }
+      }
+      const [row] = await queryDatabase(app.database.url, 'SELECT status FROM subscriptions WHERE id = $1', [subscription.id]);
+      assert.equal(row.status, 'VERIFICATION_PENDING', 'a refused disable changed nothing');
+    });
+
     it('answers a PostgreSQL data error that got past the validation with 400 on the management API, never on a webhook route', async () => {
       // Stands for any value the edge might one day let through and PostgreSQL refuses as data (class 22).
       await queryDatabase(
