@@ -9,8 +9,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { refuseOversizedBodies } from './common/body-limit.middleware';
 import { HTTP_LOGGER } from './observability/observability.module';
-import { WebhookObserver } from './observability/webhook-observer';
 import type { AppConfig } from './config/app-config';
+import { WebhookOutcomeMiddleware } from './webhooks/webhook-outcome.middleware';
 
 /** Builds the application exactly as production runs it; tests use the same function. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -23,7 +23,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.use(app.get(WebhookObserver).use.bind(app.get(WebhookObserver)));
+  // First, so it sees the answer to every webhook delivery, also one the parser refuses.
+  const webhookOutcomes = app.get(WebhookOutcomeMiddleware);
+  app.use(webhookOutcomes.use.bind(webhookOutcomes));
   app.use(app.get<{ middleware: RequestHandler }>(HTTP_LOGGER).middleware);
   app.use(refuseOversizedBodies(config.bodyLimitBytes));
   // rawBody only survives with Nest's own parser, so the limit is set here, not with app.use(json()).

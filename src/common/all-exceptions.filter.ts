@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { requestLogger } from '../observability/http-logger';
-import type { ResponseNotes } from '../observability/webhook-observer';
+import type { WebhookLocals } from '../webhooks/webhook-request';
 import { AppException } from './app.exception';
 import { ErrorCode } from './error-code';
 
@@ -64,8 +64,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         : body.code === ErrorCode.DatabaseUnavailable
           ? DATABASE_RETRY_AFTER_SECONDS
           : undefined;
-    // For the request log, the metrics and the rejections record (see WebhookObserver).
-    (response.locals as ResponseNotes).error = { code: body.code, message: body.message };
+    // For a webhook delivery's outcome: its request log, metrics and rejections record (WebhookOutcomeMiddleware).
+    (response.locals as WebhookLocals).error = { code: body.code, message: body.message };
     if (response.headersSent) return;
     if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);

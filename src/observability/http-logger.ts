@@ -4,7 +4,7 @@ import type { LogLevel } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { AppConfig } from '../config/app-config';
-import type { WebhookLogFields } from './webhook-observer';
+import type { WebhookLocals } from '../webhooks/webhook-request';
 
 /** Request headers that may be logged; everything else (signatures, tokens, custom auth headers) never is. */
 const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent', 'x-forwarded-for', 'x-request-id'];
@@ -63,7 +63,7 @@ export function createHttpLogger(config: AppConfig): HttpLoggerPair {
     return logger.isLevelEnabled(chosen) ? chosen : 'silent';
   };
   const message = (req: IncomingMessage, res: ServerResponse) => `${req.method} ${(req as { originalUrl?: string }).originalUrl ?? req.url} ${res.statusCode}`;
-  const customProps = (_req: IncomingMessage, res: ServerResponse) => (res as ServerResponse & { locals?: { webhook?: WebhookLogFields } }).locals?.webhook ?? {};
+  const customProps = (_req: IncomingMessage, res: ServerResponse) => (res as ServerResponse & { locals?: WebhookLocals }).locals?.webhook ?? {};
   const middleware = pinoHttp({
     logger,
     genReqId: requestId,

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { WebhookOutcome } from './webhook-outcome';
+import type { WebhookOutcome } from '../webhooks/webhook-outcome';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one), so
  * several app instances in one process (tests) do not collide. A vendor module with metrics of its
- * own registers them on `registry` (see InsideViewMetrics).
+ * own registers them on `registry`.
  */
 @Injectable()
 export class MetricsService {

@@ -1,22 +1,18 @@
 import { Global, Module } from '@nestjs/common';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { createHttpLogger, type HttpLoggerPair } from './http-logger';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
-import { WebhookObserver } from './webhook-observer';
 
 /** Injection token of the app's { logger, middleware } pair from createHttpLogger. */
 export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
 
 @Global()
 @Module({
-  imports: [SubscriptionsModule],
   controllers: [MetricsController],
   providers: [
     MetricsService,
-    WebhookObserver,
     // pino-http is mounted by createApp ahead of the body parser (so a 413 is logged too).
     { provide: HTTP_LOGGER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createHttpLogger(config) },
     // Nest's own log calls go to the same pino logger. nestjs-pino's LoggerModule is not used: its
@@ -30,6 +26,6 @@ export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
       useFactory: (http: HttpLoggerPair) => new Logger(new PinoLogger({ pinoHttp: { logger: http.logger }, useExisting: true }), {}),
     },
   ],
-  exports: [MetricsService, WebhookObserver, HTTP_LOGGER, Logger],
+  exports: [MetricsService, HTTP_LOGGER, Logger],
 })
 export class ObservabilityModule {}

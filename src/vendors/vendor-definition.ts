@@ -1,6 +1,7 @@
 import type { ClassConstructor } from 'class-transformer';
 import type { VendorSetting } from '../subscriptions/dto/create-subscription.dto';
 import type { SignatureSettings, Subscription } from '../subscriptions/subscription.entity';
+import type { SignatureScheme } from '../webhooks/signature';
 
 /** What a sample delivery needs to know of the subscription it is for. */
 export interface SampleTarget {
@@ -28,6 +29,8 @@ export interface VendorDefinition {
    * vendor). `vendor`: only the vendor issues it; until it is given every delivery is refused.
    */
   secretSource: 'generate' | 'vendor';
+  /** How deliveries are signed (`<vendor>.signature.ts`): the guard verifies with it, the sample signs with it. */
+  signature: SignatureScheme;
   /** Whether the vendor's HEAD check on the callback URL makes a pending subscription ACTIVE. */
   activateOnHead: boolean;
   /** The documented payload; an authentic body that fails it is stored as quarantined. */

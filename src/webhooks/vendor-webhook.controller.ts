@@ -4,7 +4,6 @@ import type { WebhookReceipt } from '../events/webhook-receipt';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { VendorRegistry } from '../subscriptions/vendor-registry';
 import type { VendorDefinition } from '../vendors/vendor-definition';
-import type { ResponseNotes } from '../observability/webhook-observer';
 import type { WebhookRequest } from './webhook-request';
 
 /**
@@ -34,7 +33,7 @@ export abstract class VendorWebhookController implements OnModuleInit {
       payload: request.body,
       headers: request.headers,
     });
-    (request.res!.locals as ResponseNotes).receipt = receipt;
+    request.res!.locals.receipt = receipt;
     return receipt;
   }
 

@@ -9,22 +9,17 @@ import type { VendorDefinition } from '../vendors/vendor-definition';
 import { singleHeader } from './signature';
 import type { WebhookRequest } from './webhook-request';
 
-/** What a vendor's check concluded about the signature header. */
-export type SignatureCheck = 'valid' | 'missing' | 'invalid';
-
 /**
  * The authentication of every webhook route. Finds the subscription (404 unknown, 410 disabled),
  * then for deliveries: 415 unless JSON, 400 on an empty body, 401 unless the required headers and
- * the vendor's signature check out. Only then does a handler run.
+ * the vendor's signature scheme verifies. Only then does a handler run. A vendor's guard names the
+ * vendor; its scheme is the definition's.
  */
 @Injectable()
 export abstract class WebhookSignatureGuard implements CanActivate {
   protected abstract readonly vendor: VendorDefinition;
 
   constructor(protected readonly subscriptions: SubscriptionsService) {}
-
-  /** The vendor's own check, over the raw bytes, with every secret currently valid. */
-  protected abstract verify(request: WebhookRequest, subscription: Subscription, secrets: string[]): SignatureCheck;
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WebhookRequest>();
@@ -35,7 +30,7 @@ export abstract class WebhookSignatureGuard implements CanActivate {
     if (!JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
       throw new AppException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ErrorCode.UnsupportedMediaType, 'Send the body as Content-Type: application/json');
     }
-    if (!request.rawBody || request.rawBody.length === 0) {
+    if (!hasRawBody(request)) {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.EmptyBody, 'The body is empty');
     }
     this.checkRequiredHeaders(request, subscription);
@@ -43,7 +38,7 @@ export abstract class WebhookSignatureGuard implements CanActivate {
     if (secrets.length === 0) {
       throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.SecretNotSet, 'This subscription has no secret yet; set it through the API');
     }
-    const check = this.verify(request, subscription, secrets);
+    const check = this.vendor.signature.verify(request, secrets, subscription);
     if (check === 'missing') {
       throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.SignatureMissing, 'The signature header is missing');
     }
@@ -64,4 +59,9 @@ export abstract class WebhookSignatureGuard implements CanActivate {
       }
     }
   }
+}
+
+/** The parser kept the raw bytes, and there are some. */
+function hasRawBody(request: WebhookRequest): request is WebhookRequest & { rawBody: Buffer } {
+  return request.rawBody !== undefined && request.rawBody.length > 0;
 }

@@ -1,13 +1,13 @@
 /**
  * Distinct, correctly signed deliveries for each vendor, built before the clock starts, and the raw
  * HTTP requests that carry them. Bodies start from the vendors' documented samples; signatures are
- * computed here independently of the app's code, the way each vendor documents them.
+ * made with each vendor's signature scheme, as its sample is.
  */
-import { createHmac } from 'node:crypto';
 import { INSIDEVIEW_DOCUMENTED_SAMPLE } from '../../src/vendors/insideview/insideview.sample';
 import { INSIGHTARC_DOCUMENTED_SAMPLE } from '../../src/vendors/insightarc/insightarc.sample';
 import { VISITOR_TRACKING_DOCUMENTED_SAMPLE } from '../../src/vendors/visitor-tracking/visitor-tracking.sample';
 import { WALNUT_DOCUMENTED_SAMPLE } from '../../src/vendors/walnut/walnut.sample';
+import { VENDOR_DEFINITIONS } from '../../src/vendors/vendors';
 
 export const VENDORS = ['walnut', 'insightarc', 'visitor-tracking', 'insideview'] as const;
 export type Vendor = (typeof VENDORS)[number];
@@ -28,12 +28,6 @@ export interface BenchEvent {
   request: Buffer;
 }
 
-function hmac(algorithm: 'sha1' | 'sha256', secret: string, parts: Array<string | Buffer>, encoding: 'hex' | 'base64'): string {
-  const mac = createHmac(algorithm, secret);
-  for (const part of parts) mac.update(part);
-  return mac.digest(encoding);
-}
-
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -41,9 +35,15 @@ function pad(n: number): string {
 /**
  * The body and authenticating headers of distinct event number `n` of run `tag`: each vendor's
  * documented sample (the same the docs and `npm run simulate` use) with its identifying fields made
- * distinct, signed here as the vendor documents it.
+ * distinct, signed with its scheme.
  */
 export function delivery(subscription: BenchSubscription, tag: string, n: number): { body: string; headers: Record<string, string> } {
+  const body = bodyOf(subscription, tag, n);
+  // No signature settings: the platforms that allow them are signed as they are by default.
+  return { body, headers: VENDOR_DEFINITIONS[subscription.vendor].signature.sign(body, subscription.secret, { callbackUrl: subscription.callbackUrl, signature: {} }) };
+}
+
+function bodyOf(subscription: BenchSubscription, tag: string, n: number): string {
   const at = new Date(Date.UTC(2025, 0, 1) + n * 1000);
   const unique = `${tag}-${n}`;
   switch (subscription.vendor) {
@@ -52,12 +52,10 @@ export function delivery(subscription: BenchSubscription, tag: string, n: number
       sample.data.session_id = `session-${unique}`;
       sample.data.session_started = new Date(at.getTime() - 60_000).toISOString();
       sample.timestamp = at.toISOString();
-      const body = JSON.stringify(sample);
-      return { body, headers: { 'X-Walnut-Signature': hmac('sha256', subscription.secret, [body], 'hex') } };
+      return JSON.stringify(sample);
     }
     case 'insightarc': {
-      const body = JSON.stringify({ ...INSIGHTARC_DOCUMENTED_SAMPLE, drop_proba: (n % 100) / 100, relevant_events: [{ name: `https://example.com/checkout/${unique}` }] });
-      return { body, headers: { 'x-insightarc-signature': hmac('sha1', subscription.secret, [body, subscription.callbackUrl], 'base64') } };
+      return JSON.stringify({ ...INSIGHTARC_DOCUMENTED_SAMPLE, drop_proba: (n % 100) / 100, relevant_events: [{ name: `https://example.com/checkout/${unique}` }] });
     }
     case 'visitor-tracking': {
       const sample = structuredClone(VISITOR_TRACKING_DOCUMENTED_SAMPLE);
@@ -65,14 +63,11 @@ export function delivery(subscription: BenchSubscription, tag: string, n: number
       sample.date = at.toISOString();
       sample.visitor.id = `visitor-${unique}`;
       sample.visitor.firstSeen = sample.date;
-      const body = JSON.stringify(sample);
-      // The platform's documented default: the header carries the shared secret itself.
-      return { body, headers: { 'X-Webhook-Signature': subscription.secret } };
+      return JSON.stringify(sample);
     }
     case 'insideview': {
       const date = `${at.getUTCFullYear()}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())} ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}:00+0000`;
-      const body = JSON.stringify({ ...INSIDEVIEW_DOCUMENTED_SAMPLE, alertId: alertIdOf(tag, n), subscriptionId: subscription.vendorRef, date });
-      return { body, headers: { 'X-InsideViewAPI-AlertDataSignature': hmac('sha1', subscription.secret, [body], 'hex') } };
+      return JSON.stringify({ ...INSIDEVIEW_DOCUMENTED_SAMPLE, alertId: alertIdOf(tag, n), subscriptionId: subscription.vendorRef, date });
     }
   }
 }

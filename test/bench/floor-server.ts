@@ -11,7 +11,6 @@
  * not depend on: `npm i --no-save @nestjs/platform-fastify@12`).
  */
 import 'reflect-metadata';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { CanActivate, Controller, ExecutionContext, HttpCode, Injectable, Module, Post, Req, UnprocessableEntityException, UseGuards, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
@@ -19,8 +18,10 @@ import { validate } from 'class-validator';
 import type { BenchSubscription } from './events';
 import { runUntilSignalled } from './server-process';
 import { WalnutEventDto } from '../../src/vendors/walnut/dto/walnut-event.dto';
+import { walnutSignatureScheme } from '../../src/vendors/walnut/walnut.signature';
 
-const secrets = new Map((JSON.parse(process.env.BENCH_SUBSCRIPTIONS ?? '[]') as BenchSubscription[]).map((row) => [row.id, row.secret]));
+const secrets = new Map((JSON.parse(process.env.BENCH_SUBSCRIPTIONS ?? '[]') as BenchSubscription[]).map((row) => [row.id, [row.secret]]));
+const TARGET = { callbackUrl: '', signature: {} };
 
 interface FloorRequest {
   params: { subscriptionId: string };
@@ -29,18 +30,13 @@ interface FloorRequest {
   body: unknown;
 }
 
-function equal(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
-
 @Injectable()
 class WalnutSignature implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FloorRequest>();
-    const secret = secrets.get(request.params.subscriptionId);
-    const signature = request.headers['x-walnut-signature'];
-    if (secret === undefined || typeof signature !== 'string' || !request.rawBody) return false;
-    return equal(signature.toLowerCase(), createHmac('sha256', secret).update(request.rawBody).digest('hex'));
+    const subscriptionSecrets = secrets.get(request.params.subscriptionId);
+    if (subscriptionSecrets === undefined || !request.rawBody) return false;
+    return walnutSignatureScheme.verify(request as FloorRequest & { rawBody: Buffer }, subscriptionSecrets, TARGET) === 'valid';
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The reference the gateway is measured against: the same work with nothing but node:http and pg.
- * Per delivery it reads the raw body, checks the vendor's signature in constant time, JSON.parses,
+ * Per delivery it reads the raw body, checks the signature with the vendor's
+ * own scheme (the code the gateway's guard runs, constant-time compares), JSON.parses,
  * validates against the vendor's documented shape (the same DTO classes and rules as the gateway,
  * so the validation work is identical), and writes the event with one INSERT … ON CONFLICT DO
  * NOTHING into the same webhook_events table, answering only after it committed (autocommit, so
@@ -14,7 +15,7 @@
  * Environment: DATABASE_URL, PORT, HOST, BENCH_SUBSCRIPTIONS (JSON array of the benchmark's
  * subscriptions), NO_DB=1 (verify + validate only, answer without storing).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
@@ -29,49 +30,17 @@ const ROUTE = /^\/webhooks\/([^/?]+)\/([^/?]+)$/;
 
 const noDb = process.env.NO_DB === '1';
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
-const subscriptions = new Map<string, Subscription>();
+/** A subscription with its secret list made once, as the gateway's guard is handed it. */
+interface ReferenceSubscription {
+  subscription: Subscription;
+  secrets: string[];
+}
+const subscriptions = new Map<string, ReferenceSubscription>();
 let fakeId = 0;
 
-function equal(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
-
-function hmac(algorithm: string, secret: string, parts: Array<string | Buffer>, encoding: 'hex' | 'base64'): string {
-  const mac = createHmac(algorithm, secret);
-  for (const part of parts) mac.update(part);
-  return mac.digest(encoding);
-}
-
-function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-/** The vendor's documented check, as the gateway's guards do it (both InsightArc variants included). */
-function verified(subscription: Subscription, request: IncomingMessage, raw: Buffer, payload: unknown): boolean {
-  const secret = subscription.secret ?? '';
-  switch (subscription.vendor) {
-    case 'walnut': {
-      const signature = header(request, 'x-walnut-signature');
-      return signature !== undefined && equal(signature.toLowerCase(), hmac('sha256', secret, [raw], 'hex'));
-    }
-    case 'insightarc': {
-      const signature = header(request, 'x-insightarc-signature');
-      if (signature === undefined) return false;
-      const overRaw = equal(signature, hmac('sha1', secret, [raw, subscription.callbackUrl], 'base64'));
-      const overJson = equal(signature, hmac('sha1', secret, [JSON.stringify(payload), subscription.callbackUrl], 'base64'));
-      return overRaw || overJson;
-    }
-    case 'visitor-tracking': {
-      const token = header(request, (subscription.signature.header ?? 'X-Webhook-Signature').toLowerCase());
-      return token !== undefined && equal(token, secret);
-    }
-    case 'insideview': {
-      const signature = header(request, 'x-insideviewapi-alertdatasignature');
-      return signature !== undefined && equal(signature.toLowerCase(), hmac('sha1', secret, [raw], 'hex'));
-    }
-  }
-  return false;
+/** The vendor's own scheme, as the gateway's guards verify (both InsightArc variants included). */
+function verified(entry: ReferenceSubscription, request: IncomingMessage, raw: Buffer, payload: unknown): boolean {
+  return VENDORS[entry.subscription.vendor].signature.verify({ headers: request.headers, rawBody: raw, body: payload }, entry.secrets, entry.subscription) === 'valid';
 }
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -129,8 +98,8 @@ async function store(subscription: Subscription, vendor: VendorDefinition, reque
 
 function handle(request: IncomingMessage, response: ServerResponse): void {
   const route = request.method === 'POST' ? ROUTE.exec(request.url ?? '') : null;
-  const subscription = route ? subscriptions.get(route[2]) : undefined;
-  if (!route || !subscription || subscription.vendor !== route[1]) return answer(response, 404, { statusCode: 404, message: 'Not found' });
+  const entry = route ? subscriptions.get(route[2]) : undefined;
+  if (!route || !entry || entry.subscription.vendor !== route[1]) return answer(response, 404, { statusCode: 404, message: 'Not found' });
   if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) return answer(response, 415, { statusCode: 415, message: 'Not JSON' });
   const chunks: Buffer[] = [];
   let size = 0;
@@ -147,8 +116,8 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
     } catch {
       return answer(response, 400, { statusCode: 400, message: 'Malformed JSON' });
     }
-    if (!verified(subscription, request, raw, payload)) return answer(response, 401, { statusCode: 401, message: 'The signature does not match' });
-    store(subscription, VENDORS[subscription.vendor], request, raw, payload).then(
+    if (!verified(entry, request, raw, payload)) return answer(response, 401, { statusCode: 401, message: 'The signature does not match' });
+    store(entry.subscription, VENDORS[entry.subscription.vendor], request, raw, payload).then(
       (receipt) => answer(response, 200, receipt),
       (error: Error) => answer(response, 503, { statusCode: 503, message: error.message }),
     );
@@ -157,7 +126,10 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
 
 async function main(): Promise<void> {
   const given = JSON.parse(process.env.BENCH_SUBSCRIPTIONS ?? '[]') as Array<Partial<Subscription>>;
-  for (const row of given) subscriptions.set(row.id!, { signature: {}, requiredHeaders: {}, ...row } as Subscription);
+  for (const row of given) {
+    const subscription = { signature: {}, requiredHeaders: {}, ...row } as Subscription;
+    subscriptions.set(row.id!, { subscription, secrets: subscription.secret ? [subscription.secret] : [] });
+  }
   const server = createServer(handle);
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;

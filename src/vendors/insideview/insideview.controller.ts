@@ -17,6 +17,7 @@ import { InsideViewSignatureGuard } from './insideview-signature.guard';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
 import { INSIDEVIEW_DOCUMENTED_SAMPLE } from './insideview.sample';
 import { insideviewVendor } from './insideview.vendor';
+import { insideviewSignatureScheme } from './insideview.signature';
 
 /** InsideView's header, with exactly this casing: InsideView compares the name case-sensitively. */
 export const VALIDATION_HEADER = 'X-InsideViewAPI-ValidationCode';
@@ -28,10 +29,7 @@ export const VALIDATION_HEADER = 'X-InsideViewAPI-ValidationCode';
   title: 'InsideView',
   payload: InsideViewAlertNotificationDto,
   example: INSIDEVIEW_DOCUMENTED_SAMPLE,
-  signature: {
-    header: 'X-InsideViewAPI-AlertDataSignature',
-    description: 'HMAC-SHA1 of the raw body, hex or base64, keyed with the signing secret the gateway gave InsideView at creation',
-  },
+  signature: insideviewSignatureScheme,
   headCheck:
     "InsideView validates the URL with a HEAD carrying X-InsideViewAPI-ValidationCode, within 2–3 minutes of the subscription's creation; " +
     "the code is echoed in a response header of exactly that name and casing. InsideView's verdict reaches the subscription through the status sync.",

@@ -2,6 +2,7 @@ import { stringAt } from '../../events/payload-fields';
 import type { Subscription } from '../../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendor-definition';
 import { insideviewSample } from './insideview.sample';
+import { insideviewSignatureScheme } from './insideview.signature';
 import { InsideViewAlertNotificationDto } from './dto/insideview-alert-notification.dto';
 import { parseInsideViewDate } from './insideview-date';
 
@@ -13,6 +14,7 @@ import { parseInsideViewDate } from './insideview-date';
 export const insideviewVendor: VendorDefinition = {
   name: 'insideview',
   secretSource: 'generate',
+  signature: insideviewSignatureScheme,
   settings: ['insideview'],
   activateOnHead: false,
   dto: InsideViewAlertNotificationDto,

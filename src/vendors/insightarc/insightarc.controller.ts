@@ -6,6 +6,7 @@ import { InsightArcSignalDto } from './dto/insightarc-signal.dto';
 import { InsightArcSignatureGuard } from './insightarc-signature.guard';
 import { INSIGHTARC_DOCUMENTED_SAMPLE } from './insightarc.sample';
 import { insightArcVendor } from './insightarc.vendor';
+import { insightArcSignatureScheme } from './insightarc.signature';
 
 @Public()
 @Controller('webhooks/insightarc')
@@ -14,10 +15,7 @@ import { insightArcVendor } from './insightarc.vendor';
   title: 'InsightArc',
   payload: InsightArcSignalDto,
   example: INSIGHTARC_DOCUMENTED_SAMPLE,
-  signature: {
-    header: 'x-insightarc-signature',
-    description: "Base64 HMAC-SHA1 of the body followed by the subscription's callbackUrl exactly as registered at InsightArc, keyed with InsightArc's webhook secret",
-  },
+  signature: insightArcSignatureScheme,
   headCheck: 'InsightArc checks the URL with HEAD when the webhook is created there and refuses it unless it gets 200; this turns a pending subscription ACTIVE.',
 })
 export class InsightArcController extends VendorWebhookController {

@@ -1,5 +1,5 @@
-import { hmac } from '../../webhooks/signature';
 import type { SampleDelivery, SampleTarget } from '../vendor-definition';
+import { insightArcSignatureScheme } from './insightarc.signature';
 
 /** vendor-docs/000's signal made valid JSON (its comments dropped): the example /docs shows. */
 export const INSIGHTARC_DOCUMENTED_SAMPLE = {
@@ -19,5 +19,5 @@ export const INSIGHTARC_DOCUMENTED_SAMPLE = {
  */
 export function insightArcSample(target: SampleTarget): SampleDelivery {
   const body = JSON.stringify({ ...INSIGHTARC_DOCUMENTED_SAMPLE, sampled_at: new Date().toISOString() });
-  return { body, headers: { 'x-insightarc-signature': hmac('sha1', target.secret, [body, target.callbackUrl], 'base64') } };
+  return { body, headers: insightArcSignatureScheme.sign(body, target.secret, target) };
 }

@@ -1,6 +1,6 @@
 import { bodyHashKey } from '../../events/dedupe-key';
 import type { VendorDefinition } from '../vendor-definition';
-import { insightArcCanonicalBody } from './insightarc-canonical';
+import { insightArcCanonicalBody, insightArcSignatureScheme } from './insightarc.signature';
 import { insightArcSample } from './insightarc.sample';
 import { InsightArcSignalDto } from './dto/insightarc-signal.dto';
 
@@ -19,6 +19,7 @@ export const INSIGHTARC_EVENT_TYPE = 'signal';
 export const insightArcVendor: VendorDefinition = {
   name: 'insightarc',
   secretSource: 'vendor',
+  signature: insightArcSignatureScheme,
   settings: [],
   activateOnHead: true,
   dto: InsightArcSignalDto,

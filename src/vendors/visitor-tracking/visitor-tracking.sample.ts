@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { hmac } from '../../webhooks/signature';
 import type { SampleDelivery, SampleTarget } from '../vendor-definition';
-import { visitorTrackingSignature } from './visitor-tracking.signature';
+import { visitorTrackingSignatureScheme } from './visitor-tracking.signature';
 
 /** vendor-docs/002's payload, verbatim: the example /docs shows. */
 export const VISITOR_TRACKING_DOCUMENTED_SAMPLE = {
@@ -28,6 +27,5 @@ export function visitorTrackingSample(target: SampleTarget): SampleDelivery {
   sample.visitor.id = `visitor-${randomUUID()}`;
   sample.visitor.firstSeen = sample.date;
   const body = JSON.stringify(sample);
-  const { header, scheme } = visitorTrackingSignature(target);
-  return { body, headers: { [header]: scheme === 'token' ? target.secret : hmac('sha256', target.secret, [body], 'hex') } };
+  return { body, headers: visitorTrackingSignatureScheme.sign(body, target.secret, target) };
 }

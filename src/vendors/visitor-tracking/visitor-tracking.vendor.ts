@@ -2,7 +2,7 @@ import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { Subscription } from '../../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendor-definition';
 import { visitorTrackingSample } from './visitor-tracking.sample';
-import { visitorTrackingSignature } from './visitor-tracking.signature';
+import { visitorTrackingSignature, visitorTrackingSignatureScheme } from './visitor-tracking.signature';
 import { VisitorTrackingEventDto } from './dto/visitor-tracking-event.dto';
 
 export const VISITOR_TRACKING_EVENT_TYPES = ['NEW_VISIT', 'NEW_VISITOR'] as const;
@@ -24,6 +24,7 @@ function eventTypeOf(subscription: Subscription): VisitorTrackingEventType | nul
 export const visitorTrackingVendor: VendorDefinition = {
   name: 'visitor-tracking',
   secretSource: 'generate',
+  signature: visitorTrackingSignatureScheme,
   settings: ['eventTypes', 'signature'],
   // The platform documents no HEAD check, and an unauthenticated HEAD proves nothing.
   activateOnHead: false,

@@ -6,6 +6,7 @@ import { WalnutEventDto } from './dto/walnut-event.dto';
 import { WalnutSignatureGuard } from './walnut-signature.guard';
 import { WALNUT_DOCUMENTED_SAMPLE } from './walnut.sample';
 import { walnutVendor } from './walnut.vendor';
+import { walnutSignatureScheme } from './walnut.signature';
 
 @Public()
 @Controller('webhooks/walnut')
@@ -14,7 +15,7 @@ import { walnutVendor } from './walnut.vendor';
   title: 'Walnut',
   payload: WalnutEventDto,
   example: WALNUT_DOCUMENTED_SAMPLE,
-  signature: { header: 'X-Walnut-Signature', description: 'Lowercase hex HMAC-SHA256 of the raw body, keyed with the Walnut webhook key (the subscription secret)' },
+  signature: walnutSignatureScheme,
   headCheck: 'Walnut makes no HEAD check; answers 200 for a known subscription.',
 })
 export class WalnutController extends VendorWebhookController {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { hmac } from '../../webhooks/signature';
 import type { SampleDelivery, SampleTarget } from '../vendor-definition';
+import { walnutSignatureScheme } from './walnut.signature';
 
 /** vendor-docs/003's sample, verbatim: the example /docs shows. */
 export const WALNUT_DOCUMENTED_SAMPLE = {
@@ -31,5 +31,5 @@ export function walnutSample(target: SampleTarget): SampleDelivery {
   sample.data.session_started = new Date(Date.now() - 60_000).toISOString();
   sample.timestamp = new Date().toISOString();
   const body = JSON.stringify(sample, null, 2);
-  return { body, headers: { 'X-Walnut-Signature': hmac('sha256', target.secret, [body], 'hex') } };
+  return { body, headers: walnutSignatureScheme.sign(body, target.secret, target) };
 }

@@ -1,6 +1,7 @@
 import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { VendorDefinition } from '../vendor-definition';
 import { walnutSample } from './walnut.sample';
+import { walnutSignatureScheme } from './walnut.signature';
 import { WalnutEventDto } from './dto/walnut-event.dto';
 
 /**
@@ -11,6 +12,7 @@ import { WalnutEventDto } from './dto/walnut-event.dto';
 export const walnutVendor: VendorDefinition = {
   name: 'walnut',
   secretSource: 'generate',
+  signature: walnutSignatureScheme,
   settings: [],
   activateOnHead: false,
   dto: WalnutEventDto,

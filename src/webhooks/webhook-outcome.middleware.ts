@@ -2,39 +2,24 @@ import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import type { NextFunction, Request, Response } from 'express';
 import { ErrorCode } from '../common/error-code';
-import type { WebhookReceipt } from '../events/webhook-receipt';
+import { MetricsService } from '../observability/metrics.service';
 import { RejectionsService } from '../subscriptions/rejections.service';
 import { VendorRegistry } from '../subscriptions/vendor-registry';
-import type { WebhookRequest } from '../webhooks/webhook-request';
-import { MetricsService } from './metrics.service';
-import { classifyOutcome, type WebhookOutcome } from './webhook-outcome';
-
-/** What the request log line of a webhook delivery carries besides method, URL, status and time. */
-export interface WebhookLogFields {
-  vendor: string;
-  subscriptionId?: string;
-  outcome: WebhookOutcome;
-}
-
-/** Set by the webhook controller (receipt) and the exception filter (error) for the observer to read. */
-export interface ResponseNotes {
-  receipt?: WebhookReceipt;
-  error?: { code: string; message: string };
-  webhook?: WebhookLogFields;
-}
+import { classifyOutcome } from './webhook-outcome';
+import type { WebhookLocals, WebhookRequest } from './webhook-request';
 
 /** `/webhooks/{vendor}/{subscriptionId}`, and after it anything else the path has. */
 const WEBHOOK_PATH = /^\/webhooks\/([^/?]+)\/([^/?]+)([^?]*)/;
 
 /**
- * Mounted before the body parser, so it sees every webhook answer, even a 413 or a malformed body:
- * once the answer is sent it classifies the outcome, counts it, times it, notes it for the request
- * log, and keeps a refused delivery of a known subscription for the rejections API: the one its
- * path names, whether the refusal came before the subscription was looked up (413, malformed JSON,
- * an encoding) or after (410, 415, 401).
+ * Mounted before the body parser, so it sees every answer to a webhook delivery, even a 413 or a
+ * malformed body. Once the answer is sent it settles the delivery's outcome, notes it for the
+ * request log, hands it to the metrics to count and time, and records a refused delivery of a known
+ * subscription for the rejections API: the one its path names, whether the refusal came before the
+ * subscription was looked up (413, malformed JSON, an encoding) or after (410, 415, 401).
  */
 @Injectable()
-export class WebhookObserver implements NestMiddleware {
+export class WebhookOutcomeMiddleware implements NestMiddleware {
   constructor(
     private readonly metrics: MetricsService,
     private readonly rejections: RejectionsService,
@@ -46,13 +31,13 @@ export class WebhookObserver implements NestMiddleware {
     if (match) {
       const started = process.hrtime.bigint();
       const path = { vendor: match[1], subscriptionId: match[2], exact: match[3] === '' || match[3] === '/' };
-      response.once('finish', () => this.observe(request as WebhookRequest, response, path, started));
+      response.once('finish', () => this.answered(request as WebhookRequest, response, path, started));
     }
     next();
   }
 
-  private observe(request: WebhookRequest, response: Response, path: { vendor: string; subscriptionId: string; exact: boolean }, started: bigint): void {
-    const notes = response.locals as ResponseNotes;
+  private answered(request: WebhookRequest, response: Response, path: { vendor: string; subscriptionId: string; exact: boolean }, started: bigint): void {
+    const notes = response.locals as WebhookLocals;
     // Only known vendors become label values: a random path must not grow the metrics without bound.
     const vendor = this.vendors.has(path.vendor) ? path.vendor : 'unknown';
     const outcome = classifyOutcome(response.statusCode, notes.receipt);
