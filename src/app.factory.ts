@@ -7,8 +7,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { RequestHandler } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { documentErrorCodes } from './common/api-error.decorator';
 import { refuseOversizedBodies } from './common/body-limit.middleware';
 import { HTTP_LOGGER } from './observability/observability.module';
+import { VENDOR_DEFINITIONS } from './vendors/vendors';
 import type { AppConfig } from './config/app-config';
 import { WebhookOutcomeMiddleware } from './webhooks/webhook-outcome.middleware';
 
@@ -72,7 +74,9 @@ function setUpApiDocs(app: NestExpressApplication): void {
     .addTag('health', 'Probes: liveness, and readiness (the database answers)')
     .addTag('metrics', 'Prometheus scrape endpoint')
     .build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
+  const document = SwaggerModule.createDocument(app, config);
+  documentErrorCodes(document, Object.values(VENDOR_DEFINITIONS).flatMap((vendor) => Object.values(vendor.errorCodes ?? {})));
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
 /** Creates the app and listens on the configured host and port. */

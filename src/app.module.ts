@@ -22,28 +22,29 @@ import { WalnutModule } from './vendors/walnut/walnut.module';
 @Module({})
 export class AppModule {
   static register(config: AppConfig): DynamicModule {
+    const modules = [
+      DatabaseModule,
+      SubscriptionsModule,
+      EventsModule,
+      HealthModule,
+      ObservabilityModule,
+      ScheduleModule.forRoot(),
+      ThrottlerModule.forRootAsync({
+        inject: [APP_CONFIG],
+        useFactory: (appConfig: AppConfig) => ({
+          throttlers: [{ name: 'api', ttl: 60_000, limit: appConfig.apiRateLimit }],
+        }),
+      }),
+      // Vendors: one line each.
+      WalnutModule,
+      InsightArcModule,
+      VisitorTrackingModule,
+      InsideViewModule,
+    ];
     return {
       module: AppModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule,
-        SubscriptionsModule,
-        EventsModule,
-        HealthModule,
-        ObservabilityModule,
-        ScheduleModule.forRoot(),
-        ThrottlerModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (appConfig: AppConfig) => ({
-            throttlers: [{ name: 'api', ttl: 60_000, limit: appConfig.apiRateLimit }],
-          }),
-        }),
-        // Vendors: one line each.
-        WalnutModule,
-        InsightArcModule,
-        VisitorTrackingModule,
-        InsideViewModule,
-      ],
+      // First, so each module's own variables are validated before anything else starts.
+      imports: [ConfigModule.forRoot(config, modules), ...modules],
       providers: [
         // The management API's bodies and queries; vendor payloads are validated by the ingest service instead.
         { provide: APP_PIPE, useClass: ApiValidationPipe },

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { startApp } from './app.factory';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { loadConfig, type AppConfig } from './config/app-config';
+import { ConfigError } from './config/env';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A ConfigError from a module's own variables (checked as the app is built) is this one line too.
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

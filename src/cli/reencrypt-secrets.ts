@@ -8,7 +8,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { SecretCipher } from '../common/secret-cipher';
-import { loadDatabaseConfig } from '../config/app-config';
+import { loadDatabaseConfig } from '../config/database-config';
 import { queryRows } from '../database/query-rows';
 import { buildDataSourceOptions } from '../database/data-source-options';
 

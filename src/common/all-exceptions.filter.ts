@@ -19,7 +19,7 @@ export class ErrorBody {
   error: string;
 
   @ApiProperty({ description: 'Stable code for programs to branch on', enum: ErrorCode, enumName: 'ErrorCode', example: ErrorCode.SignatureInvalid })
-  code: ErrorCode;
+  code: string;
 
   @ApiProperty({ description: 'What went wrong, for a person to read', example: 'The signature does not match' })
   message: string;
@@ -115,7 +115,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     else this.logger[level](message);
   }
 
-  private body(statusCode: number, code: ErrorCode, message: string, details?: string[]): ErrorBody {
+  private body(statusCode: number, code: string, message: string, details?: string[]): ErrorBody {
     const error = (HttpStatus[statusCode] ?? 'ERROR')
       .toString()
       .toLowerCase()

@@ -1,19 +1,25 @@
 import { STATUS_CODES } from 'node:http';
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiResponse, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import { ErrorBody } from './all-exceptions.filter';
 import { ErrorCode } from './error-code';
 
-/** The codes whose answers carry Retry-After (see AllExceptionsFilter). */
-const RETRY_AFTER_CODES = new Set([ErrorCode.DatabaseUnavailable, ErrorCode.InsideViewThrottled, ErrorCode.RateLimited]);
+/** The shared codes whose answers carry Retry-After (see AllExceptionsFilter); a feature names its own with `retryAfter`. */
+const RETRY_AFTER_CODES = new Set<string>([ErrorCode.DatabaseUnavailable, ErrorCode.RateLimited]);
 
 /**
  * Documents one error answer of a route, or of every route when put on a controller: the shared
  * error body, and the codes this status carries there, since `code` is what clients branch on.
- * `withoutBody` is for HEAD, whose answers never have one.
+ * Codes are ErrorCodes or a feature's own. `withoutBody` is for HEAD, whose answers never have one;
+ * `retryAfter` names the feature's own codes whose answers carry Retry-After.
  */
-export function ApiError(status: number, description: string, codes: ErrorCode[], options: { withoutBody?: boolean } = {}): MethodDecorator & ClassDecorator {
-  const retryAfter = codes.filter((code) => RETRY_AFTER_CODES.has(code));
+export function ApiError(
+  status: number,
+  description: string,
+  codes: string[],
+  options: { withoutBody?: boolean; retryAfter?: string[] } = {},
+): MethodDecorator & ClassDecorator {
+  const retryAfter = codes.filter((code) => RETRY_AFTER_CODES.has(code) || options.retryAfter?.includes(code));
   return ApiResponse({
     status,
     description: `${description}. \`code\`: ${codes.join(', ')}`,
@@ -40,4 +46,13 @@ export function ApiManagementRoutes(): ClassDecorator {
     ApiError(415, 'A request body that is not JSON (Content-Type: application/json)', [ErrorCode.UnsupportedMediaType]),
     ApiError(503, 'The database is unavailable; retry later', [ErrorCode.DatabaseUnavailable]),
   );
+}
+
+/**
+ * Adds to the document's ErrorCode schema, after the shared codes, the codes features keep in enums
+ * of their own, so `code` is documented with every value it can take.
+ */
+export function documentErrorCodes(document: OpenAPIObject, codes: string[]): void {
+  const schema = document.components?.schemas?.ErrorCode as SchemaObject | undefined;
+  if (schema) schema.enum = [...new Set([...(schema.enum ?? []), ...codes])];
 }

@@ -1,11 +1,11 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { ErrorCode } from './error-code';
 
 /** An error with a stable code; the exception filter turns it into `{statusCode, error, code, message}`. */
 export class AppException extends HttpException {
   constructor(
     status: HttpStatus,
-    readonly code: ErrorCode,
+    /** An ErrorCode, or a code from a feature's own enum. */
+    readonly code: string,
     message: string,
     readonly details?: string[],
     /** Sent as Retry-After: when the client may try again. */

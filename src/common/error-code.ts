@@ -1,4 +1,7 @@
-/** Stable error codes carried in every error body's `code` field. Clients may branch on them. */
+/**
+ * Stable error codes carried in every error body's `code` field. Clients may branch on them. These
+ * are the shared ones; a feature with codes of its own keeps them in an enum in its folder.
+ */
 export enum ErrorCode {
   ValidationFailed = 'VALIDATION_FAILED',
   MalformedJson = 'MALFORMED_JSON',
@@ -27,12 +30,5 @@ export enum ErrorCode {
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   /** Not ready to serve (e.g. shutting down). */
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
-  InsideViewNotConfigured = 'INSIDEVIEW_NOT_CONFIGURED',
-  /** InsideView answered with an error; its message (and code) are in the message. */
-  InsideViewRefused = 'INSIDEVIEW_REFUSED',
-  InsideViewUnavailable = 'INSIDEVIEW_UNAVAILABLE',
-  InsideViewThrottled = 'INSIDEVIEW_THROTTLED',
-  AlertNotFound = 'ALERT_NOT_FOUND',
-  AlertNotRetryable = 'ALERT_NOT_RETRYABLE',
   InternalError = 'INTERNAL_ERROR',
 }

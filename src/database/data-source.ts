@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadDatabaseConfig } from '../config/app-config';
+import { loadDatabaseConfig } from '../config/database-config';
 import { SecretCipher, useSecretCipher } from '../common/secret-cipher';
 import { buildDataSourceOptions } from './data-source-options';
 

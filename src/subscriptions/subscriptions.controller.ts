@@ -11,17 +11,18 @@ import { RejectionList, RejectionsService } from './rejections.service';
 import { SubscriptionPage, SubscriptionView, SubscriptionWithSecret } from './subscription.view';
 import { TestEventReport, TestEventService } from './test-event.service';
 import { SubscriptionsService } from './subscriptions.service';
+import { InsideViewErrorCode } from '../vendors/insideview/insideview-error-code';
 
 const SUBSCRIPTION_ID = ApiParam({ name: 'id', description: 'The subscription id', format: 'uuid' });
 const NOT_FOUND = ApiError(404, 'No subscription with this id', [ErrorCode.SubscriptionNotFound]);
 const INVALID = ApiError(400, 'The body or query is not valid', [ErrorCode.ValidationFailed]);
 /** Routes that call the vendor's API (InsideView). */
-const VENDOR_REFUSED = ApiError(502, 'InsideView refused, or could not be reached', [ErrorCode.InsideViewRefused, ErrorCode.InsideViewUnavailable]);
+const VENDOR_REFUSED = ApiError(502, 'InsideView refused, or could not be reached', [InsideViewErrorCode.Refused, InsideViewErrorCode.Unavailable]);
 const VENDOR_UNAVAILABLE = ApiError(503, 'InsideView is not configured or is throttling calls, or the database is unavailable', [
-  ErrorCode.InsideViewNotConfigured,
-  ErrorCode.InsideViewThrottled,
+  InsideViewErrorCode.NotConfigured,
+  InsideViewErrorCode.Throttled,
   ErrorCode.DatabaseUnavailable,
-]);
+], { retryAfter: [InsideViewErrorCode.Throttled] });
 
 @ApiTags('subscriptions')
 @ApiManagementRoutes()

@@ -82,4 +82,6 @@ export interface VendorDefinition {
   sample(target: SampleTarget): SampleDelivery;
   /** Whether the vendor checks the callback URL with HEAD first (simulate does the same). */
   headCheck?: 'plain' | 'insideview-echo';
+  /** The vendor's own error codes (its code enum), documented in /docs with the shared ErrorCode values. */
+  errorCodes?: Readonly<Record<string, string>>;
 }

@@ -4,6 +4,7 @@ import { METHODS } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../src/common/error-code';
+import { InsideViewErrorCode } from '../../src/vendors/insideview/insideview-error-code';
 import { VendorRegistry } from '../../src/subscriptions/vendor-registry';
 import { fixture, REPO_ROOT } from '../support/paths';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -161,7 +162,7 @@ describe('OpenAPI document', () => {
     assert.deepEqual(errorBody.required.sort(), ['code', 'error', 'message', 'statusCode']);
     assert.ok(errorBody.properties.details, 'details is documented (optional)');
     assert.equal(errorBody.properties.code.allOf?.[0].$ref, '#/components/schemas/ErrorCode');
-    assert.deepEqual(document.components.schemas.ErrorCode.enum, Object.values(ErrorCode));
+    assert.deepEqual(document.components.schemas.ErrorCode.enum, [...Object.values(ErrorCode), ...Object.values(InsideViewErrorCode)]);
   });
 
   it('lists the management errors: 400/401/404 where they can happen, 429 everywhere, 502/503 where InsideView is called', () => {

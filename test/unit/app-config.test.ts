@@ -3,12 +3,19 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadConfig, parseBodyLimit } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/app-config';
+import { ConfigError } from '../../src/config/env';
+import { loadInsideViewConfig } from '../../src/vendors/insideview/insideview.config';
 
 describe('Configuration', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
   const base = { DATA_DIR: dataDir, API_TOKENS: 'a-token-of-sixteen-chars' };
+  /** The core configuration and InsideView's (which its module reads as the app starts). */
+  const loadAll = (env: Record<string, string>) => {
+    const config = loadConfig(env);
+    return { ...config, insideview: loadInsideViewConfig(config.env) };
+  };
 
   it('has working defaults', () => {
     const config = loadConfig({ DATA_DIR: dataDir });
@@ -54,6 +61,7 @@ describe('Configuration', () => {
   });
 
   it('parses body limits', () => {
+    const parseBodyLimit = (value: string) => loadConfig({ ...base, BODY_LIMIT: value }).bodyLimitBytes;
     assert.equal(parseBodyLimit('512kb'), 512 * 1024);
     assert.equal(parseBodyLimit('2MB'), 2 * 1024 * 1024);
     assert.equal(parseBodyLimit('100'), 100);
@@ -83,7 +91,7 @@ describe('Configuration', () => {
     ];
     for (const [env, variable] of cases) {
       assert.throws(
-        () => loadConfig({ ...base, ...env }),
+        () => loadAll({ ...base, ...env }),
         (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.includes(variable),
         JSON.stringify(env),
       );
@@ -103,8 +111,8 @@ describe('Configuration', () => {
       'proxy.example.com:8443',
       '[::1]:80',
     ]);
-    assert.equal(loadConfig(base).insideview.responseLimitBytes, 8 * 1024 * 1024);
-    assert.equal(loadConfig({ ...base, INSIDEVIEW_RESPONSE_LIMIT: '512kb' }).insideview.responseLimitBytes, 512 * 1024);
+    assert.equal(loadAll(base).insideview.responseLimitBytes, 8 * 1024 * 1024);
+    assert.equal(loadAll({ ...base, INSIDEVIEW_RESPONSE_LIMIT: '512kb' }).insideview.responseLimitBytes, 512 * 1024);
     for (const [env, variable] of [
       [{ CALLBACK_ALLOWED_HOSTS: 'https://hooks.example.com' }, 'CALLBACK_ALLOWED_HOSTS'],
       [{ CALLBACK_ALLOWED_HOSTS: 'hooks.example.com/path' }, 'CALLBACK_ALLOWED_HOSTS'],
@@ -114,7 +122,7 @@ describe('Configuration', () => {
       [{ INSIDEVIEW_RESPONSE_LIMIT: '100b' }, 'INSIDEVIEW_RESPONSE_LIMIT'],
       [{ INSIDEVIEW_RESPONSE_LIMIT: '65mb' }, 'INSIDEVIEW_RESPONSE_LIMIT'],
     ] as Array<[Record<string, string>, string]>) {
-      assert.throws(() => loadConfig({ ...base, ...env }), (error: unknown) => error instanceof ConfigError && error.variable === variable, JSON.stringify(env));
+      assert.throws(() => loadAll({ ...base, ...env }), (error: unknown) => error instanceof ConfigError && error.variable === variable, JSON.stringify(env));
     }
   });
 });

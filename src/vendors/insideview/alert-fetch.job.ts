@@ -3,11 +3,11 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { backoffWithJitter } from '../../common/backoff';
-import { APP_CONFIG, type AppConfig, type InsideViewConfig } from '../../config/app-config';
 import { InsideViewApiClient, type InsideViewAlertPage } from './insideview-api.client';
 import { InsideViewApiError, InsideViewThrottledError } from './insideview-api.errors';
 import type { InsideViewAlert } from './insideview-alert.entity';
 import { InsideViewAlertsService } from './insideview-alerts.service';
+import { INSIDEVIEW_CONFIG, type InsideViewConfig } from './insideview.config';
 
 const JOB = 'insideview-alert-fetch';
 const RETRY_BASE_MS = 2_000;
@@ -31,7 +31,6 @@ class LeaseLostError extends Error {}
 export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('AlertFetch');
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  private readonly config: InsideViewConfig;
   private running?: Promise<void>;
   private wakeAgain = false;
   private stopping = false;
@@ -40,10 +39,8 @@ export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly alerts: InsideViewAlertsService,
     private readonly client: InsideViewApiClient,
     private readonly scheduler: SchedulerRegistry,
-    @Inject(APP_CONFIG) appConfig: AppConfig,
-  ) {
-    this.config = appConfig.insideview;
-  }
+    @Inject(INSIDEVIEW_CONFIG) private readonly config: InsideViewConfig,
+  ) {}
 
   onApplicationBootstrap(): void {
     if (!this.client.configured) return;

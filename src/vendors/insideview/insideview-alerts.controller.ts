@@ -5,9 +5,10 @@ import { ErrorCode } from '../../common/error-code';
 import { ListAlertsQuery } from './dto/list-alerts.query';
 import { AlertPage, AlertView } from './insideview-alert.view';
 import { InsideViewAlertsService } from './insideview-alerts.service';
+import { InsideViewErrorCode } from './insideview-error-code';
 
 const ALERT_ID = ApiParam({ name: 'id', description: "The gateway's alert id", format: 'uuid' });
-const NOT_FOUND = ApiError(404, 'No alert with this id', [ErrorCode.AlertNotFound]);
+const NOT_FOUND = ApiError(404, 'No alert with this id', [InsideViewErrorCode.AlertNotFound]);
 
 @ApiTags('insideview alerts')
 @ApiManagementRoutes()
@@ -36,7 +37,7 @@ export class InsideViewAlertsController {
   @ALERT_ID
   @ApiOkResponse({ type: AlertView })
   @NOT_FOUND
-  @ApiError(409, 'The alert is pending or being fetched, or its subscription was deleted', [ErrorCode.AlertNotRetryable])
+  @ApiError(409, 'The alert is pending or being fetched, or its subscription was deleted', [InsideViewErrorCode.AlertNotRetryable])
   @Post(':id/retry')
   @HttpCode(200)
   retry(@Param('id') id: string) {

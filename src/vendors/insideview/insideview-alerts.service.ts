@@ -3,7 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { In, Repository } from 'typeorm';
 import { AppException } from '../../common/app.exception';
-import { ErrorCode } from '../../common/error-code';
 import { stringAt } from '../../events/payload-fields';
 import { NOT_DELETED, Subscription } from '../../subscriptions/subscription.entity';
 import type { ListAlertsQuery } from './dto/list-alerts.query';
@@ -12,6 +11,7 @@ import { toAlertView, type AlertPage, type AlertView } from './insideview-alert.
 import { parseInsideViewDate } from './insideview-date';
 import { queryRows } from '../../database/query-rows';
 import { TickBatcher } from '../../events/tick-batcher';
+import { InsideViewErrorCode } from './insideview-error-code';
 
 interface QueuedAlert {
   subscriptionId: string;
@@ -96,14 +96,14 @@ export class InsideViewAlertsService {
   async retry(id: string): Promise<AlertView> {
     const alert = await this.findOrFail(id);
     if (!(await this.alerts.manager.existsBy(Subscription, { ...NOT_DELETED, id: alert.subscriptionId }))) {
-      throw new AppException(HttpStatus.CONFLICT, ErrorCode.AlertNotRetryable, 'Its subscription was deleted, at InsideView too: there is nothing left to fetch');
+      throw new AppException(HttpStatus.CONFLICT, InsideViewErrorCode.AlertNotRetryable, 'Its subscription was deleted, at InsideView too: there is nothing left to fetch');
     }
     const result = await this.alerts.update(
       { id: alert.id, state: In([AlertFetchState.Failed, AlertFetchState.Fetched]) },
       { state: AlertFetchState.Pending, attempts: 0, nextAttemptAt: () => 'now()', leaseOwner: null, leaseExpiresAt: null },
     );
     if (!result.affected) {
-      throw new AppException(HttpStatus.CONFLICT, ErrorCode.AlertNotRetryable, `The alert is ${alert.state}; only failed or fetched alerts can be retried`);
+      throw new AppException(HttpStatus.CONFLICT, InsideViewErrorCode.AlertNotRetryable, `The alert is ${alert.state}; only failed or fetched alerts can be retried`);
     }
     return toAlertView(await this.findOrFail(id), true);
   }
@@ -212,7 +212,7 @@ export class InsideViewAlertsService {
 
   private async findOrFail(id: string): Promise<InsideViewAlert> {
     const alert = isUUID(id) ? await this.alerts.findOneBy({ id }) : null;
-    if (!alert) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.AlertNotFound, `No InsideView alert ${id}`);
+    if (!alert) throw new AppException(HttpStatus.NOT_FOUND, InsideViewErrorCode.AlertNotFound, `No InsideView alert ${id}`);
     return alert;
   }
 }

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig, type InsideViewConfig } from '../../config/app-config';
 import { backoffWithJitter } from '../../common/backoff';
 import { InsideViewMetrics } from './insideview-metrics';
 import { InsideViewApiError, InsideViewNotConfiguredError, InsideViewThrottledError, InsideViewUnavailableError } from './insideview-api.errors';
 import { InsideViewThrottle } from './insideview-throttle.service';
+import { INSIDEVIEW_CONFIG, type InsideViewConfig } from './insideview.config';
 
 /** InsideView's subscription as its API returns it (only the fields the gateway reads). */
 export interface InsideViewSubscription {
@@ -50,17 +50,14 @@ const BACKOFF_MAX_MS = 10_000;
 @Injectable()
 export class InsideViewApiClient {
   private readonly logger = new Logger('InsideView');
-  private readonly config: InsideViewConfig;
   private token?: { value: string; renewAt: number };
   private tokenRequest?: Promise<string>;
 
   constructor(
-    @Inject(APP_CONFIG) appConfig: AppConfig,
+    @Inject(INSIDEVIEW_CONFIG) private readonly config: InsideViewConfig,
     private readonly throttle: InsideViewThrottle,
     private readonly metrics: InsideViewMetrics,
-  ) {
-    this.config = appConfig.insideview;
-  }
+  ) {}
 
   get configured(): boolean {
     return Boolean(this.config.accessToken || (this.config.clientId && this.config.clientSecret));

@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
 import { NOT_DELETED, Subscription } from '../../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { queryRows } from '../../database/query-rows';
 import { InsideViewApiClient } from './insideview-api.client';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
+import { INSIDEVIEW_CONFIG, type InsideViewConfig } from './insideview.config';
 
 const JOB = 'insideview-status-sync';
 const BATCH = 50;
@@ -29,12 +29,12 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
     private readonly lifecycle: SubscriptionsService,
     private readonly client: InsideViewApiClient,
     private readonly scheduler: SchedulerRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(INSIDEVIEW_CONFIG) private readonly config: InsideViewConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.client.configured) return;
-    this.scheduler.addInterval(JOB, setInterval(() => void this.tick(), this.config.insideview.statusSyncIntervalMs));
+    this.scheduler.addInterval(JOB, setInterval(() => void this.tick(), this.config.statusSyncIntervalMs));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -66,7 +66,7 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
            LIMIT ${BATCH}
            FOR UPDATE SKIP LOCKED)
         RETURNING id`,
-      [Math.floor(this.config.insideview.statusSyncIntervalMs * 0.9)],
+      [Math.floor(this.config.statusSyncIntervalMs * 0.9)],
     );
     for (const { id } of claimed) {
       const subscription = await this.subscriptions.findOneBy({ ...NOT_DELETED, id });

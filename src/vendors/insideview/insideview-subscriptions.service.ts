@@ -9,6 +9,7 @@ import { InsideViewSettingsDto } from './dto/insideview-settings.dto';
 import { InsideViewApiClient, type InsideViewSubscription } from './insideview-api.client';
 import { InsideViewApiError, InsideViewNotConfiguredError } from './insideview-api.errors';
 import { toHttpError } from './insideview-errors.mapper';
+import { InsideViewErrorCode } from './insideview-error-code';
 
 /** Code stored when InsideView no longer knows a subscription the gateway has. */
 export const GONE_AT_INSIDEVIEW = 'NOT_FOUND_AT_INSIDEVIEW';
@@ -44,7 +45,7 @@ export class InsideViewSubscriptionsService {
     }
     const vendorRef = remote?.subscriptionId ?? remote?.id;
     if (!vendorRef) {
-      throw new AppException(HttpStatus.BAD_GATEWAY, ErrorCode.InsideViewUnavailable, 'InsideView created a subscription but did not say its id');
+      throw new AppException(HttpStatus.BAD_GATEWAY, InsideViewErrorCode.Unavailable, 'InsideView created a subscription but did not say its id');
     }
     subscription.vendorRef = String(vendorRef);
     subscription.vendorConfig = { ...dto };

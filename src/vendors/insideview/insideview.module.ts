@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConfigModule } from '../../config/config.module';
 import { Subscription } from '../../subscriptions/subscription.entity';
 import { WebhooksModule } from '../../webhooks/webhooks.module';
 import { AlertFetchJob } from './alert-fetch.job';
@@ -13,10 +14,12 @@ import { InsideViewStatusSyncJob } from './insideview-status-sync.job';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
 import { InsideViewThrottle } from './insideview-throttle.service';
 import { VendorThrottle } from './vendor-throttle.entity';
+import { INSIDEVIEW_CONFIG, loadInsideViewConfig } from './insideview.config';
 import { InsideViewController } from './insideview.controller';
 
 @Module({
-  imports: [WebhooksModule, TypeOrmModule.forFeature([InsideViewAlert, Subscription, VendorThrottle])],
+  // Its variables are validated when the module starts: a bad one stops the start, naming it.
+  imports: [ConfigModule.forFeature(INSIDEVIEW_CONFIG, loadInsideViewConfig), WebhooksModule, TypeOrmModule.forFeature([InsideViewAlert, Subscription, VendorThrottle])],
   controllers: [InsideViewController, InsideViewAlertsController],
   providers: [
     InsideViewSignatureGuard,

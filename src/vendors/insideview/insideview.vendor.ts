@@ -5,6 +5,7 @@ import { insideviewSample } from './insideview.sample';
 import { insideviewSignatureScheme } from './insideview.signature';
 import { InsideViewAlertNotificationDto } from './dto/insideview-alert-notification.dto';
 import { parseInsideViewDate } from './insideview-date';
+import { InsideViewErrorCode } from './insideview-error-code';
 
 /**
  * InsideView: subscriptions are created at InsideView by the gateway (with a generated signing
@@ -25,6 +26,7 @@ export const insideviewVendor: VendorDefinition = {
     'InsideView calls the callback URL the subscription was created with, and the gateway does not change it there; ' +
     'to use another URL, delete the subscription and create a new one with that callbackUrl',
   headCheck: 'insideview-echo',
+  errorCodes: InsideViewErrorCode,
   eventType: () => 'alert',
   occurredAt: (payload) => parseInsideViewDate(stringAt(payload, 'date')),
   payloadProblems: (payload, subscription) =>
