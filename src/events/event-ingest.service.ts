@@ -5,6 +5,7 @@ import { ErrorCode } from '../common/error-code';
 import { plainToInstance } from 'class-transformer';
 import { MAX_VALIDATED_DEPTH, nestedDeeperThan } from './payload-fields';
 import { validate, type ValidationError } from 'class-validator';
+import { activatesOnDelivery } from '../subscriptions/subscription-lifecycle';
 import type { Subscription } from '../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendors/vendor-definition';
 import { bodyHashKey } from './dedupe-key';
@@ -44,8 +45,7 @@ export class EventIngestService {
       payload: payloadText(rawBody, delivery.headers['content-type'], payload),
       rawBody,
       isTest: isTestDelivery(delivery.headers),
-      // A vendor that owns the status (InsideView) is mirrored, never activated by a delivery.
-      activate: vendor.sync === undefined,
+      activate: activatesOnDelivery(vendor),
     };
     try {
       const stored = await this.writer.write(row);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
-import { SubscriptionStatus } from '../subscriptions/subscription-status';
+import { activationOnDelivery } from '../subscriptions/subscription-lifecycle';
 import { TickBatcher } from './tick-batcher';
 
 /** One event row as the ingest service prepared it. */
@@ -21,7 +21,7 @@ export interface EventRow {
   payload: string | null;
   rawBody: Buffer;
   isTest: boolean;
-  /** Whether a first delivery turns a pending subscription ACTIVE (not for vendors that own the status). */
+  /** Whether a first delivery turns a pending subscription ACTIVE (activatesOnDelivery). */
   activate: boolean;
 }
 
@@ -53,8 +53,9 @@ const MAX_BYTES = 4 * 1024 * 1024;
 const MAX_IN_FLIGHT = 3;
 
 const COLUMNS = 12;
-const PENDING = SubscriptionStatus.VerificationPending;
-const ACTIVE = SubscriptionStatus.Active;
+/** The first authentic delivery's activation, on the locked row `s` with the batch's `activate` flag. */
+const ACTIVATION_DUE = activationOnDelivery.due('s', 't.activate');
+const ACTIVATION_SET = activationOnDelivery.set('s', 'l.activate');
 
 interface InsertedRow {
   ord: number;
@@ -150,9 +151,9 @@ export class EventWriter {
 
   /**
    * One statement, so one commit: the event rows, and for each subscription that got a new event,
-   * on its first authentic delivery the subscription turning ACTIVE (unless its vendor owns the
-   * status), and last_event_at refreshed at most once a minute to keep a hot subscription row out of
-   * every insert's lock path. Rows are inserted, and subscriptions locked, in key order, so two
+   * on its first authentic delivery the subscription turning ACTIVE (rule and SQL from the subscription
+   * lifecycle), and last_event_at refreshed at most once a minute to keep a hot subscription row out
+   * of every insert's lock path. Rows are inserted, and subscriptions locked, in key order, so two
    * batches never wait on each other in a cycle.
    */
   private async insert(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
@@ -199,13 +200,12 @@ export class EventWriter {
            JOIN (SELECT DISTINCT i.subscription_id, i.activate
                    FROM input i JOIN inserted n ON n.subscription_id = i.subscription_id AND n.dedupe_key = i.dedupe_key) t
              ON t.subscription_id = s.id
-          WHERE (t.activate AND s.status = '${PENDING}') OR s.last_event_at IS NULL OR s.last_event_at < now() - interval '1 minute'
+          WHERE ${ACTIVATION_DUE} OR s.last_event_at IS NULL OR s.last_event_at < now() - interval '1 minute'
           ORDER BY s.id
             FOR UPDATE OF s
        ), touched AS (
          UPDATE subscriptions s
-            SET status = CASE WHEN l.activate AND s.status = '${PENDING}' THEN '${ACTIVE}' ELSE s.status END,
-                verified_at = CASE WHEN l.activate THEN COALESCE(s.verified_at, now()) ELSE s.verified_at END,
+            SET ${ACTIVATION_SET},
                 last_event_at = now()
            FROM locked l
           WHERE s.id = l.id

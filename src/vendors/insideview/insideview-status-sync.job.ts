@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
 import { NOT_DELETED, Subscription } from '../../subscriptions/subscription.entity';
-import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
+import { disabledByOperatorSql, SubscriptionLifecycle } from '../../subscriptions/subscription-lifecycle';
 import { queryRows } from '../../database/query-rows';
 import { InsideViewApiClient } from './insideview-api.client';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
@@ -26,7 +26,7 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
   constructor(
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly insideview: InsideViewSubscriptionsService,
-    private readonly lifecycle: SubscriptionsService,
+    private readonly lifecycle: SubscriptionLifecycle,
     private readonly client: InsideViewApiClient,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -59,7 +59,7 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
         WHERE id IN (
           SELECT id FROM subscriptions
            WHERE vendor = 'insideview' AND vendor_ref IS NOT NULL AND deleted_at IS NULL
-             AND NOT (status = '${SubscriptionStatus.Disabled}' AND COALESCE(disabled_by, 'operator') = 'operator')
+             AND NOT ${disabledByOperatorSql()}
              AND (vendor_synced_at IS NULL
                   OR vendor_synced_at < now() - $1 * CASE WHEN status = '${SubscriptionStatus.VerificationPending}' THEN 1 ELSE 10 END * interval '1 millisecond')
            ORDER BY vendor_synced_at NULLS FIRST

@@ -15,6 +15,7 @@ export const insideviewVendor: VendorDefinition = {
   secretSource: 'generate',
   settings: ['insideview'],
   activateOnHead: false,
+  ownsStatus: true,
   dto: InsideViewAlertNotificationDto,
   sample: insideviewSample,
   secretRotationRefusal:
