@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
+import { FOREIGN_KEY_VIOLATION, insertRowBatch, sqlState } from '../database/row-batch-insert';
 import { activationOnDelivery } from '../subscriptions/subscription-lifecycle';
 import { TickBatcher } from './tick-batcher';
 
@@ -43,7 +44,6 @@ export class SubscriptionGoneError extends Error {}
  * depth, sizes past its limits); the raw body is kept anyway.
  */
 const JSONB_REJECTED = new Set(['22P05', '22P02', '22021', '22025', '54001', '54000']);
-const FOREIGN_KEY_VIOLATION = '23503';
 const DEADLOCK_DETECTED = '40P01';
 /** Rows of one statement: 12 parameters each, far below PostgreSQL's 65,535. */
 const MAX_ROWS = 500;
@@ -62,12 +62,6 @@ interface InsertedRow {
   id: string | null;
   status: string | null;
   inserted: boolean;
-}
-
-function sqlState(error: unknown): string {
-  const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
-  const value = driverError?.code ?? code;
-  return typeof value === 'string' ? value : '';
 }
 
 /**
@@ -122,20 +116,17 @@ export class EventWriter {
   }
 
   /** Rows with distinct events; a statement-level refusal of one row is narrowed down to that row. */
-  private async writeUnique(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
-    try {
-      return await this.insertWithRetry(rows);
-    } catch (error) {
-      const code = sqlState(error);
-      if (code !== FOREIGN_KEY_VIOLATION && !JSONB_REJECTED.has(code)) throw error;
-      if (rows.length > 1) {
-        // Which row? Each alone; the others are stored as if they had come alone.
-        return Promise.all(rows.map((row) => this.writeUnique([row]).then((results) => results[0], (failure: Error) => failure)));
-      }
-      if (code === FOREIGN_KEY_VIOLATION) return [new SubscriptionGoneError()];
-      if (rows[0].payload === null) throw error;
-      return this.writeUnique([{ ...rows[0], payload: null }]);
-    }
+  private writeUnique(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
+    return insertRowBatch(rows, (batch) => this.insertWithRetry(batch), {
+      isRowError: (error) => sqlState(error) === FOREIGN_KEY_VIOLATION || JSONB_REJECTED.has(sqlState(error)),
+      alone: async (row, error) => {
+        if (sqlState(error) === FOREIGN_KEY_VIOLATION) return new SubscriptionGoneError();
+        if (row.payload === null) throw error;
+        // jsonb cannot hold it: the raw body alone is kept.
+        const [stored] = await this.writeUnique([{ ...row, payload: null }]);
+        return stored;
+      },
+    });
   }
 
   /** A deadlock (two batches locking the same subscriptions) rolled everything back: try again. */

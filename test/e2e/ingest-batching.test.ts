@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { EventWriter, type EventRow } from '../../src/events/event-writer';
+import { EventWriter, SubscriptionGoneError, type EventRow } from '../../src/events/event-writer';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { createSubscription, storedEvents, type CreatedSubscription } from '../support/subscriptions';
@@ -114,6 +114,40 @@ describe('Coalesced ingest', () => {
     assert.equal(await storedEvents(app, subscription.id), 3);
     const stored = await app.api('get', `/api/events/${answers[1].body.eventId}`);
     assert.equal(Buffer.from(stored.body.rawBody, 'base64').toString(), refused.toString());
+  });
+
+  it('stores the rest of a batch when one row’s subscription is gone (foreign key), and fails that row alone', async () => {
+    const subscription = await createSubscription(app, { vendor: 'walnut' });
+    const writer = app.app.get(EventWriter);
+    const row = (subscriptionId: string, dedupeKey: string): EventRow => {
+      const body = walnutBody(dedupeKey);
+      return {
+        subscriptionId,
+        vendor: 'walnut',
+        eventType: 'demo_session_finished',
+        dedupeKey,
+        status: 'accepted',
+        validationErrors: null,
+        occurredAt: null,
+        headers: '{}',
+        payload: body.toString(),
+        rawBody: body,
+        isTest: false,
+        activate: true,
+      };
+    };
+    // Submitted in one tick, so one batch by construction; the middle row names no subscription.
+    const results = await Promise.allSettled([
+      writer.write(row(subscription.id, 'fk-beside-1')),
+      writer.write(row('00000000-0000-4000-8000-000000000000', 'fk-gone')),
+      writer.write(row(subscription.id, 'fk-beside-2')),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.ok((results[1] as PromiseRejectedResult).reason instanceof SubscriptionGoneError);
+    assert.equal(await storedEvents(app, subscription.id), 2);
   });
 });
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { IntervalJob } from '../../common/interval-job';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
 import { NOT_DELETED, Subscription } from '../../subscriptions/subscription.entity';
@@ -21,33 +22,26 @@ const BATCH = 50;
 @Injectable()
 export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('InsideViewStatusSync');
-  private running?: Promise<void>;
+  /** One pass at a time; overlapping ticks are skipped. */
+  private readonly job: IntervalJob;
 
   constructor(
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly insideview: InsideViewSubscriptionsService,
     private readonly lifecycle: SubscriptionLifecycle,
     private readonly client: InsideViewApiClient,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.job = new IntervalJob(scheduler, JOB, () => this.syncDue(), (error) => this.logger.warn(`Status sync failed: ${error.message}`));
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.client.configured) return;
-    this.scheduler.addInterval(JOB, setInterval(() => void this.tick(), this.config.insideview.statusSyncIntervalMs));
+    if (this.client.configured) this.job.start(this.config.insideview.statusSyncIntervalMs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
-    await this.running;
-  }
-
-  /** One pass; overlapping ticks are skipped. */
-  tick(): Promise<void> {
-    this.running ??= this.syncDue()
-      .catch((error: Error) => this.logger.warn(`Status sync failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   private async syncDue(): Promise<void> {
