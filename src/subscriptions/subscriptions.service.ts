@@ -14,6 +14,7 @@ import type { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { CallbackUrlPolicy } from './callback-url-policy';
+import { previousSecretGraceEnds, validSecrets } from './secret-grace';
 import { SubscriptionLookup } from './subscription-lookup';
 import { MIRRORED_STATUS, refusesDeliveries, SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionStatus } from './subscription-status';
@@ -169,7 +170,7 @@ export class SubscriptionsService {
       );
     }
     const graceSeconds = dto.graceSeconds ?? DEFAULT_GRACE_SECONDS;
-    const graceEnds = this.previousSecretExpiry(subscription);
+    const graceEnds = previousSecretGraceEnds(subscription);
     if (graceEnds && graceSeconds > 0) {
       throw new AppException(
         HttpStatus.CONFLICT,
@@ -241,17 +242,9 @@ export class SubscriptionsService {
     await this.lifecycle.headChecked(vendor, subscription);
   }
 
-  /** Secrets a delivery may be signed with: the current one and the previous one while its grace lasts. */
+  /** Secrets a delivery may be signed with (see secret-grace.ts). */
   validSecrets(subscription: Subscription, now = new Date()): string[] {
-    const secrets = subscription.secret === null ? [] : [subscription.secret];
-    if (this.previousSecretExpiry(subscription, now)) secrets.push(subscription.previousSecret!);
-    return secrets;
-  }
-
-  /** When the previous secret's grace ends, or null when there is none still running. */
-  private previousSecretExpiry(subscription: Subscription, now = new Date()): Date | null {
-    const expires = subscription.previousSecretExpiresAt;
-    return subscription.previousSecret !== null && expires !== null && expires > now ? expires : null;
+    return validSecrets(subscription, now);
   }
 
   /** The stored subscription (secrets decrypted), or 404; a deleted one too is 404. */
