@@ -21,6 +21,24 @@ function walnutBody(tag: string): Buffer {
   return Buffer.from(JSON.stringify({ event: 'demo_session_finished', timestamp: '2024-05-01T10:00:00Z', data: { demo: { id: 'd1' }, session_id: tag } }));
 }
 
+/** An accepted Walnut event as the ingest service would hand it to the EventWriter. */
+function eventRow(subscriptionId: string, dedupeKey: string, body: Buffer): EventRow {
+  return {
+    subscriptionId,
+    vendor: 'walnut',
+    eventType: 'demo_session_finished',
+    dedupeKey,
+    status: 'accepted',
+    validationErrors: null,
+    occurredAt: null,
+    headers: '{}',
+    payload: body.toString(),
+    rawBody: body,
+    isTest: false,
+    activate: true,
+  };
+}
+
 function deliver(app: TestApp, subscription: CreatedSubscription, body: Buffer) {
   return sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${subscription.id}`, {
     headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature(subscription.secret!, body) },
@@ -39,21 +57,7 @@ describe('Coalesced ingest', () => {
   it('stores identical deliveries written in the same batch once: one new, the others duplicates with its id', async () => {
     const subscription = await createSubscription(app, { vendor: 'walnut' });
     const writer = app.app.get(EventWriter);
-    const body = walnutBody('same-batch');
-    const row: EventRow = {
-      subscriptionId: subscription.id,
-      vendor: 'walnut',
-      eventType: 'demo_session_finished',
-      dedupeKey: 'same-batch-key',
-      status: 'accepted',
-      validationErrors: null,
-      occurredAt: null,
-      headers: '{}',
-      payload: body.toString(),
-      rawBody: body,
-      isTest: false,
-      activate: true,
-    };
+    const row = eventRow(subscription.id, 'same-batch-key', walnutBody('same-batch'));
     // Submitted in one tick, so one batch by construction.
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => writer.write({ ...row })));
     assert.deepEqual(
@@ -119,23 +123,7 @@ describe('Coalesced ingest', () => {
   it('stores the rest of a batch when one row’s subscription is gone (foreign key), and fails that row alone', async () => {
     const subscription = await createSubscription(app, { vendor: 'walnut' });
     const writer = app.app.get(EventWriter);
-    const row = (subscriptionId: string, dedupeKey: string): EventRow => {
-      const body = walnutBody(dedupeKey);
-      return {
-        subscriptionId,
-        vendor: 'walnut',
-        eventType: 'demo_session_finished',
-        dedupeKey,
-        status: 'accepted',
-        validationErrors: null,
-        occurredAt: null,
-        headers: '{}',
-        payload: body.toString(),
-        rawBody: body,
-        isTest: false,
-        activate: true,
-      };
-    };
+    const row = (subscriptionId: string, dedupeKey: string) => eventRow(subscriptionId, dedupeKey, walnutBody(dedupeKey));
     // Submitted in one tick, so one batch by construction; the middle row names no subscription.
     const results = await Promise.allSettled([
       writer.write(row(subscription.id, 'fk-beside-1')),
