@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
+import { sqlState } from '../database/row-batch-insert';
 import { requestLogger } from '../observability/http-logger';
 import type { WebhookLocals } from '../webhooks/webhook-request';
 import { AppException } from './app.exception';
@@ -141,9 +142,8 @@ function undecodableEncoding(exception: unknown, request: Request): string | und
  * the encoding cannot hold...), else null. Only the code: some of these messages quote the value.
  */
 function postgresDataError(exception: unknown): string | null {
-  const error = exception as { code?: unknown; driverError?: { code?: unknown } } | null;
-  const code = error?.driverError?.code ?? error?.code;
-  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) ? `SQLSTATE ${code}` : null;
+  const code = sqlState(exception);
+  return /^22[0-9A-Z]{3}$/.test(code) ? `SQLSTATE ${code}` : null;
 }
 
 function bodyParserType(exception: unknown): string {

@@ -1,7 +1,7 @@
 import { type ArgumentMetadata, HttpStatus, Injectable, ValidationPipe } from '@nestjs/common';
-import type { ValidationError } from 'class-validator';
 import { AppException } from './app.exception';
 import { ErrorCode } from './error-code';
+import { kindOf, validationProblems } from './validation-problems';
 
 /** Deeper than any management body needs; a deeper one is refused before anything walks it recursively. */
 export const MAX_BODY_DEPTH = 32;
@@ -40,59 +40,6 @@ export class ApiValidationPipe extends ValidationPipe {
 export function validationFailed(problems: string[]): AppException {
   const listed = problems.slice(0, MAX_PROBLEMS);
   return new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, listed.join('; '), listed);
-}
-
-/**
- * One message per field that failed: `is required` for one left out, `must not be null` for a
- * null; when the value has the wrong type, only that (a string for an integer also fails Min and
- * Max, which says nothing); otherwise every rule it broke. Nested fields are named by their path
- * (`signature.header`).
- */
-export function validationProblems(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = parent ? `${parent}.${error.property}` : error.property;
-    const constraints = Object.entries(error.constraints ?? {});
-    return [...(constraints.length > 0 ? problemOf(error, path, constraints) : []), ...validationProblems(error.children ?? [], path)];
-  });
-}
-
-function problemOf(error: ValidationError, path: string, constraints: Array<[string, string]>): string[] {
-  const { value, property } = error;
-  // JSON has no undefined: a field that fails while undefined is a required one left out.
-  if (value === undefined) return [`${path} is required`];
-  if (value === null) return [`${path} must not be null`];
-  const typeCheck = constraints.find(([name]) => TYPE_CHECKS.has(name));
-  if (typeCheck) {
-    const message = renamed(typeCheck[1], property, path);
-    // `each value in x must be…` is about the items; the value's own kind would mislead.
-    return [message.startsWith('each value in ') ? message : `${message}, not ${kindOf(value)}`];
-  }
-  // Rules that only a string (or only an array) can pass, all broken by a value of another kind: say that once.
-  const expected = KIND_OF_RULES.find(([, rules]) => constraints.every(([name]) => rules.has(name)))?.[0];
-  if (expected && expected !== kindOf(value)) return [`${path} must be ${expected}, not ${kindOf(value)}`];
-  // class-validator lists the rules last-declared first; the declaration order reads better.
-  return constraints.reverse().map(([, message]) => renamed(message, property, path));
-}
-
-/** class-validator rules that fail for any value but a string, or but an array. */
-const KIND_OF_RULES: Array<[string, Set<string>]> = [
-  ['a string', new Set(['isUrl', 'maxLength', 'minLength', 'matches', 'isUuid', 'isIso8601'])],
-  ['an array', new Set(['arrayMaxSize', 'arrayMinSize', 'arrayNotEmpty'])],
-];
-
-/** class-validator's constraints that check the type of a value rather than its content. */
-const TYPE_CHECKS = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'nestedValidation']);
-
-/** class-validator names the property alone; a nested one is named by its whole path. */
-function renamed(message: string, property: string, path: string): string {
-  return path !== property && message.startsWith(`${property} `) ? `${path}${message.slice(property.length)}` : message;
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return type === 'object' ? 'an object' : type === 'undefined' ? 'nothing' : `a ${type}`;
 }
 
 function isPlainObject(value: unknown): boolean {

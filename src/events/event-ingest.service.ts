@@ -2,9 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
-import { plainToInstance } from 'class-transformer';
+import { validateAs } from '../common/validation-problems';
 import { MAX_VALIDATED_DEPTH, nestedDeeperThan } from './payload-fields';
-import { validate, type ValidationError } from 'class-validator';
+import { activatesOnDelivery } from '../subscriptions/subscription-lifecycle';
 import type { Subscription } from '../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendors/vendor-definition';
 import { bodyHashKey } from './dedupe-key';
@@ -44,8 +44,7 @@ export class EventIngestService {
       payload: payloadText(rawBody, delivery.headers['content-type'], payload),
       rawBody,
       isTest: isTestDelivery(delivery.headers),
-      // A vendor that owns the status (InsideView) is mirrored, never activated by a delivery.
-      activate: vendor.sync === undefined,
+      activate: activatesOnDelivery(vendor),
     };
     try {
       const stored = await this.writer.write(row);
@@ -66,9 +65,8 @@ export class EventIngestService {
     if (nestedDeeperThan(payload, MAX_VALIDATED_DEPTH)) {
       return [`the body nests deeper than ${MAX_VALIDATED_DEPTH} levels`];
     }
-    const instance = plainToInstance(vendor.dto, payload);
-    const errors = await validate(instance, { forbidUnknownValues: false, validationError: { target: false, value: false } });
-    return [...flatten(errors), ...(vendor.payloadProblems?.(payload, subscription) ?? [])];
+    const problems = await validateAs(vendor.dto, payload, { detail: 'every-rule', forbidUnknownValues: false, validationError: { target: false, value: false } });
+    return [...problems, ...(vendor.payloadProblems?.(payload, subscription) ?? [])];
   }
 
   /** Non-secret headers only: whatever a subscription authenticates with is never stored, whatever its name. */
@@ -104,13 +102,4 @@ function payloadText(rawBody: Buffer, contentType: string | undefined, payload: 
   } catch {
     return null; // nested too deep to serialise: the raw body still has it
   }
-}
-
-/** Nested class-validator errors as readable lines: `data.demo.id must be a string`. */
-function flatten(errors: ValidationError[], prefix = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => message.replace(error.property, path));
-    return [...own, ...flatten(error.children ?? [], path)];
-  });
 }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
-import { SubscriptionStatus } from '../subscriptions/subscription-status';
+import { FOREIGN_KEY_VIOLATION, insertRowBatch, sqlState } from '../database/row-batch-insert';
+import { activationOnDelivery } from '../subscriptions/subscription-lifecycle';
 import { TickBatcher } from './tick-batcher';
 
 /** One event row as the ingest service prepared it. */
@@ -21,7 +22,7 @@ export interface EventRow {
   payload: string | null;
   rawBody: Buffer;
   isTest: boolean;
-  /** Whether a first delivery turns a pending subscription ACTIVE (not for vendors that own the status). */
+  /** Whether a first delivery turns a pending subscription ACTIVE (activatesOnDelivery). */
   activate: boolean;
 }
 
@@ -43,7 +44,6 @@ export class SubscriptionGoneError extends Error {}
  * depth, sizes past its limits); the raw body is kept anyway.
  */
 const JSONB_REJECTED = new Set(['22P05', '22P02', '22021', '22025', '54001', '54000']);
-const FOREIGN_KEY_VIOLATION = '23503';
 const DEADLOCK_DETECTED = '40P01';
 /** Rows of one statement: 12 parameters each, far below PostgreSQL's 65,535. */
 const MAX_ROWS = 500;
@@ -53,20 +53,15 @@ const MAX_BYTES = 4 * 1024 * 1024;
 const MAX_IN_FLIGHT = 3;
 
 const COLUMNS = 12;
-const PENDING = SubscriptionStatus.VerificationPending;
-const ACTIVE = SubscriptionStatus.Active;
+/** The first authentic delivery's activation, on the locked row `s` with the batch's `activate` flag. */
+const ACTIVATION_DUE = activationOnDelivery.due('s', 't.activate');
+const ACTIVATION_SET = activationOnDelivery.set('s', 'l.activate');
 
 interface InsertedRow {
   ord: number;
   id: string | null;
   status: string | null;
   inserted: boolean;
-}
-
-function sqlState(error: unknown): string {
-  const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
-  const value = driverError?.code ?? code;
-  return typeof value === 'string' ? value : '';
 }
 
 /**
@@ -121,20 +116,17 @@ export class EventWriter {
   }
 
   /** Rows with distinct events; a statement-level refusal of one row is narrowed down to that row. */
-  private async writeUnique(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
-    try {
-      return await this.insertWithRetry(rows);
-    } catch (error) {
-      const code = sqlState(error);
-      if (code !== FOREIGN_KEY_VIOLATION && !JSONB_REJECTED.has(code)) throw error;
-      if (rows.length > 1) {
-        // Which row? Each alone; the others are stored as if they had come alone.
-        return Promise.all(rows.map((row) => this.writeUnique([row]).then((results) => results[0], (failure: Error) => failure)));
-      }
-      if (code === FOREIGN_KEY_VIOLATION) return [new SubscriptionGoneError()];
-      if (rows[0].payload === null) throw error;
-      return this.writeUnique([{ ...rows[0], payload: null }]);
-    }
+  private writeUnique(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
+    return insertRowBatch(rows, (batch) => this.insertWithRetry(batch), {
+      isRowError: (error) => sqlState(error) === FOREIGN_KEY_VIOLATION || JSONB_REJECTED.has(sqlState(error)),
+      alone: async (row, error) => {
+        if (sqlState(error) === FOREIGN_KEY_VIOLATION) return new SubscriptionGoneError();
+        if (row.payload === null) throw error;
+        // jsonb cannot hold it: the raw body alone is kept.
+        const [stored] = await this.writeUnique([{ ...row, payload: null }]);
+        return stored;
+      },
+    });
   }
 
   /** A deadlock (two batches locking the same subscriptions) rolled everything back: try again. */
@@ -150,9 +142,9 @@ export class EventWriter {
 
   /**
    * One statement, so one commit: the event rows, and for each subscription that got a new event,
-   * on its first authentic delivery the subscription turning ACTIVE (unless its vendor owns the
-   * status), and last_event_at refreshed at most once a minute to keep a hot subscription row out of
-   * every insert's lock path. Rows are inserted, and subscriptions locked, in key order, so two
+   * on its first authentic delivery the subscription turning ACTIVE (rule and SQL from the subscription
+   * lifecycle), and last_event_at refreshed at most once a minute to keep a hot subscription row out
+   * of every insert's lock path. Rows are inserted, and subscriptions locked, in key order, so two
    * batches never wait on each other in a cycle.
    */
   private async insert(rows: EventRow[]): Promise<Array<StoredEvent | Error>> {
@@ -199,13 +191,12 @@ export class EventWriter {
            JOIN (SELECT DISTINCT i.subscription_id, i.activate
                    FROM input i JOIN inserted n ON n.subscription_id = i.subscription_id AND n.dedupe_key = i.dedupe_key) t
              ON t.subscription_id = s.id
-          WHERE (t.activate AND s.status = '${PENDING}') OR s.last_event_at IS NULL OR s.last_event_at < now() - interval '1 minute'
+          WHERE ${ACTIVATION_DUE} OR s.last_event_at IS NULL OR s.last_event_at < now() - interval '1 minute'
           ORDER BY s.id
             FOR UPDATE OF s
        ), touched AS (
          UPDATE subscriptions s
-            SET status = CASE WHEN l.activate AND s.status = '${PENDING}' THEN '${ACTIVE}' ELSE s.status END,
-                verified_at = CASE WHEN l.activate THEN COALESCE(s.verified_at, now()) ELSE s.verified_at END,
+            SET ${ACTIVATION_SET},
                 last_event_at = now()
            FROM locked l
           WHERE s.id = l.id

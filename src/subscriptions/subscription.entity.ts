@@ -1,3 +1,4 @@
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Column, CreateDateColumn, Entity, Index, IsNull, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { encryptedText, encryptedValues } from '../common/secret-cipher';
 import { SubscriptionStatus } from './subscription-status';
@@ -101,3 +102,8 @@ export class Subscription {
 
 /** The where-clause part that leaves deleted subscriptions out. */
 export const NOT_DELETED = { deletedAt: IsNull() } as const;
+
+/** Only the named columns of a subscription, as an update: a whole-row save would undo concurrent changes. */
+export function pickColumns<K extends keyof Subscription>(subscription: Subscription, keys: readonly K[]): QueryDeepPartialEntity<Subscription> {
+  return Object.fromEntries(keys.map((key) => [key, subscription[key]])) as QueryDeepPartialEntity<Subscription>;
+}

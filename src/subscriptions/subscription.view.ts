@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SignatureSettingsDto } from './dto/signature-settings.dto';
+import { previousSecretGraceEnds } from './secret-grace';
 import { SubscriptionStatus } from './subscription-status';
 import type { Subscription } from './subscription.entity';
 
@@ -88,10 +89,6 @@ export class SubscriptionPage {
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 export function toSubscriptionView(subscription: Subscription, now = new Date()): SubscriptionView {
-  const graceActive =
-    subscription.previousSecret !== null &&
-    subscription.previousSecretExpiresAt !== null &&
-    subscription.previousSecretExpiresAt > now;
   return {
     id: subscription.id,
     vendor: subscription.vendor,
@@ -102,7 +99,7 @@ export function toSubscriptionView(subscription: Subscription, now = new Date())
     disableReasonMessage: subscription.disableReasonMessage,
     callbackUrl: subscription.callbackUrl,
     hasSecret: subscription.secret !== null,
-    previousSecretExpiresAt: graceActive ? iso(subscription.previousSecretExpiresAt) : null,
+    previousSecretExpiresAt: iso(previousSecretGraceEnds(subscription, now)),
     signature: subscription.signature,
     requiredHeaders: Object.keys(subscription.requiredHeaders),
     eventTypes: subscription.eventTypes,

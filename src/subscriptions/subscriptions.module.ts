@@ -5,6 +5,7 @@ import { Subscription } from './subscription.entity';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
 import { RejectionsService } from './rejections.service';
+import { SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionLookup } from './subscription-lookup';
 import { TestEventService } from './test-event.service';
 import { VendorRegistry } from './vendor-registry';
@@ -13,7 +14,7 @@ import { WebhookRejection } from './webhook-rejection.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Subscription, WebhookRejection])],
   controllers: [SubscriptionsController],
-  providers: [CallbackUrlPolicy, SubscriptionsService, SubscriptionLookup, VendorRegistry, RejectionsService, TestEventService],
-  exports: [SubscriptionsService, VendorRegistry, RejectionsService],
+  providers: [CallbackUrlPolicy, SubscriptionsService, SubscriptionLifecycle, SubscriptionLookup, VendorRegistry, RejectionsService, TestEventService],
+  exports: [SubscriptionsService, SubscriptionLifecycle, VendorRegistry, RejectionsService],
 })
 export class SubscriptionsModule {}

@@ -14,17 +14,15 @@ import type { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { CallbackUrlPolicy } from './callback-url-policy';
+import { previousSecretGraceEnds, validSecrets } from './secret-grace';
 import { SubscriptionLookup } from './subscription-lookup';
+import { MIRRORED_STATUS, refusesDeliveries, SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionStatus } from './subscription-status';
-import { NOT_DELETED, Subscription } from './subscription.entity';
+import { NOT_DELETED, pickColumns, Subscription } from './subscription.entity';
 import { WebhookRejection } from './webhook-rejection.entity';
 import { toSubscriptionView, type SubscriptionPage, type SubscriptionView, type SubscriptionWithSecret } from './subscription.view';
 import type { VendorDefinition } from '../vendors/vendor-definition';
 import { VendorRegistry } from './vendor-registry';
-
-
-/** Code stored when an operator disables a subscription without giving one. */
-export const OPERATOR_DISABLED_CODE = 'OPERATOR_DISABLED';
 
 @Injectable()
 export class SubscriptionsService {
@@ -34,6 +32,7 @@ export class SubscriptionsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lookup: SubscriptionLookup,
     private readonly callbackUrls: CallbackUrlPolicy,
+    private readonly lifecycle: SubscriptionLifecycle,
   ) {}
 
   async create(dto: CreateSubscriptionDto): Promise<SubscriptionWithSecret> {
@@ -78,7 +77,7 @@ export class SubscriptionsService {
         await this.subscriptions.delete({ id });
         throw error;
       }
-      await this.subscriptions.update({ id }, pick(subscription, ['vendorRef', 'vendorConfig', ...MIRRORED_STATUS]));
+      await this.subscriptions.update({ id }, pickColumns(subscription, ['vendorRef', 'vendorConfig', ...MIRRORED_STATUS]));
     }
     return this.withSecret(await this.findOrFail(id), generated ?? null);
   }
@@ -122,46 +121,21 @@ export class SubscriptionsService {
     if (dto.requiredHeaders !== undefined) subscription.requiredHeaders = dto.requiredHeaders;
     this.prepare(vendor, subscription);
     // Only the settings this call is about: a whole-row save would undo concurrent changes.
-    await this.subscriptions.update({ id: subscription.id }, pick(subscription, ['name', 'description', 'callbackUrl', 'eventTypes', 'signature', 'requiredHeaders']));
+    await this.subscriptions.update({ id: subscription.id }, pickColumns(subscription, ['name', 'description', 'callbackUrl', 'eventTypes', 'signature', 'requiredHeaders']));
     return this.get(subscription.id);
   }
 
-  /**
-   * Idempotent: a subscription an operator already disabled stays as it is, with the first reason
-   * (enable it first to give another). One conditional UPDATE, so of two concurrent calls the first
-   * to commit sets the reason and the other finds the row already disabled.
-   */
+  /** An operator's disable (see SubscriptionLifecycle.disable: a second one keeps the first reason). */
   async disable(id: string, dto: DisableSubscriptionDto): Promise<SubscriptionView> {
     const subscription = await this.findOrFail(id);
-    await this.subscriptions
-      .createQueryBuilder()
-      .update()
-      .set({
-        status: SubscriptionStatus.Disabled,
-        disabledBy: 'operator',
-        disableReasonErrorCode: dto.code ?? OPERATOR_DISABLED_CODE,
-        disableReasonMessage: dto.message ?? 'Disabled by an operator',
-      })
-      .where('id = :id', { id: subscription.id })
-      .andWhere(`NOT ${DISABLED_BY_OPERATOR}`, { disabled: SubscriptionStatus.Disabled })
-      .execute();
+    await this.lifecycle.disable(subscription, dto);
     return this.get(subscription.id);
   }
 
-  /** Back to ACTIVE if it ever was; for a vendor that owns the status, pending until the next sync. */
+  /** An operator's enable (see SubscriptionLifecycle.enable). */
   async enable(id: string): Promise<SubscriptionView> {
     const subscription = await this.findOrFail(id);
-    const mirrored = this.vendors.get(subscription.vendor).sync !== undefined;
-    await this.subscriptions.update(
-      { id: subscription.id },
-      {
-        status: subscription.verifiedAt && !mirrored ? SubscriptionStatus.Active : SubscriptionStatus.VerificationPending,
-        disabledBy: null,
-        disableReasonErrorCode: null,
-        disableReasonMessage: null,
-        ...(mirrored && { vendorSyncedAt: null }),
-      },
-    );
+    await this.lifecycle.enable(this.vendors.get(subscription.vendor), subscription);
     return this.get(subscription.id);
   }
 
@@ -196,7 +170,7 @@ export class SubscriptionsService {
       );
     }
     const graceSeconds = dto.graceSeconds ?? DEFAULT_GRACE_SECONDS;
-    const graceEnds = this.previousSecretExpiry(subscription);
+    const graceEnds = previousSecretGraceEnds(subscription);
     if (graceEnds && graceSeconds > 0) {
       throw new AppException(
         HttpStatus.CONFLICT,
@@ -214,7 +188,7 @@ export class SubscriptionsService {
       subscription.previousSecretExpiresAt = null;
     }
     subscription.secret = dto.secret ?? generated!;
-    await repository.update({ id: subscription.id }, pick(subscription, ['secret', 'previousSecret', 'previousSecretExpiresAt']));
+    await repository.update({ id: subscription.id }, pickColumns(subscription, ['secret', 'previousSecret', 'previousSecretExpiresAt']));
     return generated ?? null;
   }
 
@@ -246,23 +220,8 @@ export class SubscriptionsService {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, `${vendor.name} subscriptions have no status at the vendor to sync`);
     }
     await vendor.sync(subscription);
-    await this.saveMirroredStatus(subscription);
+    await this.lifecycle.saveMirroredStatus(subscription);
     return this.get(subscription.id);
-  }
-
-  /**
-   * Stores a status read from the vendor, unless an operator disabled the subscription meanwhile:
-   * the operator's switch wins over a sync that was in flight. Returns whether it was stored.
-   */
-  async saveMirroredStatus(subscription: Subscription): Promise<boolean> {
-    const result = await this.subscriptions
-      .createQueryBuilder()
-      .update()
-      .set(pick(subscription, MIRRORED_STATUS))
-      .where('id = :id AND deleted_at IS NULL', { id: subscription.id })
-      .andWhere(`NOT ${DISABLED_BY_OPERATOR}`, { disabled: SubscriptionStatus.Disabled })
-      .execute();
-    return (result.affected ?? 0) > 0;
   }
 
   /** The subscription a webhook names, or 404 (unknown, or another vendor's) / 410 (disabled). */
@@ -272,35 +231,20 @@ export class SubscriptionsService {
     if (!subscription) {
       throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No ${vendor} subscription ${id}`);
     }
-    // Disabled by the vendor (InsideView's verdict) it still answers, so the vendor can check it again.
-    if (subscription.status === SubscriptionStatus.Disabled && subscription.disabledBy !== 'vendor') {
+    if (refusesDeliveries(subscription)) {
       throw new AppException(HttpStatus.GONE, ErrorCode.SubscriptionDisabled, 'This subscription is disabled');
     }
     return subscription;
   }
 
-  /** A vendor's HEAD check proves the URL is registered: a pending subscription becomes ACTIVE. */
-  async markVerified(subscription: Subscription): Promise<void> {
-    if (subscription.status !== SubscriptionStatus.VerificationPending) return;
-    await this.subscriptions
-      .createQueryBuilder()
-      .update()
-      .set({ status: SubscriptionStatus.Active, verifiedAt: () => 'COALESCE(verified_at, now())' })
-      .where('id = :id AND status = :pending', { id: subscription.id, pending: SubscriptionStatus.VerificationPending })
-      .execute();
+  /** A vendor's HEAD check on the callback URL (see SubscriptionLifecycle.headChecked). */
+  async markVerified(vendor: VendorDefinition, subscription: Subscription): Promise<void> {
+    await this.lifecycle.headChecked(vendor, subscription);
   }
 
-  /** Secrets a delivery may be signed with: the current one and the previous one while its grace lasts. */
+  /** Secrets a delivery may be signed with (see secret-grace.ts). */
   validSecrets(subscription: Subscription, now = new Date()): string[] {
-    const secrets = subscription.secret === null ? [] : [subscription.secret];
-    if (this.previousSecretExpiry(subscription, now)) secrets.push(subscription.previousSecret!);
-    return secrets;
-  }
-
-  /** When the previous secret's grace ends, or null when there is none still running. */
-  private previousSecretExpiry(subscription: Subscription, now = new Date()): Date | null {
-    const expires = subscription.previousSecretExpiresAt;
-    return subscription.previousSecret !== null && expires !== null && expires > now ? expires : null;
+    return validSecrets(subscription, now);
   }
 
   /** The stored subscription (secrets decrypted), or 404; a deleted one too is 404. */
@@ -330,19 +274,10 @@ export class SubscriptionsService {
   }
 }
 
-/** SQL: the subscription was disabled by an operator (a row from before disabled_by existed counts as one). */
-const DISABLED_BY_OPERATOR = "(status = :disabled AND COALESCE(disabled_by, 'operator') = 'operator')";
-
 function notFound(id: string): AppException {
   return new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
 }
 
-/** The columns a vendor's status sync writes. */
-const MIRRORED_STATUS = ['status', 'disabledBy', 'disableReasonErrorCode', 'disableReasonMessage', 'verifiedAt', 'vendorSyncedAt'] as const;
-
-function pick<K extends keyof Subscription>(subscription: Subscription, keys: readonly K[]): QueryDeepPartialEntity<Subscription> {
-  return Object.fromEntries(keys.map((key) => [key, subscription[key]])) as QueryDeepPartialEntity<Subscription>;
-}
 
 function generateSecret(): string {
   return randomBytes(32).toString('hex');

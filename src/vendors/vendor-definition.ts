@@ -33,6 +33,11 @@ export interface VendorDefinition {
   signature: SignatureScheme;
   /** Whether the vendor's HEAD check on the callback URL makes a pending subscription ACTIVE. */
   activateOnHead: boolean;
+  /**
+   * The vendor owns the subscription's status: it is mirrored from the vendor (`sync`), and neither
+   * a delivery nor a HEAD check activates it (see subscriptions/subscription-lifecycle.ts).
+   */
+  ownsStatus?: boolean;
   /** The documented payload; an authentic body that fails it is stored as quarantined. */
   dto: ClassConstructor<object>;
   /** Event type of a delivery; the payload may be anything, so read it defensively. */
@@ -66,10 +71,7 @@ export interface VendorDefinition {
   register?(subscription: Subscription, settings: Record<string, unknown> | undefined): Promise<void>;
   /** Removes the subscription at the vendor; called before it is deleted here. */
   unregister?(subscription: Subscription): Promise<void>;
-  /**
-   * Mirrors the vendor's view of the subscription (status, reasons) onto it; the caller saves it.
-   * A vendor with sync owns the status: deliveries do not activate its subscriptions.
-   */
+  /** Mirrors the vendor's view of the subscription (status, reasons) onto it; the caller saves it. */
   sync?(subscription: Subscription): Promise<void>;
   /** Why PATCH cannot change the callback URL for this vendor (InsideView calls the URL it was created with). */
   callbackUrlChangeRefusal?: string;

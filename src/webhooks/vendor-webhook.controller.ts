@@ -40,6 +40,6 @@ export abstract class VendorWebhookController implements OnModuleInit {
   @Head(':subscriptionId')
   @HttpCode(200)
   async check(@Req() request: WebhookRequest): Promise<void> {
-    if (this.vendor.activateOnHead) await this.subscriptions.markVerified(request.subscription!);
+    await this.subscriptions.markVerified(this.vendor, request.subscription!);
   }
 }

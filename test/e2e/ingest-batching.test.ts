@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { EventWriter, type EventRow } from '../../src/events/event-writer';
+import { EventWriter, SubscriptionGoneError, type EventRow } from '../../src/events/event-writer';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { createSubscription, storedEvents, type CreatedSubscription } from '../support/subscriptions';
@@ -19,6 +19,24 @@ import { waitFor } from '../support/wait';
  */
 function walnutBody(tag: string): Buffer {
   return Buffer.from(JSON.stringify({ event: 'demo_session_finished', timestamp: '2024-05-01T10:00:00Z', data: { demo: { id: 'd1' }, session_id: tag } }));
+}
+
+/** An accepted Walnut event as the ingest service would hand it to the EventWriter. */
+function eventRow(subscriptionId: string, dedupeKey: string, body: Buffer): EventRow {
+  return {
+    subscriptionId,
+    vendor: 'walnut',
+    eventType: 'demo_session_finished',
+    dedupeKey,
+    status: 'accepted',
+    validationErrors: null,
+    occurredAt: null,
+    headers: '{}',
+    payload: body.toString(),
+    rawBody: body,
+    isTest: false,
+    activate: true,
+  };
 }
 
 function deliver(app: TestApp, subscription: CreatedSubscription, body: Buffer) {
@@ -39,21 +57,7 @@ describe('Coalesced ingest', () => {
   it('stores identical deliveries written in the same batch once: one new, the others duplicates with its id', async () => {
     const subscription = await createSubscription(app, { vendor: 'walnut' });
     const writer = app.app.get(EventWriter);
-    const body = walnutBody('same-batch');
-    const row: EventRow = {
-      subscriptionId: subscription.id,
-      vendor: 'walnut',
-      eventType: 'demo_session_finished',
-      dedupeKey: 'same-batch-key',
-      status: 'accepted',
-      validationErrors: null,
-      occurredAt: null,
-      headers: '{}',
-      payload: body.toString(),
-      rawBody: body,
-      isTest: false,
-      activate: true,
-    };
+    const row = eventRow(subscription.id, 'same-batch-key', walnutBody('same-batch'));
     // Submitted in one tick, so one batch by construction.
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => writer.write({ ...row })));
     assert.deepEqual(
@@ -114,6 +118,24 @@ describe('Coalesced ingest', () => {
     assert.equal(await storedEvents(app, subscription.id), 3);
     const stored = await app.api('get', `/api/events/${answers[1].body.eventId}`);
     assert.equal(Buffer.from(stored.body.rawBody, 'base64').toString(), refused.toString());
+  });
+
+  it('stores the rest of a batch when one row’s subscription is gone (foreign key), and fails that row alone', async () => {
+    const subscription = await createSubscription(app, { vendor: 'walnut' });
+    const writer = app.app.get(EventWriter);
+    const row = (subscriptionId: string, dedupeKey: string) => eventRow(subscriptionId, dedupeKey, walnutBody(dedupeKey));
+    // Submitted in one tick, so one batch by construction; the middle row names no subscription.
+    const results = await Promise.allSettled([
+      writer.write(row(subscription.id, 'fk-beside-1')),
+      writer.write(row('00000000-0000-4000-8000-000000000000', 'fk-gone')),
+      writer.write(row(subscription.id, 'fk-beside-2')),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.ok((results[1] as PromiseRejectedResult).reason instanceof SubscriptionGoneError);
+    assert.equal(await storedEvents(app, subscription.id), 2);
   });
 });
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { InsideViewAlertQueue } from '../../src/vendors/insideview/insideview-alert-queue';
+import type { Subscription } from '../../src/subscriptions/subscription.entity';
 import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
 import { metricValue } from '../support/metrics';
@@ -323,6 +325,24 @@ describe('InsideView', () => {
     const events = await feedOf(app, created.id, 1);
     assert.equal(events.length, 1, 'the notification is still found by its subscription id');
     assert.equal(events[0].subscriptionId, created.id);
+  });
+
+  it('queues the rest of a tick’s alerts when one alert’s subscription is gone (foreign key), failing that one alone', async () => {
+    const created = await createSubscription();
+    const queue = app.app.get(InsideViewAlertQueue);
+    const subscription = (id: string) => ({ id, vendorRef: created.vendorRef }) as Subscription;
+    // Enqueued in one tick, so one statement by construction; the middle alert names no subscription.
+    const results = await Promise.allSettled([
+      queue.enqueue(subscription(created.id), '1', { alertId: 'fk-beside-1' }),
+      queue.enqueue(subscription('00000000-0000-4000-8000-000000000000'), '2', { alertId: 'fk-gone' }),
+      queue.enqueue(subscription(created.id), '3', { alertId: 'fk-beside-2' }),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(results.filter((result) => result.status === 'fulfilled').map((result) => result.value), [true, true]);
+    assert.equal(await countRows('insideview_alerts', created.id), 2);
   });
 
   it('retries InsideView 500s and timeouts, fetching each page of the alert exactly once successfully', async () => {

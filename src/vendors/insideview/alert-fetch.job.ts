@@ -3,10 +3,11 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { backoffWithJitter } from '../../common/backoff';
+import { IntervalJob } from '../../common/interval-job';
 import { InsideViewApiClient, type InsideViewAlertPage } from './insideview-api.client';
 import { InsideViewApiError, InsideViewThrottledError } from './insideview-api.errors';
 import type { InsideViewAlert } from './insideview-alert.entity';
-import { InsideViewAlertsService } from './insideview-alerts.service';
+import { InsideViewAlertQueue } from './insideview-alert-queue';
 import { INSIDEVIEW_CONFIG, type InsideViewConfig } from './insideview.config';
 
 const JOB = 'insideview-alert-fetch';
@@ -31,52 +32,37 @@ class LeaseLostError extends Error {}
 export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('AlertFetch');
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  private running?: Promise<void>;
-  private wakeAgain = false;
-  private stopping = false;
+  private readonly job: IntervalJob;
 
   constructor(
-    private readonly alerts: InsideViewAlertsService,
+    private readonly alerts: InsideViewAlertQueue,
     private readonly client: InsideViewApiClient,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(INSIDEVIEW_CONFIG) private readonly config: InsideViewConfig,
-  ) {}
+  ) {
+    this.job = new IntervalJob(scheduler, JOB, () => this.drain(), (error) => this.logger.warn(`Alert fetch pass failed: ${error.message}`));
+  }
 
   onApplicationBootstrap(): void {
     if (!this.client.configured) return;
-    this.scheduler.addInterval(JOB, setInterval(() => this.wake(), this.config.fetchPollMs));
+    this.job.start(this.config.fetchPollMs, () => this.wake());
     this.wake();
   }
 
   /** Finishes the alerts in hand, then gives back every lease so another instance takes over at once. */
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
-    await this.running;
+    await this.job.stop();
     await this.alerts.releaseAll(this.owner).catch((error: Error) => this.logger.warn(`Could not release leases: ${error.message}`));
   }
 
   /** Runs the queue now (or right after the run in progress). */
   wake(): void {
-    if (this.stopping || !this.client.configured) return;
-    if (this.running) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((error: Error) => this.logger.warn(`Alert fetch pass failed: ${error.message}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.wakeAgain) {
-          this.wakeAgain = false;
-          this.wake();
-        }
-      });
+    if (this.client.configured) void this.job.run({ again: true });
   }
 
   /** Claims and fetches until nothing is due. */
   private async drain(): Promise<void> {
-    while (!this.stopping && !(await this.client.throttledUntil())) {
+    while (!this.job.stopping && !(await this.client.throttledUntil())) {
       await this.alerts.failAbandoned(this.config.fetchMaxAttempts);
       const claimed = await this.alerts.claim(this.owner, this.config.fetchConcurrency, this.config.fetchLeaseSeconds, this.config.fetchMaxAttempts);
       if (claimed.length === 0) return;

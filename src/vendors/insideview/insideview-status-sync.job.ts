@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { IntervalJob } from '../../common/interval-job';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
 import { NOT_DELETED, Subscription } from '../../subscriptions/subscription.entity';
-import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
+import { disabledByOperatorSql, SubscriptionLifecycle } from '../../subscriptions/subscription-lifecycle';
 import { queryRows } from '../../database/query-rows';
 import { InsideViewApiClient } from './insideview-api.client';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
@@ -21,33 +22,26 @@ const BATCH = 50;
 @Injectable()
 export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('InsideViewStatusSync');
-  private running?: Promise<void>;
+  /** One pass at a time; overlapping ticks are skipped. */
+  private readonly job: IntervalJob;
 
   constructor(
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
     private readonly insideview: InsideViewSubscriptionsService,
-    private readonly lifecycle: SubscriptionsService,
+    private readonly lifecycle: SubscriptionLifecycle,
     private readonly client: InsideViewApiClient,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(INSIDEVIEW_CONFIG) private readonly config: InsideViewConfig,
-  ) {}
+  ) {
+    this.job = new IntervalJob(scheduler, JOB, () => this.syncDue(), (error) => this.logger.warn(`Status sync failed: ${error.message}`));
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.client.configured) return;
-    this.scheduler.addInterval(JOB, setInterval(() => void this.tick(), this.config.statusSyncIntervalMs));
+    if (this.client.configured) this.job.start(this.config.statusSyncIntervalMs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
-    await this.running;
-  }
-
-  /** One pass; overlapping ticks are skipped. */
-  tick(): Promise<void> {
-    this.running ??= this.syncDue()
-      .catch((error: Error) => this.logger.warn(`Status sync failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-    return this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   private async syncDue(): Promise<void> {
@@ -59,7 +53,7 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
         WHERE id IN (
           SELECT id FROM subscriptions
            WHERE vendor = 'insideview' AND vendor_ref IS NOT NULL AND deleted_at IS NULL
-             AND NOT (status = '${SubscriptionStatus.Disabled}' AND COALESCE(disabled_by, 'operator') = 'operator')
+             AND NOT ${disabledByOperatorSql()}
              AND (vendor_synced_at IS NULL
                   OR vendor_synced_at < now() - $1 * CASE WHEN status = '${SubscriptionStatus.VerificationPending}' THEN 1 ELSE 10 END * interval '1 millisecond')
            ORDER BY vendor_synced_at NULLS FIRST

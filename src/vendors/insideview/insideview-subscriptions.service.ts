@@ -1,8 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { AppException } from '../../common/app.exception';
 import { ErrorCode } from '../../common/error-code';
+import { validateAs } from '../../common/validation-problems';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
 import type { Subscription } from '../../subscriptions/subscription.entity';
 import { InsideViewSettingsDto } from './dto/insideview-settings.dto';
@@ -103,10 +103,8 @@ export class InsideViewSubscriptionsService {
     if (!settings) {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, 'insideview settings are required: {subscriptionType, companyIds | peopleIds, frequency?, fields?}');
     }
-    const dto = plainToInstance(InsideViewSettingsDto, settings);
-    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-    const problems = errors.flatMap((error) => Object.values(error.constraints ?? {}).map((message) => `insideview.${message}`));
+    const problems = await validateAs(InsideViewSettingsDto, settings, { detail: 'every-rule', parent: 'insideview', whitelist: true, forbidNonWhitelisted: true });
     if (problems.length > 0) throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, problems.join('; '), problems);
-    return dto;
+    return plainToInstance(InsideViewSettingsDto, settings);
   }
 }

@@ -12,7 +12,7 @@ import type { WebhookRequest } from '../../webhooks/webhook-request';
 import type { VendorDefinition } from '../vendor-definition';
 import { AlertFetchJob } from './alert-fetch.job';
 import { InsideViewAlertNotificationDto } from './dto/insideview-alert-notification.dto';
-import { InsideViewAlertsService } from './insideview-alerts.service';
+import { InsideViewAlertQueue } from './insideview-alert-queue';
 import { InsideViewSignatureGuard } from './insideview-signature.guard';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
 import { INSIDEVIEW_DOCUMENTED_SAMPLE } from './insideview.sample';
@@ -43,7 +43,7 @@ export class InsideViewController extends VendorWebhookController {
     subscriptions: SubscriptionsService,
     registry: VendorRegistry,
     insideview: InsideViewSubscriptionsService,
-    private readonly alerts: InsideViewAlertsService,
+    private readonly alerts: InsideViewAlertQueue,
     private readonly fetchJob: AlertFetchJob,
   ) {
     super(ingest, subscriptions, registry);

@@ -6,6 +6,7 @@ import { WebhooksModule } from '../../webhooks/webhooks.module';
 import { AlertFetchJob } from './alert-fetch.job';
 import { InsideViewAlert } from './insideview-alert.entity';
 import { InsideViewAlertsController } from './insideview-alerts.controller';
+import { InsideViewAlertQueue } from './insideview-alert-queue';
 import { InsideViewAlertsService } from './insideview-alerts.service';
 import { InsideViewApiClient } from './insideview-api.client';
 import { InsideViewMetrics } from './insideview-metrics';
@@ -27,6 +28,7 @@ import { InsideViewController } from './insideview.controller';
     InsideViewMetrics,
     InsideViewThrottle,
     InsideViewSubscriptionsService,
+    InsideViewAlertQueue,
     InsideViewAlertsService,
     InsideViewStatusSyncJob,
     AlertFetchJob,

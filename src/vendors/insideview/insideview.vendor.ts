@@ -18,6 +18,7 @@ export const insideviewVendor: VendorDefinition = {
   signature: insideviewSignatureScheme,
   settings: ['insideview'],
   activateOnHead: false,
+  ownsStatus: true,
   dto: InsideViewAlertNotificationDto,
   sample: insideviewSample,
   secretRotationRefusal:
