@@ -44,8 +44,8 @@ export class EventIngestService {
       payload: payloadText(rawBody, delivery.headers['content-type'], payload),
       rawBody,
       isTest: isTestDelivery(delivery.headers),
-      // A vendor that owns the status (InsideView) is mirrored, never activated by a delivery.
-      activate: vendor.sync === undefined,
+      // A vendor that owns the status is mirrored, never activated by a delivery.
+      activate: !vendor.ownsStatus,
     };
     try {
       const stored = await this.writer.write(row);

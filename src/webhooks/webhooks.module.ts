@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { WebhookPipeline } from './webhook-pipeline';
 
-/** What every vendor module imports: the subscription lookup and the event store. */
+/** What every vendor module imports: the webhook pipeline, the subscription lookup and the event store. */
 @Module({
   imports: [SubscriptionsModule, EventsModule],
-  exports: [SubscriptionsModule, EventsModule],
+  providers: [WebhookPipeline],
+  exports: [WebhookPipeline, SubscriptionsModule, EventsModule],
 })
 export class WebhooksModule {}

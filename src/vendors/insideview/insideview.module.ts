@@ -3,7 +3,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Subscription } from '../../subscriptions/subscription.entity';
 import { WebhooksModule } from '../../webhooks/webhooks.module';
 import { AlertFetchJob } from './alert-fetch.job';
-import { InsideViewAlert } from './insideview-alert.entity';
 import { InsideViewAlertsController } from './insideview-alerts.controller';
 import { InsideViewAlertsService } from './insideview-alerts.service';
 import { InsideViewApiClient } from './insideview-api.client';
@@ -12,11 +11,11 @@ import { InsideViewSignatureGuard } from './insideview-signature.guard';
 import { InsideViewStatusSyncJob } from './insideview-status-sync.job';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
 import { InsideViewThrottle } from './insideview-throttle.service';
-import { VendorThrottle } from './vendor-throttle.entity';
 import { InsideViewController } from './insideview.controller';
+import { insideviewVendor } from './insideview.vendor';
 
 @Module({
-  imports: [WebhooksModule, TypeOrmModule.forFeature([InsideViewAlert, Subscription, VendorThrottle])],
+  imports: [WebhooksModule, TypeOrmModule.forFeature([...insideviewVendor.entities!, Subscription])],
   controllers: [InsideViewController, InsideViewAlertsController],
   providers: [
     InsideViewSignatureGuard,
@@ -29,4 +28,6 @@ import { InsideViewController } from './insideview.controller';
     AlertFetchJob,
   ],
 })
-export class InsideViewModule {}
+export class InsideViewModule {
+  static readonly vendor = insideviewVendor;
+}

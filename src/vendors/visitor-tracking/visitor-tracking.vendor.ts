@@ -1,8 +1,8 @@
 import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { Subscription } from '../../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendor-definition';
-import { visitorTrackingSample } from './visitor-tracking.sample';
-import { visitorTrackingSignature } from './visitor-tracking.signature';
+import { VISITOR_TRACKING_DOCUMENTED_SAMPLE, visitorTrackingSample } from './visitor-tracking.sample';
+import { VISITOR_TRACKING_DEFAULT_SIGNATURE, visitorTrackingSignature } from './visitor-tracking.signature';
 import { VisitorTrackingEventDto } from './dto/visitor-tracking-event.dto';
 
 export const VISITOR_TRACKING_EVENT_TYPES = ['NEW_VISIT', 'NEW_VISITOR'] as const;
@@ -28,6 +28,18 @@ export const visitorTrackingVendor: VendorDefinition = {
   // The platform documents no HEAD check, and an unauthenticated HEAD proves nothing.
   activateOnHead: false,
   dto: VisitorTrackingEventDto,
+  docs: {
+    title: 'Visitor-tracking',
+    example: VISITOR_TRACKING_DOCUMENTED_SAMPLE,
+    signature: {
+      header: VISITOR_TRACKING_DEFAULT_SIGNATURE.header,
+      description:
+        "The default name; the subscription's `signature.header` may name another. Scheme `token` (default): the shared secret itself; " +
+        '`hmac-sha256`: lowercase hex HMAC-SHA256 of the raw body, `sha256=` prefix optional. The `requiredHeaders` of the subscription must be sent too',
+      required: false,
+    },
+    headCheck: 'The platform makes no HEAD check; answers 200 for a known subscription.',
+  },
   sample: visitorTrackingSample,
   eventType: (_payload, subscription) => eventTypeOf(subscription),
   occurredAt: (payload) => isoDateAt(payload, 'date'),

@@ -1,6 +1,6 @@
 import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { VendorDefinition } from '../vendor-definition';
-import { walnutSample } from './walnut.sample';
+import { WALNUT_DOCUMENTED_SAMPLE, walnutSample } from './walnut.sample';
 import { WalnutEventDto } from './dto/walnut-event.dto';
 
 /**
@@ -14,6 +14,12 @@ export const walnutVendor: VendorDefinition = {
   settings: [],
   activateOnHead: false,
   dto: WalnutEventDto,
+  docs: {
+    title: 'Walnut',
+    example: WALNUT_DOCUMENTED_SAMPLE,
+    signature: { header: 'X-Walnut-Signature', description: 'Lowercase hex HMAC-SHA256 of the raw body, keyed with the Walnut webhook key (the subscription secret)' },
+    headCheck: 'Walnut makes no HEAD check; answers 200 for a known subscription.',
+  },
   sample: walnutSample,
   eventType: (payload) => stringAt(payload, 'event'),
   occurredAt: (payload) => isoDateAt(payload, 'timestamp'),
