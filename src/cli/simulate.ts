@@ -15,6 +15,7 @@ const DEFINITIONS = definitionsOf(VENDORS);
 const VENDOR_NAMES = DEFINITIONS.map((vendor) => vendor.name);
 /** The vendors whose definitions have a property, for the options that concern only them. */
 const having = (has: (vendor: (typeof DEFINITIONS)[number]) => boolean) => DEFINITIONS.filter(has).map((vendor) => vendor.name).join(', ') || 'none';
+const NAMED_SIGNATURE = having((vendor) => settingNames(vendor).includes('signature'));
 
 const USAGE = `Usage: npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
 
@@ -22,8 +23,8 @@ const USAGE = `Usage: npm run simulate -- <vendor> --url <callback URL> --secret
   --url URL              the subscription's callbackUrl, exactly as registered at the vendor
   --secret SECRET        the subscription's secret (the signing secret the vendor was given or gave)
   --header "Name: value" a required custom header (repeatable)
-  --signature-header H   the header carrying the signature, where the subscription names it (${having((vendor) => settingNames(vendor).includes('signature'))})
-  --scheme S             token (default) or hmac-sha256, where the subscription chooses (${having((vendor) => settingNames(vendor).includes('signature'))})
+  --signature-header H   the header carrying the signature, where the subscription names it (${NAMED_SIGNATURE})
+  --scheme S             token (default) or hmac-sha256, where the subscription chooses (${NAMED_SIGNATURE})
   --vendor-ref ID        the subscription's vendorRef (the vendor's own id of it), put in the sample
   --no-head              skip the HEAD check (${having((vendor) => vendor.headCheck !== undefined)})
   --timeout MS           per request (default 10000)`;

@@ -25,7 +25,7 @@ export class MetricsController {
   @ApiSecurity('metrics')
   @ApiOkResponse({
     description: 'The Prometheus text format',
-    content: { 'text/plain': { schema: { type: 'string' }, example: 'webhook_requests_total{vendor="walnut",outcome="accepted"} 42' } },
+    content: { 'text/plain': { schema: { type: 'string' }, example: 'webhook_requests_total{vendor="acme",outcome="accepted"} 42' } },
   })
   @ApiError(401, 'METRICS_TOKEN is set, and this is not it', [ErrorCode.Unauthorized])
   @Get()

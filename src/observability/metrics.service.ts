@@ -5,7 +5,7 @@ import type { WebhookOutcome } from './webhook-outcome';
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one), so
  * several app instances in one process (tests) do not collide. A vendor module with metrics of its
- * own registers them on `registry` (see InsideViewMetrics).
+ * own registers them on `registry`.
  */
 @Injectable()
 export class MetricsService {

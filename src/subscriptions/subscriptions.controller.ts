@@ -15,9 +15,9 @@ import { SubscriptionsService } from './subscriptions.service';
 const SUBSCRIPTION_ID = ApiParam({ name: 'id', description: 'The subscription id', format: 'uuid' });
 const NOT_FOUND = ApiError(404, 'No subscription with this id', [ErrorCode.SubscriptionNotFound]);
 const INVALID = ApiError(400, 'The body or query is not valid', [ErrorCode.ValidationFailed]);
-/** Routes that call the vendor's API (InsideView). */
-const VENDOR_REFUSED = ApiError(502, 'InsideView refused, or could not be reached', [ErrorCode.InsideViewRefused, ErrorCode.InsideViewUnavailable]);
-const VENDOR_UNAVAILABLE = ApiError(503, 'InsideView is not configured or is throttling calls, or the database is unavailable', [
+/** Routes that call the vendor's API, for vendors whose subscriptions the gateway creates there. */
+const VENDOR_REFUSED = ApiError(502, "The vendor's API refused, or could not be reached", [ErrorCode.InsideViewRefused, ErrorCode.InsideViewUnavailable]);
+const VENDOR_UNAVAILABLE = ApiError(503, "The vendor's API is not configured or is throttling calls, or the database is unavailable", [
   ErrorCode.InsideViewNotConfigured,
   ErrorCode.InsideViewThrottled,
   ErrorCode.DatabaseUnavailable,
@@ -35,7 +35,7 @@ export class SubscriptionsController {
 
   @ApiOperation({
     summary: 'Create a subscription',
-    description: 'Answers the `callbackUrl` to register at the vendor and, when the gateway generated it, the `secret`, shown this once. InsideView: also created at InsideView.',
+    description: 'Answers the `callbackUrl` to register at the vendor and, when the gateway generated it, the `secret`, shown this once. For a vendor whose subscriptions the gateway creates there: also created at the vendor.',
   })
   @ApiCreatedResponse({ type: SubscriptionWithSecret })
   @ApiError(400, 'The body is not valid, the vendor is unknown, its settings break its rules, or the callbackUrl is on a host not allowed', [
@@ -70,7 +70,7 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Change a subscription', description: 'Only the fields given change.' })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionView })
-  @ApiError(400, 'The body is not valid, the callbackUrl is on a host not allowed, or the vendor does not let it change (InsideView)', [
+  @ApiError(400, 'The body is not valid, the callbackUrl is on a host not allowed, or the vendor does not let it change', [
     ErrorCode.ValidationFailed,
     ErrorCode.CallbackHostNotAllowed,
   ])
@@ -94,7 +94,7 @@ export class SubscriptionsController {
     return this.subscriptions.disable(id, dto);
   }
 
-  @ApiOperation({ summary: 'Enable a subscription', description: 'Back to ACTIVE if it ever was, else VERIFICATION_PENDING; InsideView: pending until its next status sync.' })
+  @ApiOperation({ summary: 'Enable a subscription', description: 'Back to ACTIVE if it ever was, else VERIFICATION_PENDING; for a vendor that owns the status, pending until its next status sync.' })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionView })
   @NOT_FOUND
@@ -113,7 +113,7 @@ export class SubscriptionsController {
   })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionWithSecret })
-  @ApiError(400, 'The body is not valid, the vendor issues the secret itself and none was given, or it cannot be rotated (InsideView)', [ErrorCode.ValidationFailed])
+  @ApiError(400, 'The body is not valid, the vendor issues the secret itself and none was given, or the vendor does not let it be rotated', [ErrorCode.ValidationFailed])
   @ApiError(409, "The last rotation's grace still runs and a grace was asked for", [ErrorCode.RotationInGrace])
   @NOT_FOUND
   @Post(':id/rotate-secret')
@@ -122,10 +122,10 @@ export class SubscriptionsController {
     return this.subscriptions.rotateSecret(id, dto);
   }
 
-  @ApiOperation({ summary: "Mirror the subscription's status at the vendor now (InsideView)" })
+  @ApiOperation({ summary: "Mirror the subscription's status at the vendor now (vendors that own the status)" })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionView })
-  @ApiError(400, 'The vendor keeps no status to sync (every vendor but InsideView)', [ErrorCode.ValidationFailed])
+  @ApiError(400, 'The vendor keeps no status to sync', [ErrorCode.ValidationFailed])
   @NOT_FOUND
   @VENDOR_REFUSED
   @VENDOR_UNAVAILABLE
@@ -170,7 +170,7 @@ export class SubscriptionsController {
   @ApiOperation({
     summary: 'Delete a subscription',
     description:
-      'From then on it answers 404 on every route, webhooks included, and leaves every list. Its events are kept with its id (`GET /api/events?subscriptionId=` still finds them). InsideView: also deleted at InsideView.',
+      'From then on it answers 404 on every route, webhooks included, and leaves every list. Its events are kept with its id (`GET /api/events?subscriptionId=` still finds them). For a vendor whose subscriptions the gateway creates there: also deleted at the vendor.',
   })
   @SUBSCRIPTION_ID
   @ApiNoContentResponse({ description: 'Deleted' })
