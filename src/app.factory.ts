@@ -3,20 +3,26 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { RequestHandler } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { documentErrorCodes } from './common/api-error.decorator';
+import { documentErrorCodes, documentHookErrors } from './common/api-error.decorator';
 import { refuseOversizedBodies } from './common/body-limit.middleware';
 import { HTTP_LOGGER } from './observability/observability.module';
-import { VENDOR_DEFINITIONS } from './vendors/vendors';
 import type { AppConfig } from './config/app-config';
 import { WebhookOutcomeMiddleware } from './webhooks/webhook-outcome.middleware';
+import { VendorRegistry } from './subscriptions/vendor-registry';
+import type { VendorDefinition, VendorModule } from './vendors/vendor-definition';
+
+export interface AppOptions {
+  /** The vendors served; default the gateway's list (VENDORS). */
+  vendors?: readonly VendorModule[];
+}
 
 /** Builds the application exactly as production runs it; tests use the same function. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, options.vendors), {
     rawBody: true,
     // Parsers are mounted below, after the request logger, so even a body refused by the parser
     // (413, malformed JSON) is logged and counted.
@@ -70,18 +76,38 @@ function setUpApiDocs(app: NestExpressApplication): void {
     .addTag('webhooks', "Where vendors deliver: one POST and one HEAD route per vendor, each behind the vendor's signature check")
     .addTag('subscriptions', 'One per webhook registered at a vendor')
     .addTag('events', 'The stored deliveries, as a feed')
-    .addTag('insideview alerts', 'InsideView alerts and the fetch of their details')
     .addTag('health', 'Probes: liveness, and readiness (the database answers)')
     .addTag('metrics', 'Prometheus scrape endpoint')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  documentErrorCodes(document, Object.values(VENDOR_DEFINITIONS).flatMap((vendor) => Object.values(vendor.errorCodes ?? {})));
+  // Tags are only those the decorators give (webhook routes are tagged per route, not by controller).
+  const document = SwaggerModule.createDocument(app, config, { autoTagControllers: false });
+  const vendors = app.get(VendorRegistry).definitions();
+  documentErrorCodes(document, vendors.flatMap((vendor) => Object.values(vendor.errorCodes ?? {})));
+  documentHookErrors(document, vendors.flatMap((vendor) => vendor.hookErrors ?? []));
+  documentVendors(document, vendors);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
+/** The routes whose `vendor` (body field or query) takes the name of one of the app's vendors. */
+const VENDOR_FIELDS = { schemas: ['CreateSubscriptionDto'], queries: ['/api/subscriptions', '/api/events'] };
+
+/** What /docs says that depends on the app's vendors: the `vendor` enums, and each vendor's own tags. */
+function documentVendors(document: OpenAPIObject, vendors: VendorDefinition[]): void {
+  const names = vendors.map((vendor) => vendor.name);
+  for (const schema of VENDOR_FIELDS.schemas) {
+    const vendor = (document.components?.schemas?.[schema] as { properties?: Record<string, { enum?: string[]; example?: string }> } | undefined)?.properties?.vendor;
+    if (vendor) Object.assign(vendor, { enum: names, example: names[0] });
+  }
+  for (const path of VENDOR_FIELDS.queries) {
+    const parameter = document.paths[path]?.get?.parameters?.find((candidate) => 'in' in candidate && candidate.in === 'query' && candidate.name === 'vendor');
+    if (parameter && 'schema' in parameter) parameter.schema = { ...parameter.schema, enum: names };
+  }
+  for (const tag of vendors.flatMap((vendor) => vendor.docs.tags ?? [])) (document.tags ??= []).push(tag);
+}
+
 /** Creates the app and listens on the configured host and port. */
-export async function startApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await createApp(config);
+export async function startApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
+  const app = await createApp(config, options);
   await app.listen(config.port, config.host);
   return app;
 }

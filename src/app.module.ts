@@ -14,14 +14,14 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
-import { InsightArcModule } from './vendors/insightarc/insightarc.module';
-import { VisitorTrackingModule } from './vendors/visitor-tracking/visitor-tracking.module';
-import { InsideViewModule } from './vendors/insideview/insideview.module';
-import { WalnutModule } from './vendors/walnut/walnut.module';
+import type { VendorModule } from './vendors/vendor-definition';
+import { VENDORS } from './vendors/vendors';
+import { VendorsModule } from './vendors/vendors.module';
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig): DynamicModule {
+  /** The app with the vendors of `vendors` (default: the gateway's list, VENDORS). */
+  static register(config: AppConfig, vendors: readonly VendorModule[] = VENDORS): DynamicModule {
     const modules = [
       DatabaseModule,
       SubscriptionsModule,
@@ -35,11 +35,7 @@ export class AppModule {
           throttlers: [{ name: 'api', ttl: 60_000, limit: appConfig.apiRateLimit }],
         }),
       }),
-      // Vendors: one line each.
-      WalnutModule,
-      InsightArcModule,
-      VisitorTrackingModule,
-      InsideViewModule,
+      VendorsModule.register(vendors),
     ];
     return {
       module: AppModule,

@@ -11,6 +11,8 @@ import { SecretCipher } from '../common/secret-cipher';
 import { loadDatabaseConfig } from '../config/database-config';
 import { queryRows } from '../database/query-rows';
 import { buildDataSourceOptions } from '../database/data-source-options';
+import { definitionsOf } from '../vendors/vendor-definition';
+import { VENDORS } from '../vendors/vendors';
 
 interface Row {
   id: string;
@@ -22,7 +24,7 @@ interface Row {
 async function main(): Promise<void> {
   const config = loadDatabaseConfig(process.env);
   const cipher = new SecretCipher(config.secretsKey, config.previousSecretsKeys);
-  const dataSource = await new DataSource({ ...buildDataSourceOptions(config), logging: ['error'] }).initialize();
+  const dataSource = await new DataSource({ ...buildDataSourceOptions(config, definitionsOf(VENDORS)), logging: ['error'] }).initialize();
   const again = (value: string | null) => (value === null ? null : cipher.encrypt(cipher.decrypt(value)));
   try {
     const rows: Row[] = await dataSource.query('SELECT id, secret, previous_secret, required_headers FROM subscriptions');

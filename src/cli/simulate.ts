@@ -8,18 +8,25 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { sendHeadCheck, sendSampleDelivery, type DeliveryReport } from '../webhooks/sample-sender';
-import { VENDOR_DEFINITIONS as VENDORS } from '../vendors/vendors';
+import { definitionsOf, settingNames } from '../vendors/vendor-definition';
+import { VENDORS } from '../vendors/vendors';
+
+const DEFINITIONS = definitionsOf(VENDORS);
+const VENDOR_NAMES = DEFINITIONS.map((vendor) => vendor.name);
+/** The vendors whose definitions have a property, for the options that concern only them. */
+const having = (has: (vendor: (typeof DEFINITIONS)[number]) => boolean) => DEFINITIONS.filter(has).map((vendor) => vendor.name).join(', ') || 'none';
+const NAMED_SIGNATURE = having((vendor) => settingNames(vendor).includes('signature'));
 
 const USAGE = `Usage: npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
 
-  <vendor>               ${Object.keys(VENDORS).join(' | ')}
+  <vendor>               ${VENDOR_NAMES.join(' | ')}
   --url URL              the subscription's callbackUrl, exactly as registered at the vendor
-  --secret SECRET        the subscription's secret (InsideView: its signing secret)
+  --secret SECRET        the subscription's secret (the signing secret the vendor was given or gave)
   --header "Name: value" a required custom header (repeatable)
-  --signature-header H   visitor-tracking: the header carrying the signature (default X-Webhook-Signature)
-  --scheme S             visitor-tracking: token (default) or hmac-sha256
-  --vendor-ref ID        InsideView: its subscription id, put in the notification
-  --no-head              skip the HEAD check (InsightArc, InsideView)
+  --signature-header H   the header carrying the signature, where the subscription names it (${NAMED_SIGNATURE})
+  --scheme S             token (default) or hmac-sha256, where the subscription chooses (${NAMED_SIGNATURE})
+  --vendor-ref ID        the subscription's vendorRef (the vendor's own id of it), put in the sample
+  --no-head              skip the HEAD check (${having((vendor) => vendor.headCheck !== undefined)})
   --timeout MS           per request (default 10000)`;
 
 function fail(message: string): never {
@@ -60,7 +67,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const vendor = VENDORS[positionals[0] ?? ''];
+  const vendor = DEFINITIONS.find((definition) => definition.name === positionals[0]);
   if (!vendor) fail(positionals[0] ? `Unknown vendor "${positionals[0]}"` : 'Name the vendor');
   if (!values.url || !/^https?:\/\/[^\s]+$/.test(values.url)) fail('--url must be the http(s) callback URL');
   if (!values.secret) fail('--secret is required');
@@ -81,7 +88,7 @@ async function main(): Promise<void> {
     vendorRef: values['vendor-ref'] ?? null,
   };
   const reports: DeliveryReport[] = [];
-  if (vendor.headCheck && !values['no-head']) reports.push(await sendHeadCheck(vendor, values.url, timeoutMs));
+  if (vendor.headCheck && !values['no-head']) reports.push(await sendHeadCheck(vendor.headCheck, values.url, timeoutMs));
   reports.push(await sendSampleDelivery(vendor, target, { extraHeaders, timeoutMs }));
   reports.forEach(print);
   process.exitCode = reports.every((report) => report.ok) ? 0 : 1;

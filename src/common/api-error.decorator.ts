@@ -13,6 +13,44 @@ const RETRY_AFTER_CODES = new Set<string>([ErrorCode.DatabaseUnavailable, ErrorC
  * Codes are ErrorCodes or a feature's own. `withoutBody` is for HEAD, whose answers never have one;
  * `retryAfter` names the feature's own codes whose answers carry Retry-After.
  */
+/** OpenAPI extension marking a management route that calls a vendor's hooks, which may add errors of their own. */
+export const CALLS_VENDOR_EXTENSION = 'x-calls-vendor';
+
+/** An error answer a feature adds to routes when the docs are built, as ApiError documents it. */
+export interface DocumentedError {
+  status: number;
+  description: string;
+  codes: string[];
+  /** Of `codes`, those whose answers carry Retry-After. */
+  retryAfter?: string[];
+}
+
+/**
+ * Adds `errors` to every operation marked with CALLS_VENDOR_EXTENSION. A status the operation
+ * already documents keeps its entry, with the new description and codes appended.
+ */
+export function documentHookErrors(document: OpenAPIObject, errors: DocumentedError[]): void {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item) as Array<{ [CALLS_VENDOR_EXTENSION]?: boolean; responses?: Record<string, Record<string, unknown>> }>) {
+      if (!operation?.[CALLS_VENDOR_EXTENSION] || !operation.responses) continue;
+      for (const error of errors) {
+        const existing = operation.responses[String(error.status)];
+        const text = `${error.description}. \`code\`: ${error.codes.join(', ')}`;
+        const headers = error.retryAfter?.length
+          ? { 'Retry-After': { description: `Seconds to wait before retrying (with ${error.retryAfter.join(', ')})`, schema: { type: 'integer' } } }
+          : undefined;
+        operation.responses[String(error.status)] = existing
+          ? { ...existing, description: `${existing.description as string}; or: ${text}`, ...(headers && { headers: { ...(existing.headers as object), ...headers } }) }
+          : {
+              description: text,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' }, example: { statusCode: error.status, error: STATUS_CODES[error.status], code: error.codes[0], message: error.description } } },
+              ...(headers && { headers }),
+            };
+      }
+    }
+  }
+}
+
 export function ApiError(
   status: number,
   description: string,

@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
-import { ENTITIES } from './entities';
+import type { VendorDefinition } from '../vendors/vendor-definition';
+import { entitiesOf } from './entities';
 import { pgliteDriver } from './pglite-driver';
 import { TypeOrmLogger } from './typeorm-logger';
 
-/** Options for the one DataSource used by the app, the tests and the TypeORM CLI. */
-export function buildDataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>): DataSourceOptions {
+/** Options for the one DataSource used by the app, the tests and the TypeORM CLI, with the entities of these vendors. */
+export function buildDataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>, vendors: readonly VendorDefinition[]): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
-    entities: ENTITIES,
+    entities: entitiesOf(vendors),
     migrations: [join(__dirname, '..', '..', 'migrations', '*.js')],
     migrationsTableName: 'migrations',
     synchronize: false,

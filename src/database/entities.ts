@@ -1,8 +1,12 @@
 import { WebhookEvent } from '../events/webhook-event.entity';
 import { Subscription } from '../subscriptions/subscription.entity';
 import { WebhookRejection } from '../subscriptions/webhook-rejection.entity';
-import { InsideViewAlert } from '../vendors/insideview/insideview-alert.entity';
-import { VendorThrottle } from '../vendors/insideview/vendor-throttle.entity';
+import type { VendorDefinition } from '../vendors/vendor-definition';
 
-/** Every TypeORM entity of the service; the app and the migration CLI share this list. */
-export const ENTITIES = [Subscription, WebhookEvent, WebhookRejection, InsideViewAlert, VendorThrottle];
+/** The entities of the shared modules; each vendor adds its own (VendorDefinition.entities). */
+const SHARED_ENTITIES = [Subscription, WebhookEvent, WebhookRejection];
+
+/** Every TypeORM entity of an app with these vendors; the app and the migration CLI both use it. */
+export function entitiesOf(vendors: readonly VendorDefinition[]): Array<new () => object> {
+  return [...SHARED_ENTITIES, ...vendors.flatMap((vendor) => vendor.entities ?? [])] as Array<new () => object>;
+}

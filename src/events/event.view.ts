@@ -9,10 +9,10 @@ export class EventView {
   @ApiProperty({ description: 'The subscription it came through; null once that subscription is deleted', type: String, format: 'uuid', nullable: true })
   subscriptionId: string | null;
 
-  @ApiProperty({ example: 'walnut' })
+  @ApiProperty({ example: 'acme' })
   vendor: string;
 
-  @ApiProperty({ description: "The vendor's event type (Walnut: `event`; InsightArc: `signal`; visitor-tracking: the subscription's; InsideView: `alert`)", type: String, nullable: true, example: 'demo_session_finished' })
+  @ApiProperty({ description: "The vendor's event type: from the payload, or the subscription's where the vendor's webhook is created for one type", type: String, nullable: true, example: 'order.created' })
   eventType: string | null;
 
   @ApiProperty({ description: "`quarantined`: authentic, but not the vendor's documented shape", enum: WebhookEventStatus, enumName: 'WebhookEventStatus', example: WebhookEventStatus.Accepted })

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-/** The answer to an accepted delivery (always 200: Walnut counts anything but 200/201 as failure). */
+/** The answer to an accepted delivery (always 200: some vendors count anything but 200/201 as failure). */
 export class WebhookReceipt {
   @ApiProperty({ description: 'Always true: the delivery is committed', type: Boolean, example: true })
   received: true;

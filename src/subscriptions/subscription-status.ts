@@ -1,4 +1,4 @@
-/** Lifecycle of a webhook subscription; InsideView's values are mirrored verbatim. */
+/** Lifecycle of a webhook subscription; a vendor that owns the status uses these values too, mirrored verbatim. */
 export enum SubscriptionStatus {
   VerificationPending = 'VERIFICATION_PENDING',
   Active = 'ACTIVE',

@@ -5,7 +5,7 @@ import { SubscriptionStatus } from './subscription-status';
 
 /** How a vendor's deliveries are authenticated, where the vendor lets the customer choose. */
 export interface SignatureSettings {
-  /** Header that carries the signature or token (visitor-tracking lets the customer name it). */
+  /** Header that carries the signature or token (where the vendor lets the customer name it). */
   header?: string;
   /** `token`: the header holds the shared secret itself; `hmac-sha256`: a hex HMAC of the raw body. */
   scheme?: 'token' | 'hmac-sha256';
@@ -37,13 +37,13 @@ export class Subscription {
   disableReasonMessage: string | null;
 
   /**
-   * Who disabled it: an `operator` (deliveries get 410), or the `vendor` (InsideView's verdict,
+   * Who disabled it: an `operator` (deliveries get 410), or the `vendor` (its verdict, for one that owns the status,
    * mirrored: its HEAD check and alerts are still answered, so it can recover).
    */
   @Column({ name: 'disabled_by', type: 'varchar', length: 16, nullable: true })
   disabledBy: 'operator' | 'vendor' | null;
 
-  /** The URL exactly as registered at the vendor (InsightArc signs over it). */
+  /** The URL exactly as registered at the vendor (some vendors sign over it). */
   @Column({ name: 'callback_url', type: 'text' })
   callbackUrl: string;
 
@@ -67,14 +67,14 @@ export class Subscription {
   @Column({ name: 'event_types', type: 'text', array: true, default: '{}' })
   eventTypes: string[];
 
-  /** The vendor's own id for this subscription (InsideView). */
+  /** The vendor's own id for this subscription, where the gateway creates it at the vendor. */
   @Column({ name: 'vendor_ref', type: 'varchar', length: 200, nullable: true })
   vendorRef: string | null;
 
   @Column({ name: 'vendor_config', type: 'jsonb', default: {} })
   vendorConfig: Record<string, unknown>;
 
-  /** When the vendor's view of this subscription was last asked for (InsideView status sync). */
+  /** When the vendor's view of this subscription was last asked for (status sync, for a vendor that owns the status). */
   @Column({ name: 'vendor_synced_at', type: 'timestamptz', nullable: true })
   vendorSyncedAt: Date | null;
 

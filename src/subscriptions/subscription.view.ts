@@ -9,7 +9,7 @@ export class SubscriptionView {
   @ApiProperty({ format: 'uuid', example: '3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60' })
   id: string;
 
-  @ApiProperty({ example: 'walnut' })
+  @ApiProperty({ example: 'acme' })
   vendor: string;
 
   @ApiProperty({ example: 'Demo sessions' })
@@ -19,20 +19,20 @@ export class SubscriptionView {
   description: string | null;
 
   @ApiProperty({
-    description: "`VERIFICATION_PENDING` until the first authentic delivery (or the vendor's HEAD check); InsideView's status is mirrored from InsideView",
+    description: "`VERIFICATION_PENDING` until the first authentic delivery (or the vendor's HEAD check); for a vendor that owns the status, mirrored from the vendor",
     enum: SubscriptionStatus,
     enumName: 'SubscriptionStatus',
     example: SubscriptionStatus.Active,
   })
   status: string;
 
-  @ApiProperty({ description: "Why it is disabled: `OPERATOR_DISABLED`, the code given, or InsideView's (`400-2100` …)", type: String, nullable: true, example: null })
+  @ApiProperty({ description: "Why it is disabled: `OPERATOR_DISABLED`, the code given, or the vendor's own (for a vendor that owns the status)", type: String, nullable: true, example: null })
   disableReasonErrorCode: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: null })
   disableReasonMessage: string | null;
 
-  @ApiProperty({ description: 'The URL to register at the vendor, exactly as it is registered there', example: 'https://gateway.example.com/webhooks/walnut/3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60' })
+  @ApiProperty({ description: 'The URL to register at the vendor, exactly as it is registered there', example: 'https://gateway.example.com/webhooks/acme/3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60' })
   callbackUrl: string;
 
   @ApiProperty({ description: 'False until a secret is set: deliveries are then refused with 401 SECRET_NOT_SET' })
@@ -41,7 +41,7 @@ export class SubscriptionView {
   @ApiProperty({ description: 'Until when the previous secret is still accepted, after a rotation with a grace period', type: String, format: 'date-time', nullable: true, example: null })
   previousSecretExpiresAt: string | null;
 
-  @ApiProperty({ description: 'How deliveries are signed, where the vendor lets the customer choose (visitor-tracking)', type: () => SignatureSettingsDto })
+  @ApiProperty({ description: 'How deliveries are signed, where the vendor lets the customer choose', type: () => SignatureSettingsDto })
   signature: Subscription['signature'];
 
   @ApiProperty({ description: 'Names of the headers every delivery must carry (their values are never shown)', type: [String], example: [] })
@@ -50,10 +50,10 @@ export class SubscriptionView {
   @ApiProperty({ type: [String], example: [] })
   eventTypes: string[];
 
-  @ApiProperty({ description: "The vendor's own id of the subscription (InsideView)", type: String, nullable: true, example: null })
+  @ApiProperty({ description: "The vendor's own id of the subscription, where the gateway created it at the vendor", type: String, nullable: true, example: null })
   vendorRef: string | null;
 
-  @ApiProperty({ description: 'What the vendor was asked to watch (InsideView settings)', type: 'object', additionalProperties: true, example: {} })
+  @ApiProperty({ description: "The vendor's own settings the subscription was created with (what the vendor was asked to watch)", type: 'object', additionalProperties: true, example: {} })
   vendorConfig: Record<string, unknown>;
 
   @ApiProperty({ description: 'First authentic delivery or HEAD check', type: String, format: 'date-time', nullable: true })

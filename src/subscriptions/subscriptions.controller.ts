@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiError, ApiManagementRoutes } from '../common/api-error.decorator';
+import { ApiCreatedResponse, ApiExtension, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiError, ApiManagementRoutes, CALLS_VENDOR_EXTENSION } from '../common/api-error.decorator';
 import { ErrorCode } from '../common/error-code';
 import { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import { DisableSubscriptionDto } from './dto/disable-subscription.dto';
@@ -11,18 +11,15 @@ import { RejectionList, RejectionsService } from './rejections.service';
 import { SubscriptionPage, SubscriptionView, SubscriptionWithSecret } from './subscription.view';
 import { TestEventReport, TestEventService } from './test-event.service';
 import { SubscriptionsService } from './subscriptions.service';
-import { InsideViewErrorCode } from '../vendors/insideview/insideview-error-code';
 
 const SUBSCRIPTION_ID = ApiParam({ name: 'id', description: 'The subscription id', format: 'uuid' });
 const NOT_FOUND = ApiError(404, 'No subscription with this id', [ErrorCode.SubscriptionNotFound]);
 const INVALID = ApiError(400, 'The body or query is not valid', [ErrorCode.ValidationFailed]);
-/** Routes that call the vendor's API (InsideView). */
-const VENDOR_REFUSED = ApiError(502, 'InsideView refused, or could not be reached', [InsideViewErrorCode.Refused, InsideViewErrorCode.Unavailable]);
-const VENDOR_UNAVAILABLE = ApiError(503, 'InsideView is not configured or is throttling calls, or the database is unavailable', [
-  InsideViewErrorCode.NotConfigured,
-  InsideViewErrorCode.Throttled,
-  ErrorCode.DatabaseUnavailable,
-], { retryAfter: [InsideViewErrorCode.Throttled] });
+/**
+ * Routes that call a vendor's hooks (create, delete, sync): each vendor's own errors there
+ * (VendorDefinition.hookErrors) are added to them when the docs are built (see app.factory.ts).
+ */
+const CALLS_VENDOR = ApiExtension(CALLS_VENDOR_EXTENSION, true);
 
 @ApiTags('subscriptions')
 @ApiManagementRoutes()
@@ -36,7 +33,7 @@ export class SubscriptionsController {
 
   @ApiOperation({
     summary: 'Create a subscription',
-    description: 'Answers the `callbackUrl` to register at the vendor and, when the gateway generated it, the `secret`, shown this once. InsideView: also created at InsideView.',
+    description: 'Answers the `callbackUrl` to register at the vendor and, when the gateway generated it, the `secret`, shown this once. For a vendor whose subscriptions the gateway creates there: also created at the vendor.',
   })
   @ApiCreatedResponse({ type: SubscriptionWithSecret })
   @ApiError(400, 'The body is not valid, the vendor is unknown, its settings break its rules, or the callbackUrl is on a host not allowed', [
@@ -44,8 +41,7 @@ export class SubscriptionsController {
     ErrorCode.UnknownVendor,
     ErrorCode.CallbackHostNotAllowed,
   ])
-  @VENDOR_REFUSED
-  @VENDOR_UNAVAILABLE
+  @CALLS_VENDOR
   @Post()
   create(@Body() dto: CreateSubscriptionDto) {
     return this.subscriptions.create(dto);
@@ -71,7 +67,7 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Change a subscription', description: 'Only the fields given change.' })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionView })
-  @ApiError(400, 'The body is not valid, the callbackUrl is on a host not allowed, or the vendor does not let it change (InsideView)', [
+  @ApiError(400, 'The body is not valid, the callbackUrl is on a host not allowed, or the vendor does not let it change', [
     ErrorCode.ValidationFailed,
     ErrorCode.CallbackHostNotAllowed,
   ])
@@ -95,7 +91,7 @@ export class SubscriptionsController {
     return this.subscriptions.disable(id, dto);
   }
 
-  @ApiOperation({ summary: 'Enable a subscription', description: 'Back to ACTIVE if it ever was, else VERIFICATION_PENDING; InsideView: pending until its next status sync.' })
+  @ApiOperation({ summary: 'Enable a subscription', description: 'Back to ACTIVE if it ever was, else VERIFICATION_PENDING; for a vendor that owns the status, pending until its next status sync.' })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionView })
   @NOT_FOUND
@@ -114,7 +110,7 @@ export class SubscriptionsController {
   })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionWithSecret })
-  @ApiError(400, 'The body is not valid, the vendor issues the secret itself and none was given, or it cannot be rotated (InsideView)', [ErrorCode.ValidationFailed])
+  @ApiError(400, 'The body is not valid, the vendor issues the secret itself and none was given, or the vendor does not let it be rotated', [ErrorCode.ValidationFailed])
   @ApiError(409, "The last rotation's grace still runs and a grace was asked for", [ErrorCode.RotationInGrace])
   @NOT_FOUND
   @Post(':id/rotate-secret')
@@ -123,13 +119,12 @@ export class SubscriptionsController {
     return this.subscriptions.rotateSecret(id, dto);
   }
 
-  @ApiOperation({ summary: "Mirror the subscription's status at the vendor now (InsideView)" })
+  @ApiOperation({ summary: "Mirror the subscription's status at the vendor now (vendors that own the status)" })
   @SUBSCRIPTION_ID
   @ApiOkResponse({ type: SubscriptionView })
-  @ApiError(400, 'The vendor keeps no status to sync (every vendor but InsideView)', [ErrorCode.ValidationFailed])
+  @ApiError(400, 'The vendor keeps no status to sync', [ErrorCode.ValidationFailed])
   @NOT_FOUND
-  @VENDOR_REFUSED
-  @VENDOR_UNAVAILABLE
+  @CALLS_VENDOR
   @Post(':id/sync')
   @HttpCode(200)
   sync(@Param('id') id: string) {
@@ -171,13 +166,12 @@ export class SubscriptionsController {
   @ApiOperation({
     summary: 'Delete a subscription',
     description:
-      'From then on it answers 404 on every route, webhooks included, and leaves every list. Its events are kept with its id (`GET /api/events?subscriptionId=` still finds them). InsideView: also deleted at InsideView.',
+      'From then on it answers 404 on every route, webhooks included, and leaves every list. Its events are kept with its id (`GET /api/events?subscriptionId=` still finds them). For a vendor whose subscriptions the gateway creates there: also deleted at the vendor.',
   })
   @SUBSCRIPTION_ID
   @ApiNoContentResponse({ description: 'Deleted' })
   @NOT_FOUND
-  @VENDOR_REFUSED
-  @VENDOR_UNAVAILABLE
+  @CALLS_VENDOR
   @Delete(':id')
   @HttpCode(204)
   async remove(@Param('id') id: string): Promise<void> {

@@ -21,7 +21,7 @@ import { SubscriptionStatus } from './subscription-status';
 import { NOT_DELETED, pickColumns, Subscription } from './subscription.entity';
 import { WebhookRejection } from './webhook-rejection.entity';
 import { toSubscriptionView, type SubscriptionPage, type SubscriptionView, type SubscriptionWithSecret } from './subscription.view';
-import type { VendorDefinition } from '../vendors/vendor-definition';
+import { ownSettingsOf, type VendorDefinition } from '../vendors/vendor-definition';
 import { VendorRegistry } from './vendor-registry';
 
 @Injectable()
@@ -66,12 +66,14 @@ export class SubscriptionsService {
       deletedAt: null,
     });
     this.prepare(vendor, subscription);
-    await vendor.validateSettings?.(dto.insideview);
-    // Stored first, so a vendor that checks the callback URL at once (InsideView's HEAD) finds it.
+    const hooks = this.vendors.hooks(vendor);
+    const settings = ownSettingsGiven(vendor, dto);
+    await hooks.validateSettings?.(settings);
+    // Stored first, so a vendor that checks the callback URL at once (with a HEAD) finds it.
     await this.subscriptions.insert(subscription as QueryDeepPartialEntity<Subscription>);
-    if (vendor.register) {
+    if (hooks.register) {
       try {
-        await vendor.register(subscription, dto.insideview);
+        await hooks.register(subscription, settings);
       } catch (error) {
         // Nothing half-made: the vendor refused, so the subscription goes again here.
         await this.subscriptions.delete({ id });
@@ -195,11 +197,12 @@ export class SubscriptionsService {
   /**
    * A soft delete: the row stays, so its events keep their subscription id (and GET /api/events
    * still filters by it), but it answers 404 on every route and leaves every list. What only served
-   * it goes: its secrets, required-header values and kept rejections. InsideView: deleted there first.
+   * it goes: its secrets, required-header values and kept rejections. A vendor that has it too
+   * (hooks.unregister) deletes it there first.
    */
   async remove(id: string): Promise<void> {
     const subscription = await this.findOrFail(id);
-    await this.vendors.get(subscription.vendor).unregister?.(subscription);
+    await this.vendors.hooks(this.vendors.get(subscription.vendor)).unregister?.(subscription);
     await this.subscriptions.manager.transaction(async (manager) => {
       const result = await manager.update(
         Subscription,
@@ -212,14 +215,15 @@ export class SubscriptionsService {
     });
   }
 
-  /** Asks the vendor for the subscription's current status and mirrors it (InsideView). */
+  /** Asks the vendor for the subscription's current status and mirrors it (vendors that own the status). */
   async sync(id: string): Promise<SubscriptionView> {
     const subscription = await this.findOrFail(id);
     const vendor = this.vendors.get(subscription.vendor);
-    if (!vendor.sync) {
+    const hooks = this.vendors.hooks(vendor);
+    if (!vendor.ownsStatus || !hooks.sync) {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, `${vendor.name} subscriptions have no status at the vendor to sync`);
     }
-    await vendor.sync(subscription);
+    await hooks.sync(subscription);
     await this.lifecycle.saveMirroredStatus(subscription);
     return this.get(subscription.id);
   }
@@ -278,6 +282,12 @@ function notFound(id: string): AppException {
   return new AppException(HttpStatus.NOT_FOUND, ErrorCode.SubscriptionNotFound, `No subscription ${id}`);
 }
 
+
+/** The vendor's own settings object as given at creation (VendorDefinition.settings). */
+function ownSettingsGiven(vendor: VendorDefinition, dto: CreateSubscriptionDto): Record<string, unknown> | undefined {
+  const own = ownSettingsOf(vendor);
+  return own ? ((dto as unknown as Record<string, Record<string, unknown> | undefined>)[own.name]) : undefined;
+}
 
 function generateSecret(): string {
   return randomBytes(32).toString('hex');

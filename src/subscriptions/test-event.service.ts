@@ -11,7 +11,7 @@ export class TestEventReport {
   @ApiProperty({ description: 'True when every request got the answer the vendor needs', example: true })
   ok: boolean;
 
-  @ApiPropertyOptional({ description: "The vendor's HEAD check of the URL, sent first for vendors that make one (InsightArc, InsideView)", type: () => DeliveryReport })
+  @ApiPropertyOptional({ description: "The vendor's HEAD check of the URL, sent first for vendors that make one", type: () => DeliveryReport })
   headCheck?: DeliveryReport;
 
   @ApiProperty({ description: "The vendor's signed sample, POSTed to the callback URL", type: () => DeliveryReport })
@@ -40,7 +40,7 @@ export class TestEventService {
     this.callbackUrls.assertAllowed(subscription.callbackUrl);
     const vendor = this.vendors.get(subscription.vendor);
     const target = { ...subscription, secret: subscription.secret };
-    const headCheck = vendor.headCheck ? await sendHeadCheck(vendor, subscription.callbackUrl) : undefined;
+    const headCheck = vendor.headCheck ? await sendHeadCheck(vendor.headCheck, subscription.callbackUrl) : undefined;
     const delivery = await sendSampleDelivery(vendor, target, { extraHeaders: subscription.requiredHeaders });
     return { ok: delivery.ok && (headCheck?.ok ?? true), ...(headCheck && { headCheck }), delivery };
   }

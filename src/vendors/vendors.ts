@@ -1,14 +1,17 @@
-import { insideviewVendor } from './insideview/insideview.vendor';
-import { insightArcVendor } from './insightarc/insightarc.vendor';
-import type { VendorDefinition } from './vendor-definition';
-import { visitorTrackingVendor } from './visitor-tracking/visitor-tracking.vendor';
-import { walnutVendor } from './walnut/walnut.vendor';
+import { InsideViewModule } from './insideview/insideview.module';
+import { InsightArcModule } from './insightarc/insightarc.module';
+import type { VendorModule } from './vendor-definition';
+import { VisitorTrackingModule } from './visitor-tracking/visitor-tracking.module';
+import { WalnutModule } from './walnut/walnut.module';
 
 /**
- * Every vendor's definition by name, for code that runs without the Nest app (the simulate CLI,
- * the benchmark's reference server). In the app each vendor module registers its own
- * (VendorRegistry); simulate.test checks that the two list the same vendors.
+ * Every vendor the gateway serves: one line each. The app imports these modules (AppModule), and
+ * everything that enumerates vendors reads the app's list: the registry, the `vendor` enum of the
+ * API and /docs, the database's entities, the test-event route, `npm run simulate`, the tests.
  */
-export const VENDOR_DEFINITIONS: Readonly<Record<string, VendorDefinition>> = Object.fromEntries(
-  [walnutVendor, insightArcVendor, visitorTrackingVendor, insideviewVendor].map((vendor) => [vendor.name, vendor]),
-);
+export const VENDORS: readonly VendorModule[] = [
+  WalnutModule,
+  InsightArcModule,
+  VisitorTrackingModule,
+  InsideViewModule,
+];

@@ -1,19 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TEST_DELIVERY_HEADER } from '../events/test-delivery';
-import type { SampleTarget, VendorDefinition } from '../vendors/vendor-definition';
+import type { HeadCheck, SampleTarget, VendorDefinition } from '../vendors/vendor-definition';
 
 /** What happened to one request sent to a callback URL, for a person to read. */
 export class DeliveryReport {
   @ApiProperty({ enum: ['POST', 'HEAD'], example: 'POST' })
   method: 'POST' | 'HEAD';
 
-  @ApiProperty({ example: 'https://gateway.example.com/webhooks/walnut/3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60' })
+  @ApiProperty({ example: 'https://gateway.example.com/webhooks/acme/3f0c6f5e-8f7a-4a5e-9a57-2b1c3d4e5f60' })
   url: string;
 
-  @ApiProperty({ description: "True when the answer is what the vendor needs to see (2xx; for InsideView's HEAD, the echo too)", example: true })
+  @ApiProperty({ description: "True when the answer is what the vendor needs to see (2xx; for a HEAD check, 200 and whatever else the vendor checks, such as an echoed header)", example: true })
   ok: boolean;
 
   @ApiProperty({ description: 'The status answered; null when no answer came (DNS, TLS, connection, timeout)', type: 'integer', nullable: true, example: 200 })
@@ -47,8 +46,6 @@ interface RawAnswer {
 /** The most of an answer's body that is read; the rest is never received. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-const INSIDEVIEW_VALIDATION_HEADER = 'X-InsideViewAPI-ValidationCode';
-
 /** Sends the vendor's sample, signed for `target`, to its callback URL, marked as a test delivery. */
 export async function sendSampleDelivery(
   vendor: VendorDefinition,
@@ -57,27 +54,31 @@ export async function sendSampleDelivery(
 ): Promise<DeliveryReport> {
   const sample = vendor.sample(target);
   const headers = { 'Content-Type': 'application/json', [TEST_DELIVERY_HEADER]: 'true', ...options.extraHeaders, ...sample.headers };
-  return timed('POST', target.callbackUrl, () => send('POST', target.callbackUrl, headers, sample.body, options.timeoutMs), (answer) => answer.status >= 200 && answer.status < 300);
+  return timed('POST', target.callbackUrl, () => send('POST', target.callbackUrl, headers, sample.body, options.timeoutMs), (answer) => ({ ok: answer.status >= 200 && answer.status < 300 }));
 }
 
-/** The vendor's HEAD check of the callback URL, judged as the vendor judges it. */
-export async function sendHeadCheck(vendor: VendorDefinition, url: string, timeoutMs?: number): Promise<DeliveryReport> {
-  const code = randomBytes(8).toString('hex');
-  const headers: Record<string, string> = vendor.headCheck === 'insideview-echo' ? { [INSIDEVIEW_VALIDATION_HEADER]: code } : {};
+/** The vendor's HEAD check of the callback URL, made and judged as the vendor makes and judges it. */
+export async function sendHeadCheck(check: HeadCheck, url: string, timeoutMs?: number): Promise<DeliveryReport> {
+  const headers = check.request();
   return timed('HEAD', url, () => send('HEAD', url, headers, undefined, timeoutMs), (answer) => {
-    if (answer.status !== 200) return false;
-    if (vendor.headCheck !== 'insideview-echo') return true;
-    // InsideView compares the header name case-sensitively, so read the raw response headers.
-    const index = answer.rawHeaders.indexOf(INSIDEVIEW_VALIDATION_HEADER);
-    return index >= 0 && answer.rawHeaders[index + 1] === code;
+    if (answer.status !== 200) return { ok: false };
+    const problem = check.judge(headers, answer.rawHeaders);
+    return problem === null ? { ok: true } : { ok: false, error: problem };
   });
 }
 
-async function timed(method: 'POST' | 'HEAD', url: string, call: () => Promise<RawAnswer>, judge: (answer: RawAnswer) => boolean): Promise<DeliveryReport> {
+/** Whether an answer is what the vendor needs, and if not for a reason the status does not show, that reason. */
+interface Verdict {
+  ok: boolean;
+  error?: string;
+}
+
+async function timed(method: 'POST' | 'HEAD', url: string, call: () => Promise<RawAnswer>, judge: (answer: RawAnswer) => Verdict): Promise<DeliveryReport> {
   const started = performance.now();
   try {
     const answer = await call();
-    const report: DeliveryReport = { method, url, ok: judge(answer), status: answer.status, durationMs: Math.round(performance.now() - started) };
+    const verdict = judge(answer);
+    const report: DeliveryReport = { method, url, ok: verdict.ok, status: answer.status, durationMs: Math.round(performance.now() - started) };
     if (answer.body) {
       try {
         report.response = JSON.parse(answer.body);
@@ -86,7 +87,7 @@ async function timed(method: 'POST' | 'HEAD', url: string, call: () => Promise<R
       }
     }
     if (answer.truncated) report.responseTruncated = true;
-    if (method === 'HEAD' && answer.status === 200 && !report.ok) report.error = `the answer did not echo ${INSIDEVIEW_VALIDATION_HEADER} with that exact name and value`;
+    if (verdict.error) report.error = verdict.error;
     return report;
   } catch (error) {
     return { method, url, ok: false, status: null, durationMs: Math.round(performance.now() - started), error: describe(error) };

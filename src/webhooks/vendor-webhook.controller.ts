@@ -1,45 +1,37 @@
-import { Head, HttpCode, Injectable, OnModuleInit, Post, Req } from '@nestjs/common';
-import { EventIngestService } from '../events/event-ingest.service';
-import type { WebhookReceipt } from '../events/webhook-receipt';
-import { SubscriptionsService } from '../subscriptions/subscriptions.service';
-import { VendorRegistry } from '../subscriptions/vendor-registry';
+import { type CanActivate, Controller, Head, HttpCode, Post, Req, type Type, UseGuards } from '@nestjs/common';
+import { Public } from '../common/public.decorator';
 import type { VendorDefinition } from '../vendors/vendor-definition';
+import { ApiVendorWebhookHead, ApiVendorWebhookPost } from './api-vendor-webhook.decorator';
+import { WebhookPipeline } from './webhook-pipeline';
 import type { WebhookRequest } from './webhook-request';
 
 /**
- * The routes every vendor shares: POST stores a delivery, HEAD answers the vendor's URL check.
- * A vendor's controller extends this with its path, its signature guard and its definition.
+ * A vendor's webhook controller with nothing of its own: POST and HEAD on
+ * /webhooks/{vendor}/{subscriptionId}, behind the vendor's signature guard, documented from its
+ * definition. Each call makes a new class, so each vendor's routes carry their own docs:
+ * `export class AcmeController extends VendorWebhookController(acmeVendor, AcmeSignatureGuard) {}`.
+ * A vendor that does more declares the two routes itself, the same way.
  */
-@Injectable()
-export abstract class VendorWebhookController implements OnModuleInit {
-  protected abstract readonly vendor: VendorDefinition;
+export function VendorWebhookController(vendor: VendorDefinition, guard: Type<CanActivate>): Type<object> {
+  @Public()
+  @Controller(`webhooks/${vendor.name}`)
+  @UseGuards(guard)
+  class WebhookController {
+    constructor(readonly pipeline: WebhookPipeline) {}
 
-  constructor(
-    protected readonly ingest: EventIngestService,
-    protected readonly subscriptions: SubscriptionsService,
-    private readonly registry: VendorRegistry,
-  ) {}
+    @Post(':subscriptionId')
+    @HttpCode(200)
+    @ApiVendorWebhookPost(vendor)
+    receive(@Req() request: WebhookRequest) {
+      return this.pipeline.receive(vendor, request);
+    }
 
-  onModuleInit(): void {
-    this.registry.register(this.vendor);
+    @Head(':subscriptionId')
+    @HttpCode(200)
+    @ApiVendorWebhookHead(vendor)
+    check(@Req() request: WebhookRequest) {
+      return this.pipeline.check(vendor, request);
+    }
   }
-
-  @Post(':subscriptionId')
-  @HttpCode(200)
-  async receive(@Req() request: WebhookRequest): Promise<WebhookReceipt> {
-    const receipt = await this.ingest.ingest(this.vendor, {
-      subscription: request.subscription!,
-      rawBody: request.rawBody!,
-      payload: request.body,
-      headers: request.headers,
-    });
-    request.res!.locals.receipt = receipt;
-    return receipt;
-  }
-
-  @Head(':subscriptionId')
-  @HttpCode(200)
-  async check(@Req() request: WebhookRequest): Promise<void> {
-    await this.subscriptions.markVerified(this.vendor, request.subscription!);
-  }
+  return WebhookController;
 }

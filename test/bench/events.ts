@@ -7,7 +7,10 @@ import { INSIDEVIEW_DOCUMENTED_SAMPLE } from '../../src/vendors/insideview/insid
 import { INSIGHTARC_DOCUMENTED_SAMPLE } from '../../src/vendors/insightarc/insightarc.sample';
 import { VISITOR_TRACKING_DOCUMENTED_SAMPLE } from '../../src/vendors/visitor-tracking/visitor-tracking.sample';
 import { WALNUT_DOCUMENTED_SAMPLE } from '../../src/vendors/walnut/walnut.sample';
-import { VENDOR_DEFINITIONS } from '../../src/vendors/vendors';
+import { definitionsOf } from '../../src/vendors/vendor-definition';
+import { VENDORS as VENDOR_MODULES } from '../../src/vendors/vendors';
+
+const DEFINITIONS = Object.fromEntries(definitionsOf(VENDOR_MODULES).map((definition) => [definition.name, definition]));
 
 export const VENDORS = ['walnut', 'insightarc', 'visitor-tracking', 'insideview'] as const;
 export type Vendor = (typeof VENDORS)[number];
@@ -40,7 +43,7 @@ function pad(n: number): string {
 export function delivery(subscription: BenchSubscription, tag: string, n: number): { body: string; headers: Record<string, string> } {
   const body = bodyOf(subscription, tag, n);
   // No signature settings: the platforms that allow them are signed as they are by default.
-  return { body, headers: VENDOR_DEFINITIONS[subscription.vendor].signature.sign(body, subscription.secret, { callbackUrl: subscription.callbackUrl, signature: {} }) };
+  return { body, headers: DEFINITIONS[subscription.vendor].signature.sign(body, subscription.secret, { callbackUrl: subscription.callbackUrl, signature: {} }) };
 }
 
 function bodyOf(subscription: BenchSubscription, tag: string, n: number): string {

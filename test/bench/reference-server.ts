@@ -22,8 +22,10 @@ import { validate, type ValidationError } from 'class-validator';
 import { Pool } from 'pg';
 import { STORED_HEADERS } from '../../src/events/event-ingest.service';
 import type { Subscription } from '../../src/subscriptions/subscription.entity';
-import type { VendorDefinition } from '../../src/vendors/vendor-definition';
-import { VENDOR_DEFINITIONS as VENDORS } from '../../src/vendors/vendors';
+import { definitionsOf, type VendorDefinition } from '../../src/vendors/vendor-definition';
+import { VENDORS as VENDOR_MODULES } from '../../src/vendors/vendors';
+
+const VENDORS: Record<string, VendorDefinition> = Object.fromEntries(definitionsOf(VENDOR_MODULES).map((vendor) => [vendor.name, vendor]));
 const BODY_LIMIT = 1024 * 1024;
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 const ROUTE = /^\/webhooks\/([^/?]+)\/([^/?]+)$/;

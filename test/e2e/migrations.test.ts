@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { definitionsOf } from '../../src/vendors/vendor-definition';
+import { VENDORS } from '../../src/vendors/vendors';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /** What TypeORM would still change to make the schema match the entities: empty when they agree. */
@@ -22,7 +24,7 @@ describe('Migrations', () => {
   it('build exactly the schema the entities describe, on PostgreSQL', async () => {
     const database = await createTestDatabase();
     databases.push(database);
-    const dataSource = new DataSource({ ...buildDataSourceOptions({ databaseUrl: database.url, dataDir: '' }), logging: false });
+    const dataSource = new DataSource({ ...buildDataSourceOptions({ databaseUrl: database.url, dataDir: '' }, definitionsOf(VENDORS)), logging: false });
     await dataSource.initialize();
     try {
       const applied = await dataSource.runMigrations();
@@ -40,7 +42,7 @@ describe('Migrations', () => {
 
   it('run unchanged on embedded PGlite', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gateway-migrations-'));
-    const dataSource = new DataSource({ ...buildDataSourceOptions({ dataDir }), logging: false });
+    const dataSource = new DataSource({ ...buildDataSourceOptions({ dataDir }, definitionsOf(VENDORS)), logging: false });
     await dataSource.initialize();
     try {
       assert.ok((await dataSource.runMigrations()).length > 0);

@@ -7,7 +7,8 @@ import { REPO_ROOT } from '../support/paths';
 import { createSubscription, feedOf } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { VendorRegistry } from '../../src/subscriptions/vendor-registry';
-import { VENDOR_DEFINITIONS } from '../../src/vendors/vendors';
+import { definitionsOf } from '../../src/vendors/vendor-definition';
+import { VENDORS } from '../../src/vendors/vendors';
 
 /** Runs `npm run simulate -- …` as its built script, the way an operator would. */
 function simulate(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -27,7 +28,7 @@ describe('npm run simulate', () => {
   after(async () => app?.close());
 
   it('knows the vendors the app serves', () => {
-    assert.deepEqual(Object.keys(VENDOR_DEFINITIONS).sort(), app.app.get(VendorRegistry).names());
+    assert.deepEqual(definitionsOf(VENDORS).map((vendor) => vendor.name).sort(), app.app.get(VendorRegistry).names());
   });
 
   it('sends a signed Walnut sample that is stored as a test event', async () => {

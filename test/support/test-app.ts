@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { startApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
+import type { VendorModule } from '../../src/vendors/vendor-definition';
 import { TcpProxy } from './tcp-proxy';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -27,11 +28,11 @@ export interface TestApp {
 /**
  * Boots the real application (same factory as production) on a fresh PostgreSQL database with the
  * real migrations, listening on loopback; with `throughProxy`, it reaches PostgreSQL through a TCP
- * proxy the test can cut (see TcpProxy).
+ * proxy the test can cut (see TcpProxy). `vendors`: the app's vendor list, default the gateway's (VENDORS).
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; throughProxy?: boolean } = {},
+  options: { database?: TestDatabase; throughProxy?: boolean; vendors?: readonly VendorModule[] } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const proxy = options.throughProxy ? await TcpProxy.start(new URL(database.url)) : undefined;
@@ -47,7 +48,7 @@ export async function startTestApp(
     PUBLIC_BASE_URL: 'https://gateway.example.com',
     ...env,
   });
-  const app = await startApp(config);
+  const app = await startApp(config, { vendors: options.vendors });
   const baseUrl = await app.getUrl();
   const http = () => request(app.getHttpServer());
   return {

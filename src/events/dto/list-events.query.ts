@@ -4,7 +4,8 @@ import { LimitQuery } from '../../common/page.query';
 import { WebhookEventStatus } from '../webhook-event.entity';
 
 export class ListEventsQuery extends LimitQuery {
-  @ApiPropertyOptional({ example: 'walnut' })
+  // Its enum in /docs is the app's vendor list.
+  @ApiPropertyOptional({ description: 'Events of this vendor only' })
   @IsOptional()
   @IsString()
   @MaxLength(32)
@@ -15,7 +16,7 @@ export class ListEventsQuery extends LimitQuery {
   @IsUUID()
   subscriptionId?: string;
 
-  @ApiPropertyOptional({ example: 'demo_session_finished' })
+  @ApiPropertyOptional({ example: 'order.created' })
   @IsOptional()
   @IsString()
   @MaxLength(200)

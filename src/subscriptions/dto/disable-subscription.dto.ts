@@ -9,7 +9,7 @@ export class DisableSubscriptionDto {
   @MaxLength(64)
   code?: string;
 
-  @ApiPropertyOptional({ description: 'Stored as disableReasonMessage', maxLength: 1000, example: 'Paused while Walnut rotates keys' })
+  @ApiPropertyOptional({ description: 'Stored as disableReasonMessage', maxLength: 1000, example: 'Paused while the vendor rotates keys' })
   @IsOmittable()
   @IsString()
   @MaxLength(1000)

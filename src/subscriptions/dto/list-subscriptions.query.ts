@@ -4,7 +4,8 @@ import { PageQuery } from '../../common/page.query';
 import { SubscriptionStatus } from '../subscription-status';
 
 export class ListSubscriptionsQuery extends PageQuery {
-  @ApiPropertyOptional({ example: 'walnut' })
+  // Its enum in /docs is the app's vendor list.
+  @ApiPropertyOptional({ description: 'Subscriptions of this vendor only' })
   @IsOptional()
   @IsString()
   @MaxLength(32)

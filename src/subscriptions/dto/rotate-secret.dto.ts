@@ -7,7 +7,7 @@ export const DEFAULT_GRACE_SECONDS = 24 * 60 * 60;
 export class RotateSecretDto {
   /** The new secret as the vendor issued it; generated when omitted. */
   @ApiPropertyOptional({
-    description: 'The new secret as the vendor issued it (required for InsightArc). Omitted: generated, and shown once in the answer',
+    description: 'The new secret as the vendor issued it (required for vendors that issue their own). Omitted: generated, and shown once in the answer',
     minLength: 8,
     maxLength: 500,
     example: 'whsec_fedcba9876543210',

@@ -5,7 +5,7 @@ import { HEADER_NAME } from './header-map.validator';
 
 export class SignatureSettingsDto {
   /** Header that carries the signature or token. */
-  @ApiPropertyOptional({ description: 'Header that carries the signature or token (visitor-tracking default: X-Webhook-Signature)', example: 'X-Webhook-Signature' })
+  @ApiPropertyOptional({ description: "Header that carries the signature or token (default: the vendor's)", example: 'X-Webhook-Signature' })
   @IsOmittable()
   @Matches(HEADER_NAME, { message: 'signature.header must be a valid HTTP header name' })
   header?: string;

@@ -5,7 +5,9 @@ import { ErrorCode } from '../../common/error-code';
 import { validateAs } from '../../common/validation-problems';
 import { SubscriptionStatus } from '../../subscriptions/subscription-status';
 import type { Subscription } from '../../subscriptions/subscription.entity';
+import type { VendorHooks } from '../vendor-definition';
 import { InsideViewSettingsDto } from './dto/insideview-settings.dto';
+import { InsideViewAlertQueue } from './insideview-alert-queue';
 import { InsideViewApiClient, type InsideViewSubscription } from './insideview-api.client';
 import { InsideViewApiError, InsideViewNotConfiguredError } from './insideview-api.errors';
 import { toHttpError } from './insideview-errors.mapper';
@@ -15,10 +17,13 @@ import { InsideViewErrorCode } from './insideview-error-code';
 export const GONE_AT_INSIDEVIEW = 'NOT_FOUND_AT_INSIDEVIEW';
 const STATUSES = new Set<string>(Object.values(SubscriptionStatus));
 
-/** The InsideView side of a subscription's life: create and delete there, mirror its status here. */
+/** The InsideView side of a subscription's life (InsideView's VendorHooks): create and delete there, mirror its status here. */
 @Injectable()
-export class InsideViewSubscriptionsService {
-  constructor(private readonly client: InsideViewApiClient) {}
+export class InsideViewSubscriptionsService implements VendorHooks {
+  constructor(
+    private readonly client: InsideViewApiClient,
+    private readonly alerts: InsideViewAlertQueue,
+  ) {}
 
   /** Refuses bad settings (400) or a gateway without credentials (503) before anything is stored. */
   async validateSettings(settings: Record<string, unknown> | undefined): Promise<void> {
@@ -52,8 +57,13 @@ export class InsideViewSubscriptionsService {
     this.mirror(subscription, remote);
   }
 
-  /** Deletes it at InsideView; one InsideView no longer has counts as deleted. */
+  /** Deletes it at InsideView (one InsideView no longer has counts as deleted), and fails its alerts not yet fetched. */
   async unregister(subscription: Subscription): Promise<void> {
+    await this.deleteAtInsideView(subscription);
+    await this.alerts.abandonQueued(subscription.id);
+  }
+
+  private async deleteAtInsideView(subscription: Subscription): Promise<void> {
     if (!subscription.vendorRef) return;
     try {
       await this.client.deleteSubscription(subscription.vendorRef);

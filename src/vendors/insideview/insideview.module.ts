@@ -4,7 +4,6 @@ import { ConfigModule } from '../../config/config.module';
 import { Subscription } from '../../subscriptions/subscription.entity';
 import { WebhooksModule } from '../../webhooks/webhooks.module';
 import { AlertFetchJob } from './alert-fetch.job';
-import { InsideViewAlert } from './insideview-alert.entity';
 import { InsideViewAlertsController } from './insideview-alerts.controller';
 import { InsideViewAlertQueue } from './insideview-alert-queue';
 import { InsideViewAlertsService } from './insideview-alerts.service';
@@ -14,13 +13,13 @@ import { InsideViewSignatureGuard } from './insideview-signature.guard';
 import { InsideViewStatusSyncJob } from './insideview-status-sync.job';
 import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
 import { InsideViewThrottle } from './insideview-throttle.service';
-import { VendorThrottle } from './vendor-throttle.entity';
 import { INSIDEVIEW_CONFIG, loadInsideViewConfig } from './insideview.config';
 import { InsideViewController } from './insideview.controller';
+import { insideviewVendor } from './insideview.vendor';
 
 @Module({
   // Its variables are validated when the module starts: a bad one stops the start, naming it.
-  imports: [ConfigModule.forFeature(INSIDEVIEW_CONFIG, loadInsideViewConfig), WebhooksModule, TypeOrmModule.forFeature([InsideViewAlert, Subscription, VendorThrottle])],
+  imports: [ConfigModule.forFeature(INSIDEVIEW_CONFIG, loadInsideViewConfig), WebhooksModule, TypeOrmModule.forFeature([...insideviewVendor.entities!, Subscription])],
   controllers: [InsideViewController, InsideViewAlertsController],
   providers: [
     InsideViewSignatureGuard,
@@ -34,4 +33,6 @@ import { InsideViewController } from './insideview.controller';
     AlertFetchJob,
   ],
 })
-export class InsideViewModule {}
+export class InsideViewModule {
+  static readonly vendor = insideviewVendor;
+}

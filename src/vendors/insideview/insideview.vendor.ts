@@ -1,33 +1,58 @@
 import { stringAt } from '../../events/payload-fields';
 import type { Subscription } from '../../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendor-definition';
-import { insideviewSample } from './insideview.sample';
 import { insideviewSignatureScheme } from './insideview.signature';
+import { INSIDEVIEW_DOCUMENTED_SAMPLE, insideviewSample } from './insideview.sample';
 import { InsideViewAlertNotificationDto } from './dto/insideview-alert-notification.dto';
-import { parseInsideViewDate } from './insideview-date';
+import { InsideViewSettingsDto } from './dto/insideview-settings.dto';
+import { InsideViewAlert } from './insideview-alert.entity';
 import { InsideViewErrorCode } from './insideview-error-code';
+import { parseInsideViewDate } from './insideview-date';
+import { InsideViewSubscriptionsService } from './insideview-subscriptions.service';
+import { insideviewHeadCheck, VALIDATION_HEADER } from './insideview-validation-code';
+import { VendorThrottle } from './vendor-throttle.entity';
 
 /**
  * InsideView: subscriptions are created at InsideView by the gateway (with a generated signing
  * secret), its status is mirrored from InsideView's API, and each alert notification is stored
- * once per alert id. The hooks that call InsideView are added by InsideViewController.
+ * once per alert id. Its hooks (InsideViewSubscriptionsService) call InsideView.
  */
 export const insideviewVendor: VendorDefinition = {
   name: 'insideview',
   secretSource: 'generate',
   signature: insideviewSignatureScheme,
-  settings: ['insideview'],
+  settings: [{ name: 'insideview', dto: InsideViewSettingsDto, description: 'InsideView (required there): what InsideView should watch' }],
   activateOnHead: false,
   ownsStatus: true,
+  hooks: InsideViewSubscriptionsService,
+  entities: [InsideViewAlert, VendorThrottle],
   dto: InsideViewAlertNotificationDto,
+  docs: {
+    title: 'InsideView',
+    example: INSIDEVIEW_DOCUMENTED_SAMPLE,
+    headCheck:
+      "InsideView validates the URL with a HEAD carrying X-InsideViewAPI-ValidationCode, within 2–3 minutes of the subscription's creation; " +
+      "the code is echoed in a response header of exactly that name and casing. InsideView's verdict reaches the subscription through the status sync.",
+    echoedHeader: { name: VALIDATION_HEADER, description: "InsideView's validation code, echoed in the response (at most 500 characters)" },
+    tags: [{ name: 'insideview alerts', description: 'InsideView alerts and the fetch of their details' }],
+  },
   sample: insideviewSample,
   secretRotationRefusal:
     'InsideView signs alerts with the signing secret the subscription was created with; to change it, delete the subscription and create a new one',
   callbackUrlChangeRefusal:
     'InsideView calls the callback URL the subscription was created with, and the gateway does not change it there; ' +
     'to use another URL, delete the subscription and create a new one with that callbackUrl',
-  headCheck: 'insideview-echo',
+  headCheck: insideviewHeadCheck,
   errorCodes: InsideViewErrorCode,
+  hookErrors: [
+    { status: 502, description: 'InsideView refused, or could not be reached', codes: [InsideViewErrorCode.Refused, InsideViewErrorCode.Unavailable] },
+    {
+      status: 503,
+      description: 'InsideView is not configured or is throttling calls',
+      codes: [InsideViewErrorCode.NotConfigured, InsideViewErrorCode.Throttled],
+      retryAfter: [InsideViewErrorCode.Throttled],
+    },
+  ],
   eventType: () => 'alert',
   occurredAt: (payload) => parseInsideViewDate(stringAt(payload, 'date')),
   payloadProblems: (payload, subscription) =>

@@ -1,7 +1,7 @@
 import { bodyHashKey } from '../../events/dedupe-key';
-import type { VendorDefinition } from '../vendor-definition';
+import { PLAIN_HEAD_CHECK, type VendorDefinition } from '../vendor-definition';
 import { insightArcCanonicalBody, insightArcSignatureScheme } from './insightarc.signature';
-import { insightArcSample } from './insightarc.sample';
+import { INSIGHTARC_DOCUMENTED_SAMPLE, insightArcSample } from './insightarc.sample';
 import { InsightArcSignalDto } from './dto/insightarc-signal.dto';
 
 /** InsightArc's payload names no event type; every delivery is a signal update. */
@@ -23,8 +23,13 @@ export const insightArcVendor: VendorDefinition = {
   settings: [],
   activateOnHead: true,
   dto: InsightArcSignalDto,
+  docs: {
+    title: 'InsightArc',
+    example: INSIGHTARC_DOCUMENTED_SAMPLE,
+    headCheck: 'InsightArc checks the URL with HEAD when the webhook is created there and refuses it unless it gets 200; this turns a pending subscription ACTIVE.',
+  },
   sample: insightArcSample,
-  headCheck: 'plain',
+  headCheck: PLAIN_HEAD_CHECK,
   eventType: () => INSIGHTARC_EVENT_TYPE,
   occurredAt: () => null,
   dedupeKey: (payload) => {

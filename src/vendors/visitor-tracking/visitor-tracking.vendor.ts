@@ -1,7 +1,7 @@
 import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { Subscription } from '../../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendor-definition';
-import { visitorTrackingSample } from './visitor-tracking.sample';
+import { VISITOR_TRACKING_DOCUMENTED_SAMPLE, visitorTrackingSample } from './visitor-tracking.sample';
 import { visitorTrackingSignature, visitorTrackingSignatureScheme } from './visitor-tracking.signature';
 import { VisitorTrackingEventDto } from './dto/visitor-tracking-event.dto';
 
@@ -29,6 +29,11 @@ export const visitorTrackingVendor: VendorDefinition = {
   // The platform documents no HEAD check, and an unauthenticated HEAD proves nothing.
   activateOnHead: false,
   dto: VisitorTrackingEventDto,
+  docs: {
+    title: 'Visitor-tracking',
+    example: VISITOR_TRACKING_DOCUMENTED_SAMPLE,
+    headCheck: 'The platform makes no HEAD check; answers 200 for a known subscription.',
+  },
   sample: visitorTrackingSample,
   eventType: (_payload, subscription) => eventTypeOf(subscription),
   occurredAt: (payload) => isoDateAt(payload, 'date'),

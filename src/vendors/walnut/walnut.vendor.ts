@@ -1,7 +1,7 @@
 import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { VendorDefinition } from '../vendor-definition';
-import { walnutSample } from './walnut.sample';
 import { walnutSignatureScheme } from './walnut.signature';
+import { WALNUT_DOCUMENTED_SAMPLE, walnutSample } from './walnut.sample';
 import { WalnutEventDto } from './dto/walnut-event.dto';
 
 /**
@@ -16,6 +16,11 @@ export const walnutVendor: VendorDefinition = {
   settings: [],
   activateOnHead: false,
   dto: WalnutEventDto,
+  docs: {
+    title: 'Walnut',
+    example: WALNUT_DOCUMENTED_SAMPLE,
+    headCheck: 'Walnut makes no HEAD check; answers 200 for a known subscription.',
+  },
   sample: walnutSample,
   eventType: (payload) => stringAt(payload, 'event'),
   occurredAt: (payload) => isoDateAt(payload, 'timestamp'),
