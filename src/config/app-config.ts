@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
 
@@ -240,24 +240,40 @@ function parseApiTokens(value: string | undefined): string[] | undefined {
   return tokens;
 }
 
-/** Writes `text` to DATA_DIR/`name`, readable by the owner only; returns the file's path. */
-function writePrivateFile(dataDir: string, name: string, text: string): string {
+/**
+ * Creates DATA_DIR/`name` holding `text`, readable by the owner only, or returns what it already holds.
+ * Written aside and linked into place, so a process starting at the same moment finds the first one's
+ * file whole and never replaces it (two gateways on a new DATA_DIR must not end up with two keys).
+ * `replace` is for a file found unusable.
+ */
+function writePrivateFile(dataDir: string, name: string, text: string, replace = false): { file: string; text: string; createdNow: boolean } {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, name);
-  writeFileSync(file, `${text}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return file;
+  const aside = `${file}.${randomBytes(6).toString('hex')}.new`;
+  writeFileSync(aside, `${text}\n`, { mode: 0o600 });
+  try {
+    chmodSync(aside, 0o600);
+    if (replace) renameSync(aside, file);
+    else linkSync(aside, file);
+    return { file, text, createdNow: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { file, text: readFileSync(file, 'utf8').trim(), createdNow: false };
+  } finally {
+    rmSync(aside, { force: true });
+  }
 }
 
 /** With no API_TOKENS, one token is made on first start and kept in DATA_DIR so it survives restarts. */
 function loadOrCreateApiToken(dataDir: string): { token: string; file: string; createdNow: boolean } {
   const file = join(dataDir, 'api-token');
-  if (existsSync(file)) {
+  const kept = existsSync(file);
+  if (kept) {
     const token = readFileSync(file, 'utf8').trim();
     if (token.length >= MIN_TOKEN_LENGTH) return { token, file, createdNow: false };
   }
-  const token = randomBytes(32).toString('base64url');
-  return { token, file: writePrivateFile(dataDir, 'api-token', token), createdNow: true };
+  const written = writePrivateFile(dataDir, 'api-token', randomBytes(32).toString('base64url'), kept);
+  return { token: written.text, file, createdNow: written.createdNow };
 }
 
 /** A 256-bit key given as 64 hex digits or as base64 of 32 bytes. */
@@ -283,8 +299,12 @@ function loadSecretsKey(env: Env, databaseUrl: string | undefined, dataDir: stri
     // A kept key that does not parse is an error, never replaced: the secrets stored under it would be lost.
     return { secretsKey: parseKey(`SECRETS_KEY (from ${file})`, readFileSync(file, 'utf8').trim()), previousSecretsKeys: previous, generatedSecretsKey: { file, createdNow: false } };
   }
-  const key = randomBytes(32);
-  return { secretsKey: key, previousSecretsKeys: previous, generatedSecretsKey: { file: writePrivateFile(dataDir, 'secrets-key', key.toString('base64')), createdNow: true } };
+  const written = writePrivateFile(dataDir, 'secrets-key', randomBytes(32).toString('base64'));
+  return {
+    secretsKey: parseKey(`SECRETS_KEY (from ${file})`, written.text),
+    previousSecretsKeys: previous,
+    generatedSecretsKey: { file, createdNow: written.createdNow },
+  };
 }
 
 /** The part of the configuration the migration CLI needs: where the database is, and the secrets key. */
