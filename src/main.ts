@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { startApp } from './app.factory';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { lockDataDir, type DataDirLock } from './database/data-dir-lock';
+import { waitForDatabase } from './database/database-preflight';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -15,9 +16,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // Before the app is built, so that a refusal is one line (printed below): the embedded database serves one process.
+  // Before the app is built, so that each of these stops the start with one line (printed below):
+  // the embedded database serves one process, and a database that cannot be used is said so at once.
   let lock: DataDirLock | undefined;
-  if (!config.databaseUrl) lock = await lockDataDir(config.dataDir);
+  if (config.databaseUrl) await waitForDatabase(config.databaseUrl, { log: (line) => console.error(line) });
+  else lock = await lockDataDir(config.dataDir);
   const app = await startApp(config);
   const logger = new Logger('Gateway');
   const address = app.getHttpServer().address();

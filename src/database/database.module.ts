@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { SecretCipher, useSecretCipher } from '../common/secret-cipher';
 import { buildDataSourceOptions } from './data-source-options';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { MigrationRunner } from './migration-runner';
 
 @Module({
@@ -15,6 +16,8 @@ import { MigrationRunner } from './migration-runner';
         ...buildDataSourceOptions(config),
         retryAttempts: config.databaseUrl ? 10 : 0,
         retryDelay: 3000,
+        // Only an unreachable server is worth waiting for; a missing database or a wrong password is not.
+        toRetry: isDatabaseUnavailable,
         };
       },
     }),
