@@ -5,9 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { RequestHandler } from 'express';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { refuseOversizedBodies } from './common/body-limit.middleware';
+import { NestPinoLogger } from './observability/nest-pino-logger';
 import { HTTP_LOGGER } from './observability/observability.module';
 import { WebhookObserver } from './observability/webhook-observer';
 import type { AppConfig } from './config/app-config';
@@ -22,7 +22,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(NestPinoLogger));
   app.use(app.get(WebhookObserver).use.bind(app.get(WebhookObserver)));
   app.use(app.get<{ middleware: RequestHandler }>(HTTP_LOGGER).middleware);
   app.use(refuseOversizedBodies(config.bodyLimitBytes));
