@@ -1,5 +1,5 @@
 /**
- * npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
+ * WEBHOOK_SECRET=<secret> npm run simulate -- <vendor> --url <callback URL> [options]
  *
  * Sends a correctly signed sample event (and, where the vendor does one, its HEAD check) to any
  * running gateway, as the vendor would, and prints what came back. Exit code 0 when every answer
@@ -10,15 +10,18 @@ import { parseArgs } from 'node:util';
 import { sendHeadCheck, sendSampleDelivery, type DeliveryReport } from '../webhooks/sample-sender';
 import { VENDOR_DEFINITIONS as VENDORS } from '../vendors/vendors';
 
-const USAGE = `Usage: npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
+const USAGE = `Usage: WEBHOOK_SECRET=<secret> npm run simulate -- <vendor> --url <callback URL> [options]
 
   <vendor>               ${Object.keys(VENDORS).join(' | ')}
   --url URL              the subscription's callbackUrl, exactly as registered at the vendor
-  --secret SECRET        the subscription's secret (InsideView: its signing secret)
+  The subscription's secret (InsideView: its signing secret), one of:
+  WEBHOOK_SECRET         in the environment
+  --secret-stdin         read from standard input (its first line)
+  --secret SECRET        on the command line: seen by ps and kept in shell history (a flag wins over WEBHOOK_SECRET)
   --header "Name: value" a required custom header (repeatable)
   --signature-header H   visitor-tracking: the header carrying the signature (default X-Webhook-Signature)
   --scheme S             visitor-tracking: token (default) or hmac-sha256
-  --vendor-ref ID        InsideView: its subscription id, put in the notification
+  --vendor-ref ID        InsideView: its own subscription id (the subscription's vendorRef, not its id), put in the notification
   --no-head              skip the HEAD check (InsightArc, InsideView)
   --timeout MS           per request (default 10000)`;
 
@@ -35,6 +38,17 @@ function print(report: DeliveryReport): void {
   if (report.response !== undefined) console.log(`     ${JSON.stringify(report.response)}`);
 }
 
+/** The secret from standard input, WEBHOOK_SECRET or --secret: never needs to be on a command line. */
+async function readSecret(fromStdin: boolean, fromFlag: string | undefined): Promise<string | undefined> {
+  if (fromStdin && fromFlag !== undefined) fail('Give --secret-stdin or --secret, not both');
+  if (fromStdin) {
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    return text.split(/\r?\n/)[0] || undefined;
+  }
+  return fromFlag ?? process.env.WEBHOOK_SECRET;
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -43,6 +57,7 @@ async function main(): Promise<void> {
       options: {
         url: { type: 'string' },
         secret: { type: 'string' },
+        'secret-stdin': { type: 'boolean' },
         header: { type: 'string', multiple: true },
         'signature-header': { type: 'string' },
         scheme: { type: 'string' },
@@ -63,7 +78,8 @@ async function main(): Promise<void> {
   const vendor = VENDORS[positionals[0] ?? ''];
   if (!vendor) fail(positionals[0] ? `Unknown vendor "${positionals[0]}"` : 'Name the vendor');
   if (!values.url || !/^https?:\/\/[^\s]+$/.test(values.url)) fail('--url must be the http(s) callback URL');
-  if (!values.secret) fail('--secret is required');
+  const secret = await readSecret(values['secret-stdin'] === true, values.secret);
+  if (!secret) fail('Give the secret: WEBHOOK_SECRET, --secret-stdin or --secret');
   if (values.scheme && values.scheme !== 'token' && values.scheme !== 'hmac-sha256') fail('--scheme must be token or hmac-sha256');
   const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) fail('--timeout must be a whole number of milliseconds');
@@ -75,7 +91,7 @@ async function main(): Promise<void> {
   }
 
   const target = {
-    secret: values.secret,
+    secret,
     callbackUrl: values.url,
     signature: { header: values['signature-header'], scheme: values.scheme as 'token' | 'hmac-sha256' | undefined },
     vendorRef: values['vendor-ref'] ?? null,
