@@ -5,10 +5,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { RequestHandler } from 'express';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { documentErrorCodes, documentHookErrors } from './common/api-error.decorator';
 import { refuseOversizedBodies } from './common/body-limit.middleware';
+import { NestPinoLogger } from './observability/nest-pino-logger';
 import { HTTP_LOGGER } from './observability/observability.module';
 import type { AppConfig } from './config/app-config';
 import { WebhookOutcomeMiddleware } from './webhooks/webhook-outcome.middleware';
@@ -30,7 +30,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(NestPinoLogger));
   // First, so it sees the answer to every webhook delivery, also one the parser refuses.
   const webhookOutcomes = app.get(WebhookOutcomeMiddleware);
   app.use(webhookOutcomes.use.bind(webhookOutcomes));

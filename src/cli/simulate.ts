@@ -1,5 +1,5 @@
 /**
- * npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
+ * WEBHOOK_SECRET=<secret> npm run simulate -- <vendor> --url <callback URL> [options]
  *
  * Sends a correctly signed sample event (and, where the vendor does one, its HEAD check) to any
  * running gateway, as the vendor would, and prints what came back. Exit code 0 when every answer
@@ -17,15 +17,18 @@ const VENDOR_NAMES = DEFINITIONS.map((vendor) => vendor.name);
 const having = (has: (vendor: (typeof DEFINITIONS)[number]) => boolean) => DEFINITIONS.filter(has).map((vendor) => vendor.name).join(', ') || 'none';
 const NAMED_SIGNATURE = having((vendor) => settingNames(vendor).includes('signature'));
 
-const USAGE = `Usage: npm run simulate -- <vendor> --url <callback URL> --secret <secret> [options]
+const USAGE = `Usage: WEBHOOK_SECRET=<secret> npm run simulate -- <vendor> --url <callback URL> [options]
 
   <vendor>               ${VENDOR_NAMES.join(' | ')}
   --url URL              the subscription's callbackUrl, exactly as registered at the vendor
-  --secret SECRET        the subscription's secret (the signing secret the vendor was given or gave)
+  The subscription's secret (the signing secret the vendor was given or gave), one of:
+  WEBHOOK_SECRET         in the environment
+  --secret-stdin         read from standard input (its first line)
+  --secret SECRET        on the command line: seen by ps and kept in shell history (a flag wins over WEBHOOK_SECRET)
   --header "Name: value" a required custom header (repeatable)
   --signature-header H   the header carrying the signature, where the subscription names it (${NAMED_SIGNATURE})
   --scheme S             token (default) or hmac-sha256, where the subscription chooses (${NAMED_SIGNATURE})
-  --vendor-ref ID        the subscription's vendorRef (the vendor's own id of it), put in the sample
+  --vendor-ref ID        the subscription's vendorRef (the vendor's own id of it, not the gateway's), put in the sample
   --no-head              skip the HEAD check (${having((vendor) => vendor.headCheck !== undefined)})
   --timeout MS           per request (default 10000)`;
 
@@ -42,6 +45,17 @@ function print(report: DeliveryReport): void {
   if (report.response !== undefined) console.log(`     ${JSON.stringify(report.response)}`);
 }
 
+/** The secret from standard input, WEBHOOK_SECRET or --secret: never needs to be on a command line. */
+async function readSecret(fromStdin: boolean, fromFlag: string | undefined): Promise<string | undefined> {
+  if (fromStdin && fromFlag !== undefined) fail('Give --secret-stdin or --secret, not both');
+  if (fromStdin) {
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    return text.split(/\r?\n/)[0] || undefined;
+  }
+  return fromFlag ?? process.env.WEBHOOK_SECRET;
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -50,6 +64,7 @@ async function main(): Promise<void> {
       options: {
         url: { type: 'string' },
         secret: { type: 'string' },
+        'secret-stdin': { type: 'boolean' },
         header: { type: 'string', multiple: true },
         'signature-header': { type: 'string' },
         scheme: { type: 'string' },
@@ -70,7 +85,8 @@ async function main(): Promise<void> {
   const vendor = DEFINITIONS.find((definition) => definition.name === positionals[0]);
   if (!vendor) fail(positionals[0] ? `Unknown vendor "${positionals[0]}"` : 'Name the vendor');
   if (!values.url || !/^https?:\/\/[^\s]+$/.test(values.url)) fail('--url must be the http(s) callback URL');
-  if (!values.secret) fail('--secret is required');
+  const secret = await readSecret(values['secret-stdin'] === true, values.secret);
+  if (!secret) fail('Give the secret: WEBHOOK_SECRET, --secret-stdin or --secret');
   if (values.scheme && values.scheme !== 'token' && values.scheme !== 'hmac-sha256') fail('--scheme must be token or hmac-sha256');
   const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) fail('--timeout must be a whole number of milliseconds');
@@ -82,7 +98,7 @@ async function main(): Promise<void> {
   }
 
   const target = {
-    secret: values.secret,
+    secret,
     callbackUrl: values.url,
     signature: { header: values['signature-header'], scheme: values.scheme as 'token' | 'hmac-sha256' | undefined },
     vendorRef: values['vendor-ref'] ?? null,

@@ -138,8 +138,8 @@ function tokenDigest(token: string): Buffer {
 function loadOrCreateApiToken(dataDir: string): { token: string } & GeneratedFile {
   const { file, text } = readPrivateFile(dataDir, 'api-token');
   if (text !== undefined && text.length >= MIN_TOKEN_LENGTH) return { token: text, file, createdNow: false };
-  const token = randomBytes(32).toString('base64url');
-  return { token, file: writePrivateFile(dataDir, 'api-token', token), createdNow: true };
+  const written = writePrivateFile(dataDir, 'api-token', randomBytes(32).toString('base64url'), text !== undefined);
+  return { token: written.text, file, createdNow: written.createdNow };
 }
 
 /** Validates the environment into an AppConfig; throws ConfigError naming the first bad variable. */

@@ -71,12 +71,8 @@ export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
     if (!secretsKey) throw new ConfigError(`SECRETS_KEY (from ${file})`, KEY_PROBLEM);
     return { databaseUrl, dataDir, secretsKey, previousSecretsKeys, generatedSecretsKey: { file, createdNow: false } };
   }
-  const secretsKey = randomBytes(32);
-  return {
-    databaseUrl,
-    dataDir,
-    secretsKey,
-    previousSecretsKeys,
-    generatedSecretsKey: { file: writePrivateFile(dataDir, 'secrets-key', secretsKey.toString('base64')), createdNow: true },
-  };
+  const written = writePrivateFile(dataDir, 'secrets-key', randomBytes(32).toString('base64'));
+  const secretsKey = keyOf(written.text);
+  if (!secretsKey) throw new ConfigError(`SECRETS_KEY (from ${file})`, KEY_PROBLEM);
+  return { databaseUrl, dataDir, secretsKey, previousSecretsKeys, generatedSecretsKey: { file, createdNow: written.createdNow } };
 }

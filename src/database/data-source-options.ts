@@ -31,5 +31,5 @@ export function buildDataSourceOptions(config: Pick<AppConfig, 'databaseUrl' | '
       extra: { statement_timeout: 30_000, query_timeout: 35_000, keepAlive: true },
     };
   }
-  return { ...common, driver: pgliteDriver(join(config.dataDir, 'pgdata')) };
+  return { ...common, driver: pgliteDriver(config.dataDir) };
 }

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir, type DataDirLock } from './data-dir-lock';
 
 /**
  * A `pg`-shaped driver for TypeORM over embedded PGlite (the default when DATABASE_URL is unset).
@@ -8,6 +10,9 @@ import { PGlite } from '@electric-sql/pglite';
  * PGlite is a single connection, so the pool hands it to one borrower at a time: a TypeORM
  * transaction holds it from BEGIN to COMMIT and no other query can interleave, exactly as with a
  * one-connection `pg` pool.
+ *
+ * The database lives in DATA_DIR/pgdata, and whoever opens it (the app, the migration CLI, the
+ * re-encryption script) holds DATA_DIR's lock while it is open: one process at a time.
  */
 interface QueryResultLike {
   rows: unknown[];
@@ -38,15 +43,22 @@ type ConnectCallback = (err: Error | null, client: PGliteClient | null, release:
 
 class PGlitePool extends EventEmitter {
   private readonly ready: Promise<PGliteClient>;
+  private lock?: DataDirLock;
   private readonly waiting: Array<() => void> = [];
   private busy = false;
 
   constructor(dataDir: string) {
     super();
     this.ready = (async () => {
-      mkdirSync(dataDir, { recursive: true });
-      const db = await PGlite.create(dataDir);
-      return new PGliteClient(db);
+      this.lock = await lockDataDir(dataDir);
+      try {
+        const pgdata = join(dataDir, 'pgdata');
+        mkdirSync(pgdata, { recursive: true });
+        return new PGliteClient(await PGlite.create(pgdata));
+      } catch (error) {
+        await this.lock.release();
+        throw error;
+      }
     })();
   }
 
@@ -79,6 +91,7 @@ class PGlitePool extends EventEmitter {
   end(callback?: (err: Error | null) => void): void {
     this.ready
       .then(async (client) => client.db.close())
+      .then(async () => this.lock?.release())
       .then(
         () => callback?.(null),
         (err: Error) => callback?.(err),
@@ -101,7 +114,7 @@ class PGlitePool extends EventEmitter {
   }
 }
 
-/** The object TypeORM's postgres driver takes as its `driver` option. */
+/** The object TypeORM's postgres driver takes as its `driver` option, for the database in `dataDir`. */
 export function pgliteDriver(dataDir: string): { Pool: new () => PGlitePool } {
   return {
     Pool: class extends PGlitePool {

@@ -11,11 +11,15 @@ import { definitionsOf } from '../../src/vendors/vendor-definition';
 import { VENDORS } from '../../src/vendors/vendors';
 
 /** Runs `npm run simulate -- …` as its built script, the way an operator would. */
-function simulate(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'simulate.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function simulate(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'simulate.js'), ...args], {
+    env: { ...process.env, WEBHOOK_SECRET: '', ...options.env },
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
 }
 
@@ -66,6 +70,20 @@ describe('npm run simulate', () => {
     assert.equal(ok.code, 0, ok.output);
   });
 
+  it('takes the secret from WEBHOOK_SECRET or standard input, so that it need not be on a command line', async () => {
+    const subscription = await createSubscription(app, { vendor: 'walnut' });
+    const fromEnv = await simulate(['walnut', '--url', subscription.callbackUrl], { env: { WEBHOOK_SECRET: subscription.secret! } });
+    assert.equal(fromEnv.code, 0, fromEnv.output);
+    const fromStdin = await simulate(['walnut', '--url', subscription.callbackUrl, '--secret-stdin'], { stdin: `${subscription.secret}\n` });
+    assert.equal(fromStdin.code, 0, fromStdin.output);
+    const wrongOnStdin = await simulate(['walnut', '--url', subscription.callbackUrl, '--secret-stdin'], { stdin: 'not-the-secret\n' });
+    assert.equal(wrongOnStdin.code, 1, 'what came on stdin is what was used');
+    assert.match(wrongOnStdin.output, /SIGNATURE_INVALID/);
+    const none = await simulate(['walnut', '--url', subscription.callbackUrl]);
+    assert.equal(none.code, 2);
+    assert.match(none.output, /Give the secret: WEBHOOK_SECRET, --secret-stdin or --secret/);
+  });
+
   it('fails with the gateway’s reason against a misconfigured setup, and explains its usage', async () => {
     const subscription = await createSubscription(app, { vendor: 'walnut' });
     const wrongSecret = await simulate(['walnut', '--url', subscription.callbackUrl, '--secret', 'not-the-secret']);
@@ -78,6 +96,6 @@ describe('npm run simulate', () => {
     const usage = await simulate(['nosuchvendor', '--url', 'http://x', '--secret', 'y']);
     assert.equal(usage.code, 2);
     assert.match(usage.output, /Unknown vendor "nosuchvendor"/);
-    assert.match(usage.output, /Usage: npm run simulate/);
+    assert.match(usage.output, /Usage: .*npm run simulate/);
   });
 });

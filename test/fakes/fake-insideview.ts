@@ -844,9 +844,10 @@ if (require.main === module) {
           `INSIDEVIEW_CLIENT_ID=${fake.clientId}`,
           `INSIDEVIEW_CLIENT_SECRET=${fake.clientSecret}`,
           validationDelayMs === undefined
-            ? 'Webhooks are validated only on POST /_fake/subscriptions/{id}/validate'
+            ? 'Webhooks are validated only on POST /_fake/subscriptions/<vendorRef>/validate'
             : `Webhooks are validated ${validationDelayMs} ms after creation (FAKE_INSIDEVIEW_VALIDATION_DELAY_MS; "off" to disable)`,
-          `Send an alert: curl -X POST ${fake.baseUrl}/_fake/subscriptions/<subscriptionId>/alerts -d '{"alertId":"364559","pages":[["1","2"]]}'`,
+          `Send an alert: curl -X POST ${fake.baseUrl}/_fake/subscriptions/<vendorRef>/alerts -d '{"alertId":"364559","pages":[["1","2"]]}'`,
+          "  <vendorRef>: InsideView's id of the subscription, the \"vendorRef\" in the gateway's answer (not its \"id\")",
           '',
         ].join('\n'),
       );

@@ -24,7 +24,12 @@ export interface GatewayProcess {
  * Runs the built service as `npm run start:prod` runs it (`node <its flags> dist/src/main.js`), as
  * its own process with exactly the given environment, and waits until it answers /health/live.
  */
-export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  /** Called with all the output so far on every chunk, while it starts and after. */
+  onOutput?: (output: string) => void,
+): Promise<GatewayProcess> {
   const port = env.PORT ?? String(await freePort());
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'LANG', 'TMPDIR'].includes(name)));
   const child = spawn(process.execPath, [...productionNodeArgs(), join(REPO_ROOT, 'dist', 'src', 'main.js')], {
@@ -33,8 +38,12 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+    onOutput?.(output);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -64,8 +73,15 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
   };
 }
 
-/** Runs the service expecting it to refuse to start; returns its exit code and output. */
-export async function runGatewayExpectingExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs the service expecting it to refuse to start; returns its exit code and output. One that is
+ * still running after `timeoutMs` (it did not refuse) is killed: code null, `timedOut` true.
+ */
+export async function runGatewayExpectingExit(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; output: string; timedOut: boolean; durationMs: number }> {
+  const started = Date.now();
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME'].includes(name)));
   const child = spawn(process.execPath, [...productionNodeArgs(), join(REPO_ROOT, 'dist', 'src', 'main.js')], {
     cwd: REPO_ROOT,
@@ -75,6 +91,12 @@ export async function runGatewayExpectingExit(env: Record<string, string>): Prom
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, output };
+  clearTimeout(timer);
+  return { code, output, timedOut, durationMs: Date.now() - started };
 }

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
+import { REPO_ROOT } from '../support/paths';
 
 /** A stand-in for the gateway's webhook endpoint, answering with whatever the current test sets. */
 class WebhookStub {
@@ -435,5 +437,46 @@ describe('Fake InsideView', () => {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0, output);
+  });
+  it('as `npm run fake:insideview`, stops on the SIGTERM npm passes to the script, and its hints name the id it wants', async () => {
+    // npm runs a script as `sh -c "<script>"` and passes SIGTERM on to that shell, which does not
+    // pass it on to a child: the script must hand the shell over to node (exec). The build step is
+    // done already (the suite runs built), so `true` stands for it here.
+    const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const script = scripts['fake:insideview']!;
+    assert.match(script, /^npm run build && /);
+    const port = await freePort();
+    const child = spawn('sh', ['-c', script.replace(/^npm run build && /, 'true && ')], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so that the cleanup below reaches a fake left behind
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    let answeredAfterStop: boolean;
+    let ended: { code: number | null; signal: NodeJS.Signals | null };
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!/INSIDEVIEW_CLIENT_SECRET=[\s\S]*Send an alert/.test(output) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.match(output, /_fake\/subscriptions\/<vendorRef>\/alerts/);
+      assert.match(output, /<vendorRef>: InsideView's id of the subscription, the "vendorRef" in the gateway's answer \(not its "id"\)/);
+      child.kill('SIGTERM');
+      ended = await exited;
+      answeredAfterStop = await fetch(`http://127.0.0.1:${port}/_fake/subscriptions`).then(
+        () => true,
+        () => false,
+      );
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // The group is gone: nothing was left behind.
+      }
+    }
+    assert.equal(answeredAfterStop, false, `the fake still answers after SIGTERM:\n${output}`);
+    assert.deepEqual(ended, { code: 0, signal: null }, output);
   });
 });
