@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { LogLevel } from '@nestjs/common';
+import { parseDeliveryConfig, type DeliveryConfig } from '../delivery/delivery.config';
 
 /** The service's configuration, read from the environment and validated once at boot. */
 export interface AppConfig {
@@ -41,6 +42,7 @@ export interface AppConfig {
   /** Rejected deliveries kept per subscription for GET /api/subscriptions/{id}/rejections. */
   rejectionsKept: number;
   insideview: InsideViewConfig;
+  delivery: DeliveryConfig;
 }
 
 /** How the gateway reaches InsideView's API and paces its background work. */
@@ -352,6 +354,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     headersTimeoutMs: parseInteger(env, 'HEADERS_TIMEOUT_MS', 20_000, 100, 600_000),
     requestTimeoutMs: parseInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     insideview: parseInsideView(env),
+    delivery: parseDeliveryConfig(env),
   };
   const tokens = parseApiTokens(read(env, 'API_TOKENS'));
   if (tokens) {
