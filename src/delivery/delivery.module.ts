@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module';
 import { DeliveryAttempt } from './delivery-attempt.entity';
+import { DeliveryHttp } from './delivery-http';
 import { Delivery } from './delivery.entity';
+import { DestinationHostPolicy } from './destination-host-policy';
 import { Destination } from './destination.entity';
 
 /**
@@ -12,6 +14,6 @@ import { Destination } from './destination.entity';
 @Module({
   imports: [EventsModule, TypeOrmModule.forFeature([Destination, Delivery, DeliveryAttempt])],
   controllers: [],
-  providers: [],
+  providers: [DestinationHostPolicy, DeliveryHttp],
 })
 export class DeliveryModule {}
