@@ -85,7 +85,10 @@ const TYPE_CHECKS = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isAr
 
 /** class-validator names the property alone; a nested one is named by its whole path. */
 function renamed(message: string, property: string, path: string): string {
-  return path !== property && message.startsWith(`${property} `) ? `${path}${message.slice(property.length)}` : message;
+  if (path === property) return message;
+  if (message.startsWith(`${property} `)) return `${path}${message.slice(property.length)}`;
+  const each = `each value in ${property} `;
+  return message.startsWith(each) ? `each value in ${path} ${message.slice(each.length)}` : message;
 }
 
 function kindOf(value: unknown): string {
