@@ -9,6 +9,7 @@ import { ApiValidationPipe } from './common/api-validation.pipe';
 import { JsonBodyGuard } from './common/json-body.guard';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { DeliveryModule } from './delivery/delivery.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -26,6 +27,7 @@ export class AppModule {
       DatabaseModule,
       SubscriptionsModule,
       EventsModule,
+      DeliveryModule,
       HealthModule,
       ObservabilityModule,
       ScheduleModule.forRoot(),

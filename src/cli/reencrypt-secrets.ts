@@ -49,9 +49,42 @@ async function main(): Promise<void> {
       `Re-encrypted ${moved} of ${rows.length} subscriptions with the current SECRETS_KEY.` +
         (changed > 0 ? ` ${changed} changed while this ran; run it again to check them.` : ''),
     );
+    await reencryptDestinations(dataSource, cipher);
   } finally {
     await dataSource.destroy();
   }
+}
+
+interface DestinationRow {
+  id: string;
+  signing_secret: string;
+  previous_signing_secret: string | null;
+  headers: string | null;
+}
+
+/** Destinations' signing secrets and static headers (encrypted JSON text), as above. */
+async function reencryptDestinations(dataSource: DataSource, cipher: SecretCipher): Promise<void> {
+  const again = (value: string | null) => (value === null ? null : cipher.encrypt(cipher.decrypt(value)));
+  const rows: DestinationRow[] = await dataSource.query('SELECT id, signing_secret, previous_signing_secret, headers FROM destinations');
+  let moved = 0;
+  let changed = 0;
+  for (const row of rows) {
+    const values = [row.signing_secret, row.previous_signing_secret, row.headers].filter((value): value is string => value !== null);
+    if (!values.some((value) => cipher.isStale(value))) continue;
+    const updated = await queryRows(
+      dataSource,
+      `UPDATE destinations SET signing_secret = $2, previous_signing_secret = $3, headers = $4
+        WHERE id = $1 AND signing_secret = $5 AND previous_signing_secret IS NOT DISTINCT FROM $6 AND headers IS NOT DISTINCT FROM $7
+        RETURNING id`,
+      [row.id, again(row.signing_secret), again(row.previous_signing_secret), again(row.headers), row.signing_secret, row.previous_signing_secret, row.headers],
+    );
+    if (updated.length > 0) moved += 1;
+    else changed += 1;
+  }
+  console.log(
+    `Re-encrypted ${moved} of ${rows.length} destinations with the current SECRETS_KEY.` +
+      (changed > 0 ? ` ${changed} changed while this ran; run it again to check them.` : ''),
+  );
 }
 
 main().catch((error: unknown) => {

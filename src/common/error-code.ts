@@ -22,6 +22,10 @@ export enum ErrorCode {
   UnknownVendor = 'UNKNOWN_VENDOR',
   /** A callback URL on a host the gateway may not call: neither PUBLIC_BASE_URL's nor in CALLBACK_ALLOWED_HOSTS. */
   CallbackHostNotAllowed = 'CALLBACK_HOST_NOT_ALLOWED',
+  /** A destination URL on a link-local or cloud-metadata host, or outside DESTINATION_ALLOWED_HOSTS when set. */
+  DestinationHostNotAllowed = 'DESTINATION_HOST_NOT_ALLOWED',
+  DestinationNotFound = 'DESTINATION_NOT_FOUND',
+  DeliveryNotFound = 'DELIVERY_NOT_FOUND',
   InvalidCursor = 'INVALID_CURSOR',
   NotFound = 'NOT_FOUND',
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',

@@ -74,7 +74,7 @@ export class EventsService {
    * given an id at or above xmax. Unlike pg_snapshot_xmin, a long transaction that never touches
    * webhook_events (another database, a report, a vacuum) does not hold the feed back.
    */
-  private async commitHorizon(): Promise<string> {
+  async commitHorizon(): Promise<string> {
     const [row] = await this.events.query(`
       WITH next AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::numeric AS full_xid)
       SELECT LEAST(

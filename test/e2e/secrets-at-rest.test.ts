@@ -15,6 +15,15 @@ const KEY_2 = 'ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100'
 const keyId = (hex: string) => createHash('sha256').update(Buffer.from(hex, 'hex')).digest('hex').slice(0, 8);
 const SAMPLE = fixture('walnut-demo-session-finished.json');
 
+async function rawDestination(database: TestDatabase, id: string) {
+  const [row] = await queryDatabase<{ signing_secret: string; previous_signing_secret: string; headers: string }>(
+    database.url,
+    'SELECT signing_secret, previous_signing_secret, headers FROM destinations WHERE id = $1',
+    [id],
+  );
+  return row;
+}
+
 async function rawSubscription(database: TestDatabase, id: string) {
   const [row] = await queryDatabase<{ secret: string; previous_secret: string | null; required_headers: Record<string, string> }>(
     database.url,
@@ -59,12 +68,19 @@ describe('Secrets at rest', () => {
     const rotated = await app.api('post', `/api/subscriptions/${created.id}/rotate-secret`, { graceSeconds: 3600 });
     const secret = rotated.body.secret as string;
 
+    const destination = await app.api('post', '/api/destinations', { name: 'Orders', url: 'http://127.0.0.1:1/in', headers: { Authorization: 'Bearer destination-header-value' } });
+    assert.equal(destination.status, 201, destination.text);
+    const destinationSecrets = [destination.body.signingSecret as string];
+    const rotatedDestination = await app.api('post', `/api/destinations/${destination.body.id}/rotate-secret`, { graceSeconds: 3600 });
+    destinationSecrets.push(rotatedDestination.body.signingSecret);
+
     const stored = await rawSubscription(database, created.id);
-    for (const value of [stored.secret, stored.previous_secret!, stored.required_headers['X-Api-Key']]) {
+    const storedDestination = await rawDestination(database, destination.body.id);
+    for (const value of [stored.secret, stored.previous_secret!, stored.required_headers['X-Api-Key'], ...Object.values(storedDestination)]) {
       assert.match(value, new RegExp(`^enc:v1:${keyId(KEY_1)}:`));
     }
-    const everything = JSON.stringify(stored);
-    for (const plain of [secret, oldSecret, 'header-secret-value']) assert.ok(!everything.includes(plain), 'no plaintext in the database');
+    const everything = JSON.stringify([stored, storedDestination]);
+    for (const plain of [secret, oldSecret, 'header-secret-value', ...destinationSecrets, 'destination-header-value']) assert.ok(!everything.includes(plain), 'no plaintext in the database');
     assert.equal((await deliver(app, created.id, secret)).status, 200);
     await app.close();
 
@@ -75,8 +91,10 @@ describe('Secrets at rest', () => {
     const run = await reencrypt({ DATABASE_URL: database.url, SECRETS_KEY: KEY_2, SECRETS_KEY_PREVIOUS: KEY_1 });
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, /Re-encrypted 1 of 1 subscriptions/);
+    assert.match(run.output, /Re-encrypted 1 of 1 destinations/);
     const again = await reencrypt({ DATABASE_URL: database.url, SECRETS_KEY: KEY_2, SECRETS_KEY_PREVIOUS: KEY_1 });
     assert.match(again.output, /Re-encrypted 0 of 1 subscriptions/, 'running it twice changes nothing');
+    assert.match(again.output, /Re-encrypted 0 of 1 destinations/);
     await app.close();
 
     // The old key gone altogether.
@@ -88,12 +106,18 @@ describe('Secrets at rest', () => {
     assert.equal((await deliver(app, created.id, secret)).status, 200);
     const read = await app.api('get', `/api/subscriptions/${created.id}`);
     assert.deepEqual(read.body.requiredHeaders, ['X-Api-Key']);
+    for (const value of Object.values(await rawDestination(database, destination.body.id))) assert.match(value, new RegExp(`^enc:v1:${keyId(KEY_2)}:`));
+    const readDestination = await app.api('get', `/api/destinations/${destination.body.id}`);
+    assert.equal(readDestination.status, 200, 'readable under the new key alone');
+    assert.deepEqual(readDestination.body.headerNames, ['Authorization']);
   });
 
   it('never returns a secret in an API answer or an error body', async () => {
     app ??= await startTestApp({ SECRETS_KEY: KEY_2 }, { database });
     const created = await createSubscription(app, { vendor: 'walnut', requiredHeaders: { 'X-Api-Key': 'header-secret-value' } });
     await deliver(app, created.id, created.secret!);
+    const destination = (await app.api('post', '/api/destinations', { name: 'Orders', url: 'http://127.0.0.1:1/in', headers: { Authorization: 'Bearer destination-header-value' } })).body;
+    const rotated = (await app.api('post', `/api/destinations/${destination.id}/rotate-secret`, { graceSeconds: 3600 })).body;
     // One after the other, so each answer is the one expected (a 404 or 500 would hide nothing).
     const answers = [];
     for (const call of [
@@ -106,12 +130,23 @@ describe('Secrets at rest', () => {
       () => app!.api('get', `/api/subscriptions/${created.id}/rejections`),
       // Refused as too short: the error must not echo it either.
       () => app!.api('post', '/api/subscriptions', { vendor: 'walnut', name: 'x', secret: 'Zq9x' }),
+      () => app!.api('get', `/api/destinations/${destination.id}`),
+      () => app!.api('get', '/api/destinations?limit=500'),
+      () => app!.api('patch', `/api/destinations/${destination.id}`, { name: 'renamed' }),
+      () => app!.api('post', `/api/destinations/${destination.id}/pause`),
+      () => app!.api('post', `/api/destinations/${destination.id}/resume`),
+      () => app!.api('post', `/api/destinations/${destination.id}/test`),
+      () => app!.api('post', `/api/destinations/${destination.id}/replay`, { dryRun: true }),
+      () => app!.api('get', '/api/deliveries'),
+      // Refused: the error must not echo the header value.
+      () => app!.api('patch', `/api/destinations/${destination.id}`, { headers: { Connection: 'destination-header-value' } }),
+      () => app!.api('post', `/api/destinations/${destination.id}/rotate-secret`, {}),
     ]) {
       answers.push(await call());
     }
     assert.deepEqual(
       answers.map((answer) => answer.status),
-      [200, 200, 200, 200, 200, 200, 200, 400],
+      [200, 200, 200, 200, 200, 200, 200, 400, 200, 200, 200, 200, 200, 200, 200, 200, 400, 409],
     );
     const refused = await sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${created.id}`, {
       headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature('wrong-secret', SAMPLE), 'X-Api-Key': 'header-secret-value' },
@@ -119,6 +154,8 @@ describe('Secrets at rest', () => {
     });
     const text = answers.map((answer) => answer.text).join('\n') + refused.text;
     assert.equal(refused.status, 401);
-    for (const secret of [created.secret!, 'header-secret-value', 'Zq9x']) assert.ok(!text.includes(secret), secret);
+    for (const secret of [created.secret!, 'header-secret-value', 'Zq9x', destination.signingSecret, rotated.signingSecret, 'destination-header-value']) {
+      assert.ok(!text.includes(secret), secret);
+    }
   });
 });

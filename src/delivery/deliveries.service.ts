@@ -1,0 +1,102 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { ErrorCode } from '../common/error-code';
+import { isBigintId } from '../events/event-cursor';
+import { DeliveryAttempt } from './delivery-attempt.entity';
+import { Delivery, DeliveryState } from './delivery.entity';
+import { toAttemptView, toDeliveryView, type DeliveryDetail, type DeliveryPage, type DeliveryView } from './delivery.view';
+import { destinationFilterSql } from './destination-filter';
+import type { ReplayResult } from './destination.view';
+import { DestinationsService } from './destinations.service';
+import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
+import type { ReplayDestinationDto } from './dto/replay-destination.dto';
+
+/** The delivery log: reading it, retrying one delivery, replaying events to a destination. */
+@Injectable()
+export class DeliveriesService {
+  constructor(
+    @InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>,
+    @InjectRepository(DeliveryAttempt) private readonly attempts: Repository<DeliveryAttempt>,
+    private readonly destinations: DestinationsService,
+  ) {}
+
+  /** Newest first; the cursor is the last id shown. */
+  async list(query: ListDeliveriesQuery): Promise<DeliveryPage> {
+    const limit = query.limit ?? 100;
+    const qb = this.deliveries.createQueryBuilder('d').orderBy('d.id', 'DESC').limit(limit + 1);
+    if (query.destinationId) qb.andWhere('d.destination_id = :destinationId', { destinationId: query.destinationId });
+    if (query.eventId) qb.andWhere('d.event_id = :eventId', { eventId: query.eventId });
+    if (query.state) qb.andWhere('d.state = :state', { state: query.state });
+    if (query.cursor) qb.andWhere('d.id < :cursor', { cursor: query.cursor });
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    return { data: page.map((row) => toDeliveryView(row)), nextCursor: rows.length > limit ? String(page.at(-1)!.id) : null };
+  }
+
+  /** One delivery with every attempt, oldest first. */
+  async get(id: string): Promise<DeliveryDetail> {
+    const delivery = isBigintId(id) ? await this.deliveries.findOneBy({ id }) : null;
+    if (!delivery) throw notFound(id);
+    const attempts = await this.attempts.find({ where: { deliveryId: delivery.id }, order: { id: 'ASC' } });
+    return { ...toDeliveryView(delivery), attemptLog: attempts.map((attempt) => toAttemptView(attempt)) };
+  }
+
+  /**
+   * Due now with a fresh count of attempts, whatever its state (a delivered one is sent again). A lease
+   * in force is left alone: the attempt in flight finds its count changed and drops its outcome, and
+   * the delivery is attempted again once that lease ends.
+   */
+  async retry(id: string): Promise<DeliveryView> {
+    const existing = isBigintId(id) ? await this.deliveries.findOneBy({ id }) : null;
+    if (!existing) throw notFound(id);
+    // Its destination must still exist: a deleted one is never sent to.
+    await this.destinations.findOrFail(existing.destinationId);
+    await this.deliveries.update({ id }, { state: DeliveryState.Pending, attempts: 0, nextAttemptAt: () => 'now()', deliveredAt: null });
+    return toDeliveryView((await this.deliveries.findOneBy({ id }))!);
+  }
+
+  /**
+   * Every stored event matching both the replay filters and the destination's own filter (its
+   * startFrom ignored), counted; unless dryRun, each queued again: a new delivery, or the existing
+   * one back to pending with a fresh count of attempts. One statement, so the count is what was queued.
+   */
+  async replay(destinationId: string, dto: ReplayDestinationDto): Promise<ReplayResult> {
+    const destination = await this.destinations.findOrFail(destinationId);
+    const params: unknown[] = [];
+    const conditions = [destinationFilterSql(destination.filter, params)];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (dto.vendor !== undefined) conditions.push(`e.vendor = ${param(dto.vendor)}`);
+    if (dto.subscriptionId !== undefined) conditions.push(`e.subscription_id = ${param(dto.subscriptionId)}::uuid`);
+    if (dto.eventType !== undefined) conditions.push(`e.event_type = ${param(dto.eventType)}`);
+    if (dto.status !== undefined) conditions.push(`e.status = ${param(dto.status)}`);
+    if (dto.since !== undefined) conditions.push(`e.received_at >= ${param(new Date(dto.since))}`);
+    if (dto.until !== undefined) conditions.push(`e.received_at < ${param(new Date(dto.until))}`);
+    const matching = `SELECT e.id, e.subscription_id, e.created_xid FROM webhook_events e WHERE ${conditions.join(' AND ')}`;
+    if (dto.dryRun) {
+      const [row] = (await this.deliveries.query(`SELECT count(*)::int AS count FROM (${matching}) m`, params)) as Array<{ count: number }>;
+      return { count: row.count };
+    }
+    const destinationParam = param(destination.id);
+    const [row] = (await this.deliveries.query(
+      `WITH queued AS (
+         INSERT INTO deliveries (destination_id, event_id, subscription_id, event_xid, state, attempts, next_attempt_at)
+         SELECT ${destinationParam}::uuid, m.id, m.subscription_id, m.created_xid, '${DeliveryState.Pending}', 0, now() FROM (${matching}) m
+         ON CONFLICT (destination_id, event_id)
+         DO UPDATE SET state = '${DeliveryState.Pending}', attempts = 0, next_attempt_at = now(), delivered_at = NULL
+         RETURNING 1
+       )
+       SELECT count(*)::int AS count FROM queued`,
+      params,
+    )) as Array<{ count: number }>;
+    return { count: row.count };
+  }
+}
+
+function notFound(id: string): AppException {
+  return new AppException(HttpStatus.NOT_FOUND, ErrorCode.DeliveryNotFound, `No delivery ${id}`);
+}

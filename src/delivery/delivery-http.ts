@@ -1,0 +1,157 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { DestinationHostPolicy } from './destination-host-policy';
+
+/** What one POST to a destination gave: the attempt log's row. Never thrown: a failure is `error`. */
+export interface AttemptResult {
+  /** Null when no answer came (timeout, connection, DNS, refused host). */
+  statusCode: number | null;
+  durationMs: number;
+  responseHeaders: Record<string, string>;
+  /** The first 4 KB of the answer's body; null when no answer came. */
+  responseBody: string | null;
+  error: string | null;
+  /** From a Retry-After header (seconds or an HTTP date), when the answer had one. */
+  retryAfterSeconds: number | null;
+}
+
+/** The most of an answer's body that is read; then the connection is closed. */
+export const MAX_RESPONSE_BYTES = 4096;
+/** The attempt log's error column holds this much. */
+const MAX_ERROR_LENGTH = 500;
+const MAX_RESPONSE_HEADERS = 64;
+const MAX_HEADER_VALUE = 2000;
+
+/**
+ * Sends one POST to a destination: keep-alive connections per origin, redirects never followed, at
+ * most MAX_RESPONSE_BYTES of the answer read, the whole exchange under one deadline, and the host
+ * rule checked before the request and on every address at connect time.
+ */
+@Injectable()
+export class DeliveryHttp implements OnModuleDestroy {
+  private readonly agents = new Map<string, HttpAgent>();
+
+  constructor(private readonly policy: DestinationHostPolicy) {}
+
+  async post(url: string, headers: Record<string, string>, body: Buffer | string, timeoutMs: number, signal?: AbortSignal): Promise<AttemptResult> {
+    const started = performance.now();
+    const failed = (error: string): AttemptResult => ({
+      statusCode: null,
+      durationMs: Math.round(performance.now() - started),
+      responseHeaders: {},
+      responseBody: null,
+      error: error.slice(0, MAX_ERROR_LENGTH),
+      retryAfterSeconds: null,
+    });
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return failed('the destination URL is not a valid URL');
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return failed(`the destination URL's scheme ${target.protocol} is not http or https`);
+    // IP literals never reach the lookup, and the rule may have changed since the URL was stored.
+    const problem = this.policy.hostProblem(target.hostname);
+    if (problem) return failed(`DESTINATION_HOST_NOT_ALLOWED: ${problem}`);
+    try {
+      const answer = await this.send(target, headers, body, timeoutMs, signal);
+      return {
+        statusCode: answer.statusCode ?? 0,
+        durationMs: Math.round(performance.now() - started),
+        responseHeaders: flatHeaders(answer),
+        // PostgreSQL text cannot hold NUL.
+        responseBody: answer.body.toString('utf8').replace(/\u0000/g, '\ufffd'),
+        error: null,
+        retryAfterSeconds: retryAfter(answer.headers['retry-after']),
+      };
+    } catch (error) {
+      return failed(describe(error));
+    }
+  }
+
+  /** Closes every kept-alive connection. */
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  onModuleDestroy(): void {
+    this.close();
+  }
+
+  private agentFor(target: URL): HttpAgent {
+    let agent = this.agents.get(target.origin);
+    if (!agent) {
+      const options = { keepAlive: true, lookup: this.policy.lookup };
+      agent = target.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+      this.agents.set(target.origin, agent);
+    }
+    return agent;
+  }
+
+  private send(target: URL, headers: Record<string, string>, body: Buffer | string, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage & { body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new Error('aborted before it was sent'));
+      const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+        method: 'POST',
+        agent: this.agentFor(target),
+        headers: { 'user-agent': 'webhook-gateway', ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      });
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        signal?.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      const onAbort = () => request.destroy(new Error('aborted: the instance is stopping'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const deadline = setTimeout(() => request.destroy(new Error(`timeout: no complete answer within ${timeoutMs} ms`)), timeoutMs);
+      request.on('error', (error) => settle(() => reject(error)));
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = () => Object.assign(response, { body: Buffer.concat(chunks) });
+        response.on('data', (chunk: Buffer) => {
+          const room = MAX_RESPONSE_BYTES - size;
+          chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+          size += Math.min(chunk.length, room);
+          if (size >= MAX_RESPONSE_BYTES) {
+            // Enough read: the rest is never received, the connection is not reused.
+            settle(() => resolve(done()));
+            request.destroy();
+          }
+        });
+        response.on('end', () => settle(() => resolve(done())));
+        response.on('error', (error) => settle(() => reject(error)));
+        response.on('close', () => settle(() => reject(new Error('the answer broke off before its end'))));
+      });
+      request.end(body);
+    });
+  }
+}
+
+function flatHeaders(response: IncomingMessage): Record<string, string> {
+  const entries = Object.entries(response.headers)
+    .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+    .slice(0, MAX_RESPONSE_HEADERS)
+    .map(([name, value]) => [name, (Array.isArray(value) ? value.join(', ') : value).slice(0, MAX_HEADER_VALUE)]);
+  return Object.fromEntries(entries);
+}
+
+/** Seconds from a Retry-After header: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfter(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** DNS, TLS and connection failures, in the words an operator searches for. */
+function describe(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  return code ? `${code}: ${message}` : (message ?? String(error));
+}

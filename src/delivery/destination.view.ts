@@ -1,0 +1,134 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DestinationFilterDto } from './dto/destination-filter.dto';
+import { DestinationStatus, type Destination } from './destination.entity';
+
+/** A destination as the API shows it: never its signing secret, and only the names of its static headers. */
+export class DestinationView {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Orders service' })
+  name: string;
+
+  @ApiProperty({ example: 'https://orders.internal/hooks/gateway' })
+  url: string;
+
+  @ApiProperty({ description: 'As given (fields left out match anything; statuses default to accepted, test events are left out unless includeTest)', type: () => DestinationFilterDto })
+  filter: DestinationFilterDto;
+
+  @ApiProperty({ enum: ['envelope', 'raw'] })
+  format: string;
+
+  @ApiProperty({ description: 'Names of the static headers sent with every attempt (their values are never shown)', type: [String], example: ['Authorization'] })
+  headerNames: string[];
+
+  @ApiProperty({ enum: ['none', 'subscription'] })
+  ordering: string;
+
+  @ApiProperty({ type: 'integer', example: 10 })
+  maxConcurrency: number;
+
+  @ApiProperty({ description: 'Null: unlimited', type: 'integer', nullable: true, example: null })
+  rateLimitPerSecond: number | null;
+
+  @ApiProperty({ type: 'integer', example: 15000 })
+  timeoutMs: number;
+
+  @ApiProperty({
+    description: '`paused` by an operator, `disabled` by the gateway (a 410, or failing for DESTINATION_DISABLE_AFTER); events queue up meanwhile and flow on resume',
+    enum: DestinationStatus,
+    enumName: 'DestinationStatus',
+  })
+  status: string;
+
+  @ApiProperty({ description: 'Why the gateway disabled it', type: String, nullable: true, example: null })
+  disabledReason: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  disabledAt: string | null;
+
+  @ApiProperty({ description: 'Nothing is sent before this time (from a 429 or 503 with Retry-After)', type: String, format: 'date-time', nullable: true })
+  throttledUntil: string | null;
+
+  @ApiProperty({ description: 'Until when the previous signing secret signs too, after a rotation with a grace', type: String, format: 'date-time', nullable: true })
+  previousSecretExpiresAt: string | null;
+
+  @ApiProperty({ description: 'Deliveries still pending (queued or being retried)', type: 'integer', example: 0 })
+  backlog: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+/** The answer that reveals the signing secret: creation and rotation only. */
+export class DestinationWithSecret extends DestinationView {
+  @ApiProperty({
+    description: 'The Standard Webhooks signing secret, **shown this once**: give it to the consumer, which verifies each request with it',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4yKpVpmyNtI=',
+  })
+  signingSecret: string;
+}
+
+export class DestinationPage {
+  @ApiProperty({ type: [DestinationView] })
+  data: DestinationView[];
+
+  @ApiProperty({ type: 'integer' })
+  total: number;
+}
+
+export class TestPingReport {
+  @ApiProperty({ description: 'True when it answered 2xx', example: true })
+  ok: boolean;
+
+  @ApiProperty({ description: 'The status answered; null when no answer came (DNS, connection, timeout)', type: 'integer', nullable: true, example: 200 })
+  status: number | null;
+
+  @ApiProperty({ type: 'integer', example: 12 })
+  durationMs: number;
+
+  @ApiProperty({ description: "The first 4 KB of the answer's body", type: String, nullable: true, example: 'ok' })
+  response: string | null;
+
+  @ApiPropertyOptional({ description: 'Why no answer came', type: String, nullable: true, example: null })
+  error: string | null;
+}
+
+export class ReplayResult {
+  @ApiProperty({ description: 'Events matching both the replay filters and the destination filter: re-queued, or (dryRun) that would be', type: 'integer', example: 42 })
+  count: number;
+}
+
+export function headerNames(headers: string | null): string[] {
+  return headers ? Object.keys(JSON.parse(headers) as Record<string, string>) : [];
+}
+
+export function toDestinationView(destination: Destination, backlog: number): DestinationView {
+  return {
+    id: destination.id,
+    name: destination.name,
+    url: destination.url,
+    filter: destination.filter,
+    format: destination.format,
+    headerNames: headerNames(destination.headers),
+    ordering: destination.ordering,
+    maxConcurrency: destination.maxConcurrency,
+    rateLimitPerSecond: destination.rateLimitPerSecond,
+    timeoutMs: destination.timeoutMs,
+    status: destination.status,
+    disabledReason: destination.disabledReason,
+    disabledAt: iso(destination.disabledAt),
+    throttledUntil: iso(destination.throttledUntil),
+    previousSecretExpiresAt: iso(destination.previousSecretExpiresAt),
+    backlog,
+    createdAt: destination.createdAt.toISOString(),
+    updatedAt: destination.updatedAt.toISOString(),
+  };
+}
+
+function iso(value: Date | null): string | null {
+  return value ? value.toISOString() : null;
+}

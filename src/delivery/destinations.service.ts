@@ -1,0 +1,230 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
+import { IsNull, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AppException } from '../common/app.exception';
+import { ErrorCode } from '../common/error-code';
+import { EventsService } from '../events/events.service';
+import { VendorRegistry } from '../subscriptions/vendor-registry';
+import { DEFAULT_GRACE_SECONDS } from '../subscriptions/dto/rotate-secret.dto';
+import { DeliveryState } from './delivery.entity';
+import { DeliveryHttp, MAX_RESPONSE_BYTES } from './delivery-http';
+import { generateSigningSecret, signatureHeaders, validSigningSecrets } from './delivery-signer';
+import { DestinationHostPolicy } from './destination-host-policy';
+import { Destination, DestinationStatus, type DestinationFilter } from './destination.entity';
+import { toDestinationView, type DestinationPage, type DestinationView, type DestinationWithSecret, type TestPingReport } from './destination.view';
+import { DESTINATION_LIMITS, type CreateDestinationDto } from './dto/create-destination.dto';
+import type { DestinationFilterDto } from './dto/destination-filter.dto';
+import type { ListDestinationsQuery } from './dto/list-destinations.query';
+import type { RotateDestinationSecretDto } from './dto/rotate-destination-secret.dto';
+import type { UpdateDestinationDto } from './dto/update-destination.dto';
+
+const NOT_DELETED = { deletedAt: IsNull() } as const;
+
+/** Destinations: the internal services events are pushed to, their settings, secrets and state. */
+@Injectable()
+export class DestinationsService {
+  constructor(
+    @InjectRepository(Destination) private readonly destinations: Repository<Destination>,
+    private readonly events: EventsService,
+    private readonly vendors: VendorRegistry,
+    private readonly hosts: DestinationHostPolicy,
+    private readonly http: DeliveryHttp,
+  ) {}
+
+  async create(dto: CreateDestinationDto): Promise<DestinationWithSecret> {
+    this.hosts.assertAllowed(dto.url);
+    const filter = this.filterOf(dto.filter);
+    const cursor = await this.startCursor(dto.startFrom ?? 'now');
+    const id = randomUUID();
+    const signingSecret = generateSigningSecret();
+    await this.destinations.insert({
+      id,
+      name: dto.name,
+      url: dto.url,
+      filter,
+      format: dto.format ?? 'envelope',
+      headers: headersText(dto.headers),
+      ordering: dto.ordering ?? 'none',
+      maxConcurrency: dto.maxConcurrency ?? DESTINATION_LIMITS.maxConcurrency.default,
+      rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
+      timeoutMs: dto.timeoutMs ?? DESTINATION_LIMITS.timeoutMs.default,
+      signingSecret,
+      status: DestinationStatus.Active,
+      cursorXid: cursor.xid,
+      cursorId: cursor.id,
+    } as QueryDeepPartialEntity<Destination>);
+    return { ...(await this.get(id)), signingSecret };
+  }
+
+  async list(query: ListDestinationsQuery): Promise<DestinationPage> {
+    const [rows, total] = await this.destinations.findAndCount({
+      where: { ...NOT_DELETED, ...(query.status !== undefined && { status: query.status }) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: query.limit ?? 100,
+      skip: query.offset ?? 0,
+    });
+    const backlogs = await this.backlogs(rows.map((row) => row.id));
+    return { data: rows.map((row) => toDestinationView(row, backlogs.get(row.id) ?? 0)), total };
+  }
+
+  async get(id: string): Promise<DestinationView> {
+    const destination = await this.findOrFail(id);
+    return toDestinationView(destination, (await this.backlogs([id])).get(id) ?? 0);
+  }
+
+  async update(id: string, dto: UpdateDestinationDto): Promise<DestinationView> {
+    const destination = await this.findOrFail(id);
+    if (dto.url !== undefined) this.hosts.assertAllowed(dto.url);
+    const changes: QueryDeepPartialEntity<Destination> = {};
+    if (dto.name !== undefined) changes.name = dto.name;
+    if (dto.url !== undefined) changes.url = dto.url;
+    if (dto.filter !== undefined) changes.filter = this.filterOf(dto.filter) as QueryDeepPartialEntity<DestinationFilter>;
+    if (dto.format !== undefined) changes.format = dto.format;
+    if (dto.headers !== undefined) changes.headers = headersText(dto.headers);
+    if (dto.ordering !== undefined) changes.ordering = dto.ordering;
+    if (dto.maxConcurrency !== undefined) changes.maxConcurrency = dto.maxConcurrency;
+    if (dto.rateLimitPerSecond !== undefined) changes.rateLimitPerSecond = dto.rateLimitPerSecond;
+    if (dto.timeoutMs !== undefined) changes.timeoutMs = dto.timeoutMs;
+    // Only the settings given: a whole-row save would undo what the worker changed meanwhile.
+    if (Object.keys(changes).length > 0) await this.destinations.update({ id: destination.id }, changes);
+    return this.get(destination.id);
+  }
+
+  /** Soft delete: it answers 404 from now on and nothing more is sent; its deliveries stay for the record. */
+  async remove(id: string): Promise<void> {
+    const result = isUUID(id) ? await this.destinations.update({ ...NOT_DELETED, id }, { deletedAt: () => 'now()' }) : { affected: 0 };
+    if (!result.affected) throw notFound(id);
+  }
+
+  /** Nothing is sent until resumed; matching events keep queuing. */
+  async pause(id: string): Promise<DestinationView> {
+    const destination = await this.findOrFail(id);
+    await this.destinations.update({ id: destination.id }, { status: DestinationStatus.Paused });
+    return this.get(destination.id);
+  }
+
+  /** Active again, whatever paused or disabled it: the throttle and the failure clock start afresh, and its backlog flows. */
+  async resume(id: string): Promise<DestinationView> {
+    const destination = await this.findOrFail(id);
+    await this.destinations.update(
+      { id: destination.id },
+      { status: DestinationStatus.Active, disabledReason: null, disabledAt: null, throttledUntil: null, failingSince: null },
+    );
+    return this.get(destination.id);
+  }
+
+  /**
+   * A new signing secret, shown once; the old one keeps signing too for the grace. The row is locked
+   * while it changes; one previous secret at a time, as for subscriptions: a rotation with a grace
+   * while an earlier grace runs is refused (409), `graceSeconds: 0` ends every earlier secret.
+   */
+  async rotateSecret(id: string, dto: RotateDestinationSecretDto): Promise<DestinationWithSecret> {
+    if (!isUUID(id)) throw notFound(id);
+    const graceSeconds = dto.graceSeconds ?? DEFAULT_GRACE_SECONDS;
+    const signingSecret = generateSigningSecret();
+    await this.destinations.manager.transaction(async (manager) => {
+      const repository = manager.getRepository(Destination);
+      const locked = await repository.findOne({ where: { ...NOT_DELETED, id }, lock: { mode: 'pessimistic_write' } });
+      if (!locked) throw notFound(id);
+      const [, previous] = validSigningSecrets(locked);
+      if (previous !== undefined && graceSeconds > 0) {
+        throw new AppException(
+          HttpStatus.CONFLICT,
+          ErrorCode.RotationInGrace,
+          `The previous signing secret still signs until ${locked.previousSecretExpiresAt!.toISOString()} (the last rotation's grace): rotate again after that, ` +
+            'or with graceSeconds 0 to sign only with the new secret from now on',
+        );
+      }
+      await repository.update(
+        { id },
+        {
+          signingSecret,
+          previousSigningSecret: graceSeconds > 0 ? locked.signingSecret : null,
+          previousSecretExpiresAt: graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null,
+        },
+      );
+    });
+    return { ...(await this.get(id)), signingSecret };
+  }
+
+  /** A signed `gateway.ping`, sent as every delivery is (static headers, every valid secret), and what came back. */
+  async test(id: string): Promise<TestPingReport> {
+    const destination = await this.findOrFail(id);
+    // Checked again here: the URL may have been stored under another DESTINATION_ALLOWED_HOSTS.
+    this.hosts.assertAllowed(destination.url);
+    const now = new Date();
+    const body = JSON.stringify({ type: 'gateway.ping', destinationId: destination.id, sentAt: now.toISOString() });
+    const headers = {
+      ...(destination.headers ? (JSON.parse(destination.headers) as Record<string, string>) : {}),
+      'content-type': 'application/json',
+      ...signatureHeaders(validSigningSecrets(destination, now), `ping_${randomBytes(12).toString('hex')}`, body, now),
+    };
+    const result = await this.http.post(destination.url, headers, body, destination.timeoutMs);
+    return {
+      ok: result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300,
+      status: result.statusCode,
+      durationMs: result.durationMs,
+      response: result.responseBody === null ? null : result.responseBody.slice(0, MAX_RESPONSE_BYTES),
+      error: result.error,
+    };
+  }
+
+  /** The stored destination (secrets decrypted), or 404; a deleted one too is 404. */
+  async findOrFail(id: string): Promise<Destination> {
+    const destination = isUUID(id) ? await this.destinations.findOneBy({ ...NOT_DELETED, id }) : null;
+    if (!destination) throw notFound(id);
+    return destination;
+  }
+
+  /** The filter as stored: only the fields given, vendors checked against the vendors this instance serves. */
+  private filterOf(dto: DestinationFilterDto | undefined): DestinationFilter {
+    const filter = Object.fromEntries(Object.entries(dto ?? {}).filter(([, value]) => value !== undefined)) as DestinationFilter;
+    const unknown = (filter.vendors ?? []).filter((vendor) => !this.vendors.has(vendor));
+    if (unknown.length > 0) {
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.UnknownVendor,
+        `filter.vendors: unknown vendor ${unknown.map((vendor) => `"${vendor}"`).join(', ')}; known vendors: ${this.vendors.names().join(', ')}`,
+      );
+    }
+    return filter;
+  }
+
+  /**
+   * The fan-out cursor a new destination starts at: `beginning` before every event; `now` at the
+   * feed's commit horizon (so an event still committing is not skipped); an ISO time just before
+   * the first event, in feed order, received at or after it, and never past the horizon.
+   */
+  private async startCursor(startFrom: string): Promise<{ xid: string; id: string }> {
+    if (startFrom === 'beginning') return { xid: '0', id: '0' };
+    const horizon = await this.events.commitHorizon();
+    if (startFrom === 'now') return { xid: horizon, id: '0' };
+    const [first] = (await this.destinations.query(
+      `SELECT created_xid::text AS xid, (id - 1)::text AS id FROM webhook_events
+        WHERE received_at >= $1 AND created_xid < $2 ORDER BY created_xid, id LIMIT 1`,
+      [new Date(startFrom), horizon],
+    )) as Array<{ xid: string; id: string }>;
+    return first ?? { xid: horizon, id: '0' };
+  }
+
+  /** Pending deliveries per destination (the partial index on pending rows serves it). */
+  private async backlogs(ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await this.destinations.query(
+      `SELECT destination_id AS id, count(*)::int AS n FROM deliveries WHERE state = $1 AND destination_id = ANY($2::uuid[]) GROUP BY destination_id`,
+      [DeliveryState.Pending, ids],
+    )) as Array<{ id: string; n: number }>;
+    return new Map(rows.map((row) => [row.id, row.n]));
+  }
+}
+
+function headersText(headers: Record<string, string> | undefined): string | null {
+  return headers && Object.keys(headers).length > 0 ? JSON.stringify(headers) : null;
+}
+
+export function notFound(id: string): AppException {
+  return new AppException(HttpStatus.NOT_FOUND, ErrorCode.DestinationNotFound, `No destination ${id}`);
+}

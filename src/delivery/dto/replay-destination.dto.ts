@@ -1,0 +1,44 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsEnum, IsISO8601, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsOmittable } from '../../common/is-omittable.decorator';
+import { WebhookEventStatus } from '../../events/webhook-event.entity';
+
+/** The event filters of GET /api/events; the destination's own filter applies too. */
+export class ReplayDestinationDto {
+  @ApiPropertyOptional({ example: 'walnut' })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(32)
+  vendor?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOmittable()
+  @IsUUID()
+  subscriptionId?: string;
+
+  @ApiPropertyOptional({ example: 'demo_session_finished' })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(200)
+  eventType?: string;
+
+  @ApiPropertyOptional({ enum: WebhookEventStatus, enumName: 'WebhookEventStatus' })
+  @IsOmittable()
+  @IsEnum(WebhookEventStatus)
+  status?: WebhookEventStatus;
+
+  @ApiPropertyOptional({ description: 'Received at or after this instant', format: 'date-time', example: '2024-01-01T00:00:00Z' })
+  @IsOmittable()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ description: 'Received before this instant', format: 'date-time' })
+  @IsOmittable()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  @ApiPropertyOptional({ description: 'Only count what would be re-queued; send nothing', default: false, example: true })
+  @IsOmittable()
+  @IsBoolean()
+  dryRun?: boolean;
+}
