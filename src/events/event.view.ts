@@ -12,7 +12,7 @@ export class EventView {
   @ApiProperty({ example: 'walnut' })
   vendor: string;
 
-  @ApiProperty({ description: "The vendor's event type (Walnut: `event`; InsightArc: `signal`; visitor-tracking: the subscription's; InsideView: `alert`)", type: String, nullable: true, example: 'demo_session_finished' })
+  @ApiProperty({ description: "The vendor's event type (Walnut: `event`; InsightArc: `signal`; visitor-tracking: the subscription's; InsideView: `alert`, then `alert.details` once the alert's details are fetched)", type: String, nullable: true, example: 'demo_session_finished' })
   eventType: string | null;
 
   @ApiProperty({ description: "`quarantined`: authentic, but not the vendor's documented shape", enum: WebhookEventStatus, enumName: 'WebhookEventStatus', example: WebhookEventStatus.Accepted })

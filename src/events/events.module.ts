@@ -10,6 +10,6 @@ import { WebhookEvent } from './webhook-event.entity';
   imports: [TypeOrmModule.forFeature([WebhookEvent])],
   controllers: [EventsController],
   providers: [EventIngestService, EventWriter, EventsService],
-  exports: [EventIngestService],
+  exports: [EventIngestService, EventWriter],
 })
 export class EventsModule {}

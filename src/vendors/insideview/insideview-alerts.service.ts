@@ -22,6 +22,8 @@ interface QueuedAlert {
   alertType: string | null;
 }
 
+/** What the fetch job needs of an alert it claimed. */
+export type ClaimedAlert = Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts' | 'subscriptionId' | 'alertDate' | 'alertType'>;
 
 /** The alert queue: rows made from notifications, claimed and finished by the fetch job, read by the API. */
 @Injectable()
@@ -142,7 +144,7 @@ export class InsideViewAlertsService {
    * expired lease on the last attempt is not taken over: failAbandoned fails it (even when the
    * lease expired between that call and this one).
    */
-  claim(owner: string, limit: number, leaseSeconds: number, maxAttempts: number): Promise<Array<Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts'>>> {
+  claim(owner: string, limit: number, leaseSeconds: number, maxAttempts: number): Promise<ClaimedAlert[]> {
     return queryRows(this.alerts.manager.connection, 
       `UPDATE insideview_alerts
           SET state = '${AlertFetchState.Fetching}', lease_owner = $1, lease_expires_at = now() + $2 * interval '1 second',
@@ -154,7 +156,8 @@ export class InsideViewAlertsService {
            ORDER BY next_attempt_at
            LIMIT $3
            FOR UPDATE SKIP LOCKED)
-        RETURNING id, alert_id AS "alertId", vendor_subscription_id AS "vendorSubscriptionId", attempts`,
+        RETURNING id, alert_id AS "alertId", vendor_subscription_id AS "vendorSubscriptionId", attempts,
+                  subscription_id AS "subscriptionId", alert_date AS "alertDate", alert_type AS "alertType"`,
       [owner, leaseSeconds, limit, maxAttempts],
     );
   }

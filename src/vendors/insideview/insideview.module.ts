@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Subscription } from '../../subscriptions/subscription.entity';
 import { WebhooksModule } from '../../webhooks/webhooks.module';
+import { AlertDetailsEvents } from './alert-details-event';
 import { AlertFetchJob } from './alert-fetch.job';
 import { InsideViewAlert } from './insideview-alert.entity';
 import { InsideViewAlertsController } from './insideview-alerts.controller';
@@ -26,6 +27,7 @@ import { InsideViewController } from './insideview.controller';
     InsideViewSubscriptionsService,
     InsideViewAlertsService,
     InsideViewStatusSyncJob,
+    AlertDetailsEvents,
     AlertFetchJob,
   ],
 })
