@@ -163,7 +163,7 @@ function parseOptions(): Options {
     process.exit(0);
   }
   const to = httpUrl(values.to, '--to');
-  const gateway = httpUrl(values.gateway ?? process.env.GATEWAY_URL ?? DEFAULT_GATEWAY, '--gateway').replace(/\/+$/, '');
+  const gateway = httpUrl(values.gateway ?? DEFAULT_GATEWAY, '--gateway').replace(/\/+$/, '');
   if (values.vendor !== undefined && !VENDOR_DEFINITIONS[values.vendor]) usageError(`Unknown vendor "${values.vendor}"`);
   const from = values.from ?? 'now';
   if (from !== 'now' && from !== 'beginning') usageError(`--from must be now or beginning, got "${from}"`);
