@@ -10,6 +10,6 @@ import { WebhookEvent } from './webhook-event.entity';
   imports: [TypeOrmModule.forFeature([WebhookEvent])],
   controllers: [EventsController],
   providers: [EventIngestService, EventWriter, EventsService],
-  exports: [EventIngestService, EventsService],
+  exports: [EventIngestService, EventsService, EventWriter],
 })
 export class EventsModule {}

@@ -35,11 +35,11 @@ export class DeliveryReport {
   error?: string;
 }
 
-interface RawAnswer {
+export interface RawAnswer {
   status: number;
   rawHeaders: string[];
   body: string;
-  /** The body went on past MAX_ANSWER_BYTES: only that much was read. */
+  /** The body went on past the cap: only that much was read. */
   truncated: boolean;
 }
 
@@ -54,13 +54,13 @@ export async function sendSampleDelivery(
 ): Promise<DeliveryReport> {
   const sample = vendor.sample(target);
   const headers = { 'Content-Type': 'application/json', [TEST_DELIVERY_HEADER]: 'true', ...options.extraHeaders, ...sample.headers };
-  return timed('POST', target.callbackUrl, () => send('POST', target.callbackUrl, headers, sample.body, options.timeoutMs), (answer) => ({ ok: answer.status >= 200 && answer.status < 300 }));
+  return timed('POST', target.callbackUrl, () => sendRequest('POST', target.callbackUrl, headers, sample.body, options.timeoutMs), (answer) => ({ ok: answer.status >= 200 && answer.status < 300 }));
 }
 
 /** The vendor's HEAD check of the callback URL, made and judged as the vendor makes and judges it. */
 export async function sendHeadCheck(check: HeadCheck, url: string, timeoutMs?: number): Promise<DeliveryReport> {
   const headers = check.request();
-  return timed('HEAD', url, () => send('HEAD', url, headers, undefined, timeoutMs), (answer) => {
+  return timed('HEAD', url, () => sendRequest('HEAD', url, headers, undefined, timeoutMs), (answer) => {
     if (answer.status !== 200) return { ok: false };
     const problem = check.judge(headers, answer.rawHeaders);
     return problem === null ? { ok: true } : { ok: false, error: problem };
@@ -90,15 +90,23 @@ async function timed(method: 'POST' | 'HEAD', url: string, call: () => Promise<R
     if (verdict.error) report.error = verdict.error;
     return report;
   } catch (error) {
-    return { method, url, ok: false, status: null, durationMs: Math.round(performance.now() - started), error: describe(error) };
+    return { method, url, ok: false, status: null, durationMs: Math.round(performance.now() - started), error: describeRequestError(error) };
   }
 }
 
 /**
- * One request, its answer read up to MAX_ANSWER_BYTES (the connection is then destroyed, so an endless
+ * One request, its answer read up to `maxAnswerBytes` (the connection is then destroyed, so an endless
  * answer costs nothing), the whole exchange under one deadline (so a slow drip cannot hold it open).
+ * Redirects are never followed.
  */
-function send(method: string, url: string, headers: Record<string, string>, body: string | undefined, timeoutMs = 10_000): Promise<RawAnswer> {
+export function sendRequest(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs = 10_000,
+  maxAnswerBytes = MAX_ANSWER_BYTES,
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
@@ -119,7 +127,7 @@ function send(method: string, url: string, headers: Record<string, string>, body
       let size = 0;
       const answer = (truncated: boolean) => ({ status: response.statusCode ?? 0, rawHeaders: response.rawHeaders, body: Buffer.concat(chunks).toString('utf8'), truncated });
       response.on('data', (chunk: Buffer) => {
-        const room = MAX_ANSWER_BYTES - size;
+        const room = maxAnswerBytes - size;
         chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
         size += Math.min(chunk.length, room);
         if (chunk.length > room) {
@@ -136,7 +144,7 @@ function send(method: string, url: string, headers: Record<string, string>, body
 }
 
 /** DNS, TLS and connection failures, in the words an operator searches for. */
-function describe(error: unknown): string {
+export function describeRequestError(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
   return code ? `${code}: ${message}` : (message ?? String(error));
 }

@@ -181,7 +181,43 @@ describe('InsideView', () => {
     const repeat = await fake.sendAlert(created.vendorRef, { alertId: '364559', date: '2020-02-26 11:52:29:00+0000', type: 'company' });
     assert.equal(JSON.parse(repeat.body).duplicate, true);
     assert.equal(await countRows('insideview_alerts', created.id), 1);
-    assert.equal(await countRows('webhook_events', created.id), 1);
+    // The notification, and the alert.details event its fetched details made (see below); no third.
+    assert.equal(await countRows('webhook_events', created.id), 2);
+  });
+
+  it('records an alert’s fetched details as an alert.details event in the feed, once per alert', async () => {
+    const created = await createSubscription();
+    fake.setAlert(created.vendorRef, 'enriched', { pages: [['c1', 'c2'], ['c3']] });
+    const sent = await fake.sendAlert(created.vendorRef, { alertId: 'enriched', date: '2020-02-26 11:52:29:00+0000', type: 'company' });
+    assert.equal(sent.status, 200, sent.body);
+    const alert = await fetchedAlert(created.id, 'enriched');
+
+    const events = await feedOf(app, created.id, 2);
+    assert.deepEqual(events.map((event) => event.eventType), ['alert', 'alert.details'], 'the notification first, then its details');
+    const derived = events[1];
+    const expected = { alertId: 'enriched', alertType: 'company', subscriptionType: 'company', totalResults: 3, pages: 2, companyIds: ['c1', 'c2', 'c3'] };
+    assert.deepEqual(derived.payload, expected);
+    assert.deepEqual(derived.payload, { alertId: 'enriched', alertType: 'company', ...alert.details }, 'the details the alert holds');
+    assert.equal(derived.vendor, 'insideview');
+    assert.equal(derived.subscriptionId, created.id);
+    assert.equal(derived.status, 'accepted');
+    assert.equal(derived.validationErrors, null);
+    assert.equal(derived.isTest, false);
+    assert.equal(derived.occurredAt, '2020-02-26T11:52:29.000Z', "the alert's date");
+    assert.equal(derived.dedupeKey, 'alert-details:enriched');
+    const single = await app.api('get', `/api/events/${derived.id}`);
+    assert.deepEqual(JSON.parse(Buffer.from(single.body.rawBody, 'base64').toString('utf8')), expected, 'the raw body is the JSON of the payload');
+    // A derived event does not stand in for InsideView's own verdict on the subscription.
+    assert.equal((await app.api('get', `/api/subscriptions/${created.id}`)).body.status, 'VERIFICATION_PENDING');
+
+    // Fetched again (an operator's retry): the event is deduped on the alert, not stored twice.
+    assert.equal((await app.api('post', `/api/insideview/alerts/${alert.id}/retry`)).status, 200);
+    await waitFor('the alert fetched again', async () => {
+      const again = (await app.api('get', `/api/insideview/alerts/${alert.id}`)).body;
+      return fake.alertDetailRequests(created.vendorRef, 'enriched') === 4 && again.state === 'fetched';
+    });
+    assert.equal(await countRows('webhook_events', created.id), 2);
+    assert.equal((await listEvents(app, { subscriptionId: created.id, eventType: 'alert.details' })).length, 1);
   });
 
   it('accepts alertId as an integer and the documented ISO date format, signed in base64 too', async () => {

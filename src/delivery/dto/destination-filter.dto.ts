@@ -5,7 +5,7 @@ import { WebhookEventStatus } from '../../events/webhook-event.entity';
 
 /** Which events a destination receives: fields combine with AND, the values of one field with OR. */
 export class DestinationFilterDto {
-  @ApiPropertyOptional({ description: 'Only events of these vendors (known vendors only)', type: [String], minItems: 1, maxItems: 50, example: ['walnut'] })
+  @ApiPropertyOptional({ description: 'Only events of these vendors (known vendors only)', type: [String], minItems: 1, maxItems: 50, example: ['acme'] })
   @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)

@@ -5,7 +5,7 @@ import { WebhookEventStatus } from '../../events/webhook-event.entity';
 
 /** The event filters of GET /api/events; the destination's own filter applies too. */
 export class ReplayDestinationDto {
-  @ApiPropertyOptional({ example: 'walnut' })
+  @ApiPropertyOptional({ example: 'acme' })
   @IsOmittable()
   @IsString()
   @MaxLength(32)

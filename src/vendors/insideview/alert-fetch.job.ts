@@ -7,8 +7,9 @@ import { IntervalJob } from '../../common/interval-job';
 import { InsideViewApiClient, type InsideViewAlertPage } from './insideview-api.client';
 import { InsideViewApiError, InsideViewThrottledError } from './insideview-api.errors';
 import type { InsideViewAlert } from './insideview-alert.entity';
-import { InsideViewAlertQueue } from './insideview-alert-queue';
+import { InsideViewAlertQueue, type ClaimedAlert } from './insideview-alert-queue';
 import { INSIDEVIEW_CONFIG, type InsideViewConfig } from './insideview.config';
+import { AlertDetailsEvents } from './alert-details-event';
 
 const JOB = 'insideview-alert-fetch';
 const RETRY_BASE_MS = 2_000;
@@ -36,6 +37,7 @@ export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly alerts: InsideViewAlertQueue,
+    private readonly detailsEvents: AlertDetailsEvents,
     private readonly client: InsideViewApiClient,
     scheduler: SchedulerRegistry,
     @Inject(INSIDEVIEW_CONFIG) private readonly config: InsideViewConfig,
@@ -71,9 +73,13 @@ export class AlertFetchJob implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async fetch(alert: Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts'>): Promise<void> {
+  private async fetch(alert: ClaimedAlert): Promise<void> {
     try {
       const details = await this.fetchAllPages(alert);
+      // The derived event before the alert is marked fetched: a crash in between re-fetches the
+      // alert, and the event, deduped on the alert, is not stored twice (nor ever missing).
+      if (!(await this.alerts.renew(alert.id, this.owner, this.config.fetchLeaseSeconds))) throw new LeaseLostError();
+      await this.detailsEvents.record(alert, details);
       if (!(await this.alerts.complete(alert.id, this.owner, details))) {
         this.logger.warn(`Alert ${alert.alertId}: lease lost before the details were stored (taken over, or its subscription deleted)`);
       }

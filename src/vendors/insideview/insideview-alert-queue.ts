@@ -24,6 +24,9 @@ interface QueuedAlert {
  * notifications, leased with FOR UPDATE SKIP LOCKED, renewed, and finished by the fetch job.
  * Read by the API through InsideViewAlertsService.
  */
+/** What the fetch job needs of an alert it claimed. */
+export type ClaimedAlert = Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts' | 'subscriptionId' | 'alertDate' | 'alertType'>;
+
 @Injectable()
 export class InsideViewAlertQueue {
   constructor(@InjectRepository(InsideViewAlert) private readonly alerts: Repository<InsideViewAlert>) {}
@@ -104,7 +107,7 @@ export class InsideViewAlertQueue {
    * expired lease on the last attempt is not taken over: failAbandoned fails it (even when the
    * lease expired between that call and this one).
    */
-  claim(owner: string, limit: number, leaseSeconds: number, maxAttempts: number): Promise<Array<Pick<InsideViewAlert, 'id' | 'alertId' | 'vendorSubscriptionId' | 'attempts'>>> {
+  claim(owner: string, limit: number, leaseSeconds: number, maxAttempts: number): Promise<ClaimedAlert[]> {
     return queryRows(this.alerts.manager.connection, 
       `UPDATE insideview_alerts
           SET state = '${AlertFetchState.Fetching}', lease_owner = $1, lease_expires_at = now() + $2 * interval '1 second',
@@ -116,7 +119,8 @@ export class InsideViewAlertQueue {
            ORDER BY next_attempt_at
            LIMIT $3
            FOR UPDATE SKIP LOCKED)
-        RETURNING id, alert_id AS "alertId", vendor_subscription_id AS "vendorSubscriptionId", attempts`,
+        RETURNING id, alert_id AS "alertId", vendor_subscription_id AS "vendorSubscriptionId", attempts,
+                  subscription_id AS "subscriptionId", alert_date AS "alertDate", alert_type AS "alertType"`,
       [owner, leaseSeconds, limit, maxAttempts],
     );
   }

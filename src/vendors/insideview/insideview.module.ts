@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigModule } from '../../config/config.module';
 import { Subscription } from '../../subscriptions/subscription.entity';
 import { WebhooksModule } from '../../webhooks/webhooks.module';
+import { AlertDetailsEvents } from './alert-details-event';
 import { AlertFetchJob } from './alert-fetch.job';
 import { InsideViewAlertsController } from './insideview-alerts.controller';
 import { InsideViewAlertQueue } from './insideview-alert-queue';
@@ -30,6 +31,7 @@ import { insideviewVendor } from './insideview.vendor';
     InsideViewAlertQueue,
     InsideViewAlertsService,
     InsideViewStatusSyncJob,
+    AlertDetailsEvents,
     AlertFetchJob,
   ],
 })
