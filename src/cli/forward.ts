@@ -9,19 +9,18 @@
  * gateway refuses it for good (token, cursor), 2 on a usage error.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Webhook } from 'standardwebhooks';
 import { backoffWithJitter } from '../common/backoff';
 import { envelopeBody, envelopeType, type EnvelopeSource } from '../delivery/delivery-envelope';
+import { generateSigningSecret, signatureHeaders } from '../delivery/delivery-signer';
 import { definitionsOf } from '../vendors/vendor-definition';
 import { VENDORS } from '../vendors/vendors';
+import { describeRequestError, sendRequest, type RawAnswer } from '../webhooks/sample-sender';
 
 const VENDOR_NAMES = definitionsOf(VENDORS).map((vendor) => vendor.name);
-import { describeRequestError, sendRequest, type RawAnswer } from '../webhooks/sample-sender';
 
 const USAGE = `Usage: npm run forward -- --to <URL> [options]
 
@@ -132,7 +131,7 @@ function signingSecret(stateFile: string): { secret: string; source: string } {
   if (given) return { secret: checkedSecret(given, 'FORWARD_SECRET'), source: 'FORWARD_SECRET' };
   const file = `${stateFile}.secret`;
   if (existsSync(file)) return { secret: checkedSecret(readFileSync(file, 'utf8').trim(), file), source: file };
-  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const secret = generateSigningSecret();
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return { secret, source: `${file} (new)` };
@@ -212,11 +211,7 @@ function saveState(file: string, state: ForwardState): void {
 }
 
 class Forwarder {
-  private readonly signer: Webhook;
-
-  constructor(private readonly options: Options) {
-    this.signer = new Webhook(options.secret);
-  }
+  constructor(private readonly options: Options) {}
 
   async run(): Promise<never> {
     const { options } = this;
@@ -300,13 +295,10 @@ class Forwarder {
     const label = `${event.id} ${envelopeType(event.vendor, event.eventType)}`;
     for (let attempt = 0; ; attempt++) {
       const body = envelopeBody(event);
-      const now = new Date();
       const headers = {
         'Content-Type': 'application/json',
         'User-Agent': 'webhook-gateway-forward',
-        'webhook-id': event.id,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': this.signer.sign(event.id, now, body),
+        ...signatureHeaders([this.options.secret], event.id, body),
       };
       const started = performance.now();
       let outcome: string;

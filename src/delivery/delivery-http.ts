@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { describeRequestError } from '../webhooks/sample-sender';
 import { DestinationHostPolicy } from './destination-host-policy';
 
 /** What one POST to a destination gave: the attempt log's row. Never thrown: a failure is `error`. */
@@ -66,7 +67,7 @@ export class DeliveryHttp implements OnModuleDestroy {
         retryAfterSeconds: retryAfter(answer.headers['retry-after']),
       };
     } catch (error) {
-      return failed(describe(error));
+      return failed(describeRequestError(error));
     }
   }
 
@@ -148,10 +149,4 @@ export function retryAfter(value: string | undefined): number | null {
   if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed);
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
-}
-
-/** DNS, TLS and connection failures, in the words an operator searches for. */
-function describe(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
-  return code ? `${code}: ${message}` : (message ?? String(error));
 }

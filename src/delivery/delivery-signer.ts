@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { inGrace } from '../subscriptions/secret-grace';
 import type { Destination } from './destination.entity';
 
 /** The prefix Standard Webhooks gives secrets: `whsec_` then base64 of the key bytes. */
@@ -28,6 +29,5 @@ export function signatureHeaders(secrets: string[], messageId: string, body: Buf
 /** The secrets that sign for a destination now: its current one, and the previous one while its grace runs. */
 export function validSigningSecrets(destination: Pick<Destination, 'signingSecret' | 'previousSigningSecret' | 'previousSecretExpiresAt'>, now: Date = new Date()): string[] {
   const { signingSecret, previousSigningSecret, previousSecretExpiresAt } = destination;
-  const inGrace = previousSigningSecret !== null && previousSecretExpiresAt !== null && previousSecretExpiresAt.getTime() > now.getTime();
-  return inGrace ? [signingSecret, previousSigningSecret] : [signingSecret];
+  return inGrace(previousSigningSecret, previousSecretExpiresAt, now) ? [signingSecret, previousSigningSecret!] : [signingSecret];
 }

@@ -14,7 +14,7 @@ import type { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { CallbackUrlPolicy } from './callback-url-policy';
-import { previousSecretGraceEnds, validSecrets } from './secret-grace';
+import { previousSecretGraceEnds } from './secret-grace';
 import { SubscriptionLookup } from './subscription-lookup';
 import { MIRRORED_STATUS, refusesDeliveries, SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionStatus } from './subscription-status';
@@ -239,16 +239,6 @@ export class SubscriptionsService {
       throw new AppException(HttpStatus.GONE, ErrorCode.SubscriptionDisabled, 'This subscription is disabled');
     }
     return subscription;
-  }
-
-  /** A vendor's HEAD check on the callback URL (see SubscriptionLifecycle.headChecked). */
-  async markVerified(vendor: VendorDefinition, subscription: Subscription): Promise<void> {
-    await this.lifecycle.headChecked(vendor, subscription);
-  }
-
-  /** Secrets a delivery may be signed with (see secret-grace.ts). */
-  validSecrets(subscription: Subscription, now = new Date()): string[] {
-    return validSecrets(subscription, now);
   }
 
   /** The stored subscription (secrets decrypted), or 404; a deleted one too is 404. */

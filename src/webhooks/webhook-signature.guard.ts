@@ -3,6 +3,7 @@ import { AppException } from '../common/app.exception';
 import { constantTimeEqual } from '../common/constant-time';
 import { ErrorCode } from '../common/error-code';
 import { JSON_CONTENT_TYPE } from '../common/json-body.guard';
+import { validSecrets } from '../subscriptions/secret-grace';
 import type { Subscription } from '../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { VendorDefinition } from '../vendors/vendor-definition';
@@ -34,7 +35,7 @@ export abstract class WebhookSignatureGuard implements CanActivate {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.EmptyBody, 'The body is empty');
     }
     this.checkRequiredHeaders(request, subscription);
-    const secrets = this.subscriptions.validSecrets(subscription);
+    const secrets = validSecrets(subscription);
     if (secrets.length === 0) {
       throw new AppException(HttpStatus.UNAUTHORIZED, ErrorCode.SecretNotSet, 'This subscription has no secret yet; set it through the API');
     }
