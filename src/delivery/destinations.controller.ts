@@ -59,7 +59,7 @@ export class DestinationsController {
     return this.destinations.get(id);
   }
 
-  @ApiOperation({ summary: 'Change a destination', description: 'Only the fields given change; `filter` and `headers` are replaced whole.' })
+  @ApiOperation({ summary: 'Change a destination', description: 'Only the fields given change; `filter` and `headers` are replaced whole. A `url` on another origin needs `headers` given again (`{}` for none): the stored ones are never sent elsewhere.' })
   @DESTINATION_ID
   @ApiOkResponse({ type: DestinationView })
   @INVALID_SETTINGS

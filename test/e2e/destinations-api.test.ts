@@ -167,6 +167,38 @@ describe('Destinations API', () => {
     assert.equal((await app.api('get', '/api/destinations/not-a-uuid')).status, 404);
   });
 
+  it('never sends the static headers to another origin: moving the url there needs them given again', async () => {
+    const other = await Consumer.start();
+    try {
+      const created = await create({ name: 'Keeps its headers', headers: { Authorization: 'Bearer only-for-orders' } });
+      // A token holder cannot read the header values; pointing the URL elsewhere must not hand them out either.
+      const moved = await app.api('patch', `/api/destinations/${created.id}`, { url: other.url });
+      assert.equal(moved.status, 400, moved.text);
+      assert.equal(moved.body.code, 'VALIDATION_FAILED');
+      assert.match(moved.body.message, /^headers: /);
+      assert.doesNotMatch(moved.text, /only-for-orders/);
+      assert.equal((await app.api('get', `/api/destinations/${created.id}`)).body.url, consumer.url, 'unchanged');
+      const pinged = await app.api('post', `/api/destinations/${created.id}/test`);
+      assert.equal(pinged.body.ok, true, pinged.text);
+      assert.equal(other.received.length, 0, 'nothing reached the other origin');
+
+      // Same origin, another path: the headers go along.
+      const samePlace = await app.api('patch', `/api/destinations/${created.id}`, { url: `${consumer.url}/v2` });
+      assert.equal(samePlace.status, 200, samePlace.text);
+      assert.deepEqual(samePlace.body.headerNames, ['Authorization']);
+      // Another origin with its headers given (or `{}`) in the same change: allowed.
+      const withHeaders = await app.api('patch', `/api/destinations/${created.id}`, { url: other.url, headers: { Authorization: 'Bearer for-the-other' } });
+      assert.equal(withHeaders.status, 200, withHeaders.text);
+      await app.api('post', `/api/destinations/${created.id}/test`);
+      assert.deepEqual(other.received.map((request) => request.headers.authorization), ['Bearer for-the-other']);
+      // No static headers stored: the URL moves freely.
+      const bare = await create({ name: 'No headers' });
+      assert.equal((await app.api('patch', `/api/destinations/${bare.id}`, { url: other.url })).status, 200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('pauses, and resumes clearing what disabled or throttled it', async () => {
     const created = await create({});
     const paused = await app.api('post', `/api/destinations/${created.id}/pause`);
