@@ -199,6 +199,31 @@ describe('Destinations API', () => {
     }
   });
 
+  it('refuses the metadata address in every spelling: decimal, octal, hex, IPv4-mapped, -compatible, -translated and NAT64 IPv6', async () => {
+    for (const url of [
+      'http://169.254.169.254/',
+      'http://2852039166/',
+      'http://0251.0376.0251.0376/',
+      'http://0xa9fea9fe/',
+      'http://169.254.43518/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://[0:0:0:0:0:ffff:a9fe:a9fe]/',
+      'http://[::169.254.169.254]/',
+      'http://[::ffff:0:a9fe:a9fe]/',
+      'http://[64:ff9b::169.254.169.254]/',
+      'http://[fe80::1]/',
+      'http://metadata.google.internal./',
+    ]) {
+      const response = await app.api('post', '/api/destinations', { name: 'Metadata', url });
+      assert.equal(response.status, 400, `${url}: ${response.text}`);
+      assert.equal(response.body.code, 'DESTINATION_HOST_NOT_ALLOWED', url);
+    }
+    // Loopback and private addresses are internal services, allowed by default, in their IPv6 forms too.
+    for (const url of ['http://[::ffff:127.0.0.1]:1/', 'http://[64:ff9b::10.0.0.1]:1/']) {
+      assert.equal((await app.api('post', '/api/destinations', { name: 'Internal', url })).status, 201, url);
+    }
+  });
+
   it('pauses, and resumes clearing what disabled or throttled it', async () => {
     const created = await create({});
     const paused = await app.api('post', `/api/destinations/${created.id}/pause`);
