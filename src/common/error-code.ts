@@ -26,6 +26,8 @@ export enum ErrorCode {
   DestinationHostNotAllowed = 'DESTINATION_HOST_NOT_ALLOWED',
   DestinationNotFound = 'DESTINATION_NOT_FOUND',
   DeliveryNotFound = 'DELIVERY_NOT_FOUND',
+  /** A replay matching more events than one call queues (MAX_REPLAY_EVENTS): to be split with since/until. */
+  ReplayTooLarge = 'REPLAY_TOO_LARGE',
   InvalidCursor = 'INVALID_CURSOR',
   NotFound = 'NOT_FOUND',
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',

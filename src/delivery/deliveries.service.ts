@@ -13,6 +13,9 @@ import { DestinationsService } from './destinations.service';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import type { ReplayDestinationDto } from './dto/replay-destination.dto';
 
+/** The most events one replay call queues: more would hold one transaction (and the feed's commit horizon) for seconds. */
+export const MAX_REPLAY_EVENTS = 50_000;
+
 /** The delivery log: reading it, retrying one delivery, replaying events to a destination. */
 @Injectable()
 export class DeliveriesService {
@@ -81,11 +84,21 @@ export class DeliveriesService {
       const [row] = (await this.deliveries.query(`SELECT count(*)::int AS count FROM (${matching}) m`, params)) as Array<{ count: number }>;
       return { count: row.count };
     }
+    // Counted only as far as the cap, so a refusal costs little; the insert is capped too (events stored meanwhile).
+    const [over] = (await this.deliveries.query(`SELECT count(*)::int AS count FROM (${matching} LIMIT ${MAX_REPLAY_EVENTS + 1}) m`, params)) as Array<{ count: number }>;
+    if (over.count > MAX_REPLAY_EVENTS) {
+      throw new AppException(
+        HttpStatus.BAD_REQUEST,
+        ErrorCode.ReplayTooLarge,
+        `This replay matches more than ${MAX_REPLAY_EVENTS} events, the most one call queues: replay them in parts with since and until (dryRun: true counts each part)`,
+      );
+    }
     const destinationParam = param(destination.id);
     const [row] = (await this.deliveries.query(
       `WITH queued AS (
          INSERT INTO deliveries (destination_id, event_id, subscription_id, event_xid, state, attempts, next_attempt_at)
-         SELECT ${destinationParam}::uuid, m.id, m.subscription_id, m.created_xid, '${DeliveryState.Pending}', 0, now() FROM (${matching}) m
+         SELECT ${destinationParam}::uuid, m.id, m.subscription_id, m.created_xid, '${DeliveryState.Pending}', 0, now()
+           FROM (${matching} ORDER BY e.created_xid, e.id LIMIT ${MAX_REPLAY_EVENTS}) m
          ON CONFLICT (destination_id, event_id)
          DO UPDATE SET state = '${DeliveryState.Pending}', attempts = 0, next_attempt_at = now(), delivered_at = NULL
          RETURNING 1

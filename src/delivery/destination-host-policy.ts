@@ -28,11 +28,20 @@ const REFUSED_ADDRESSES = (() => {
   return list;
 })();
 
-/** The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:a9fe:a9fe`, `::ffff:169.254.169.254`), else null. */
-function mappedIpv4(address: string): string | null {
-  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (dotted) return dotted[1];
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+/**
+ * The IPv4 address an IPv6 one carries and may be routed to: IPv4-mapped (`::ffff:a9fe:a9fe`,
+ * `::ffff:169.254.169.254`), IPv4-translated (`::ffff:0:…`), IPv4-compatible (`::169.254.169.254`)
+ * and NAT64 (`64:ff9b::…`, where a NAT64 gateway reaches that IPv4 address); else null.
+ */
+function embeddedIpv4(address: string): string | null {
+  let canonical: string;
+  try {
+    // The URL parser writes every IPv6 spelling one way: compressed, lowercase, hex groups.
+    canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return null;
+  }
+  const hex = /^(?:::ffff:|::ffff:0:|64:ff9b::|::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
   if (!hex) return null;
   const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
   return [high >> 8, high & 255, low >> 8, low & 255].join('.');
@@ -77,7 +86,7 @@ export class DestinationHostPolicy {
 
   /** Why an IP address may not be connected to (link-local, cloud metadata), or null. */
   addressProblem(address: string): string | null {
-    const v4 = isIP(address) === 4 ? address : mappedIpv4(address);
+    const v4 = isIP(address) === 4 ? address : isIP(address) === 6 ? embeddedIpv4(address) : null;
     const refused = v4 ? REFUSED_ADDRESSES.check(v4, 'ipv4') : isIP(address) === 6 && REFUSED_ADDRESSES.check(address, 'ipv6');
     return refused ? `${address} is a link-local or cloud-metadata address` : null;
   }

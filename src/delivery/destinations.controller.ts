@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiError, ApiManagementRoutes } from '../common/api-error.decorator';
 import { ErrorCode } from '../common/error-code';
-import { DeliveriesService } from './deliveries.service';
+import { DeliveriesService, MAX_REPLAY_EVENTS } from './deliveries.service';
 import { DestinationPage, DestinationView, DestinationWithSecret, ReplayResult, TestPingReport } from './destination.view';
 import { DestinationsService } from './destinations.service';
 import { CreateDestinationDto } from './dto/create-destination.dto';
@@ -59,7 +59,7 @@ export class DestinationsController {
     return this.destinations.get(id);
   }
 
-  @ApiOperation({ summary: 'Change a destination', description: 'Only the fields given change; `filter` and `headers` are replaced whole.' })
+  @ApiOperation({ summary: 'Change a destination', description: 'Only the fields given change; `filter` and `headers` are replaced whole. A `url` on another origin needs `headers` given again (`{}` for none): the stored ones are never sent elsewhere.' })
   @DESTINATION_ID
   @ApiOkResponse({ type: DestinationView })
   @INVALID_SETTINGS
@@ -139,11 +139,15 @@ export class DestinationsController {
     summary: 'Replay events to a destination',
     description:
       "Events matching these filters (those of GET /api/events) and the destination's own filter, whatever its startFrom, are queued again: " +
-      'new deliveries, or existing ones back to pending with a fresh count of attempts. With `dryRun: true` only the count is answered.',
+      'new deliveries, or existing ones back to pending with a fresh count of attempts. With `dryRun: true` only the count is answered. ' +
+      `At most ${MAX_REPLAY_EVENTS} events per call: more is refused (400 REPLAY_TOO_LARGE), nothing queued; split the range with since and until.`,
   })
   @DESTINATION_ID
   @ApiOkResponse({ type: ReplayResult })
-  @INVALID
+  @ApiError(400, `The body is not valid, or more than ${MAX_REPLAY_EVENTS} events match (without dryRun): replay them in parts with since and until`, [
+    ErrorCode.ValidationFailed,
+    ErrorCode.ReplayTooLarge,
+  ])
   @NOT_FOUND
   @Post(':id/replay')
   @HttpCode(200)

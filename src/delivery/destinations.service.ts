@@ -78,6 +78,10 @@ export class DestinationsService {
   async update(id: string, dto: UpdateDestinationDto): Promise<DestinationView> {
     const destination = await this.findOrFail(id);
     if (dto.url !== undefined) this.hosts.assertAllowed(dto.url);
+    // The static headers (often a credential for that service) were given for the URL's origin and
+    // are never shown: moving the URL to another origin must not hand them to it unless given again.
+    const movesAway = dto.url !== undefined && dto.headers === undefined && new URL(dto.url).origin !== new URL(destination.url).origin;
+    if (movesAway && destination.headers !== null) throw headersStayBehind(destination.url);
     const changes: QueryDeepPartialEntity<Destination> = {};
     if (dto.name !== undefined) changes.name = dto.name;
     if (dto.url !== undefined) changes.url = dto.url;
@@ -89,7 +93,11 @@ export class DestinationsService {
     if (dto.rateLimitPerSecond !== undefined) changes.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.timeoutMs !== undefined) changes.timeoutMs = dto.timeoutMs;
     // Only the settings given: a whole-row save would undo what the worker changed meanwhile.
-    if (Object.keys(changes).length > 0) await this.destinations.update({ id: destination.id }, changes);
+    if (Object.keys(changes).length > 0) {
+      // A concurrent PATCH that set headers meanwhile must not be moved along either.
+      const result = await this.destinations.update({ id: destination.id, ...(movesAway && { headers: IsNull() }) }, changes);
+      if (!result.affected && movesAway) throw headersStayBehind(destination.url);
+    }
     return this.get(destination.id);
   }
 
@@ -223,6 +231,15 @@ export class DestinationsService {
 
 function headersText(headers: Record<string, string> | undefined): string | null {
   return headers && Object.keys(headers).length > 0 ? JSON.stringify(headers) : null;
+}
+
+function headersStayBehind(url: string): AppException {
+  return new AppException(
+    HttpStatus.BAD_REQUEST,
+    ErrorCode.ValidationFailed,
+    `headers: the static headers were given for ${new URL(url).origin} and are not sent to another origin: ` +
+      'give them again with the new url (headers: {} for none)',
+  );
 }
 
 export function notFound(id: string): AppException {

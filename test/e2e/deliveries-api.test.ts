@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { MAX_REPLAY_EVENTS } from '../../src/delivery/deliveries.service';
 import { queryDatabase } from '../support/test-database';
 
 /**
@@ -193,5 +194,28 @@ describe('Deliveries API', () => {
     const bad = await replay({ since: 'yesterday' });
     assert.equal(bad.status, 400);
     assert.match(bad.body.message, /^since/);
+  });
+
+  it('refuses a replay over more events than one call may queue, queuing none, and says how to narrow it', async () => {
+    // One statement over a million events held a transaction (and so the feed's commit horizon) for many seconds.
+    const response = await app.api('post', '/api/destinations', { name: 'Bulk', url: 'http://127.0.0.1:1/hooks', filter: { eventTypes: ['bulk'] } });
+    const bulk = response.body.id as string;
+    await sql(
+      `INSERT INTO webhook_events (subscription_id, vendor, event_type, dedupe_key, status, raw_body, received_at, created_xid)
+       SELECT $1, 'walnut', 'bulk', 'bulk-' || n, 'accepted', '\\x7b7d', '2025-01-01T00:00:00Z'::timestamptz + n * interval '1 second', pg_current_xact_id()::text::bigint
+         FROM generate_series(1, $2::int) n`,
+      [subscriptionA, MAX_REPLAY_EVENTS + 1],
+    );
+    const replay = (body: object) => app.api('post', `/api/destinations/${bulk}/replay`, body);
+    assert.deepEqual((await replay({ dryRun: true })).body, { count: MAX_REPLAY_EVENTS + 1 }, 'a dry run counts them all');
+    const refused = await replay({});
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.body.code, 'REPLAY_TOO_LARGE');
+    assert.match(refused.body.message, new RegExp(`more than ${MAX_REPLAY_EVENTS}.*since.*until`));
+    const [{ n }] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE destination_id = $1', [bulk]);
+    assert.equal(n, 0, 'nothing queued');
+    // Narrowed below the cap, it goes through.
+    const narrowed = await replay({ until: '2025-01-01T00:00:11Z' });
+    assert.deepEqual(narrowed.body, { count: 10 }, narrowed.text);
   });
 });

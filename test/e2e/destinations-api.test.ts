@@ -167,6 +167,63 @@ describe('Destinations API', () => {
     assert.equal((await app.api('get', '/api/destinations/not-a-uuid')).status, 404);
   });
 
+  it('never sends the static headers to another origin: moving the url there needs them given again', async () => {
+    const other = await Consumer.start();
+    try {
+      const created = await create({ name: 'Keeps its headers', headers: { Authorization: 'Bearer only-for-orders' } });
+      // A token holder cannot read the header values; pointing the URL elsewhere must not hand them out either.
+      const moved = await app.api('patch', `/api/destinations/${created.id}`, { url: other.url });
+      assert.equal(moved.status, 400, moved.text);
+      assert.equal(moved.body.code, 'VALIDATION_FAILED');
+      assert.match(moved.body.message, /^headers: /);
+      assert.doesNotMatch(moved.text, /only-for-orders/);
+      assert.equal((await app.api('get', `/api/destinations/${created.id}`)).body.url, consumer.url, 'unchanged');
+      const pinged = await app.api('post', `/api/destinations/${created.id}/test`);
+      assert.equal(pinged.body.ok, true, pinged.text);
+      assert.equal(other.received.length, 0, 'nothing reached the other origin');
+
+      // Same origin, another path: the headers go along.
+      const samePlace = await app.api('patch', `/api/destinations/${created.id}`, { url: `${consumer.url}/v2` });
+      assert.equal(samePlace.status, 200, samePlace.text);
+      assert.deepEqual(samePlace.body.headerNames, ['Authorization']);
+      // Another origin with its headers given (or `{}`) in the same change: allowed.
+      const withHeaders = await app.api('patch', `/api/destinations/${created.id}`, { url: other.url, headers: { Authorization: 'Bearer for-the-other' } });
+      assert.equal(withHeaders.status, 200, withHeaders.text);
+      await app.api('post', `/api/destinations/${created.id}/test`);
+      assert.deepEqual(other.received.map((request) => request.headers.authorization), ['Bearer for-the-other']);
+      // No static headers stored: the URL moves freely.
+      const bare = await create({ name: 'No headers' });
+      assert.equal((await app.api('patch', `/api/destinations/${bare.id}`, { url: other.url })).status, 200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses the metadata address in every spelling: decimal, octal, hex, IPv4-mapped, -compatible, -translated and NAT64 IPv6', async () => {
+    for (const url of [
+      'http://169.254.169.254/',
+      'http://2852039166/',
+      'http://0251.0376.0251.0376/',
+      'http://0xa9fea9fe/',
+      'http://169.254.43518/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://[0:0:0:0:0:ffff:a9fe:a9fe]/',
+      'http://[::169.254.169.254]/',
+      'http://[::ffff:0:a9fe:a9fe]/',
+      'http://[64:ff9b::169.254.169.254]/',
+      'http://[fe80::1]/',
+      'http://metadata.google.internal./',
+    ]) {
+      const response = await app.api('post', '/api/destinations', { name: 'Metadata', url });
+      assert.equal(response.status, 400, `${url}: ${response.text}`);
+      assert.equal(response.body.code, 'DESTINATION_HOST_NOT_ALLOWED', url);
+    }
+    // Loopback and private addresses are internal services, allowed by default, in their IPv6 forms too.
+    for (const url of ['http://[::ffff:127.0.0.1]:1/', 'http://[64:ff9b::10.0.0.1]:1/']) {
+      assert.equal((await app.api('post', '/api/destinations', { name: 'Internal', url })).status, 201, url);
+    }
+  });
+
   it('pauses, and resumes clearing what disabled or throttled it', async () => {
     const created = await create({});
     const paused = await app.api('post', `/api/destinations/${created.id}/pause`);

@@ -87,6 +87,9 @@ describe('Management API bad input, generated (fast-check)', () => {
   /** Ids that exist, for the routes that change nothing irreversibly. */
   let existing: string[];
   let eventId: string;
+  let deliveryId: string;
+  /** What no answer may ever show: a subscription secret, a static header value. */
+  const secrets = ['static-header-value'];
 
   before(async () => {
     fake = await FakeInsideView.start();
@@ -110,6 +113,7 @@ describe('Management API bad input, generated (fast-check)', () => {
       await createSubscription(app, { vendor: 'insideview', insideview: { subscriptionType: 'company', companyIds: ['1001'] } }),
     ];
     existing = fixtures.map((subscription) => subscription.id);
+    secrets.push(walnut.secret!, 'insightarc-secret-123');
     const raw = JSON.stringify({ event: 'demo_session_finished', timestamp: '2024-01-01T00:00:00Z', data: {} });
     const delivered = await sendRaw(app.baseUrl, 'POST', `/webhooks/walnut/${walnut.id}`, {
       headers: { 'Content-Type': 'application/json', 'X-Walnut-Signature': walnutSignature(walnut.secret!, raw) },
@@ -117,6 +121,15 @@ describe('Management API bad input, generated (fast-check)', () => {
     });
     assert.equal(delivered.status, 200, delivered.text);
     eventId = String(delivered.body.eventId);
+    // A destination (on a port nothing listens on, so a test ping fails fast) with a delivery of that
+    // event: the destination and delivery routes then reach their services, not only their 404.
+    const destination = await app.api('post', '/api/destinations', { name: 'property', url: `http://127.0.0.1:${await freePort()}/hook`, startFrom: 'beginning', filter: { statuses: ['accepted', 'quarantined'] }, headers: { 'X-Token': 'static-header-value' } });
+    assert.equal(destination.status, 201, destination.text);
+    existing.push(destination.body.id);
+    const replayed = await app.api('post', `/api/destinations/${destination.body.id}/replay`, {});
+    assert.equal(replayed.body.count, 1, replayed.text);
+    const [delivery] = (await app.api('get', `/api/deliveries?destinationId=${destination.body.id}`)).body.data;
+    deliveryId = String(delivery.id);
     routes = describeRoutes(app, (await app.http().get('/docs-json')).body);
     assert.ok(routes.length >= 15, `found the management routes (${routes.length})`);
     assert.ok(routes.some((route) => route.body) && routes.some((route) => Object.keys(route.query).length > 0), 'found their bodies and queries');
@@ -215,7 +228,7 @@ describe('Management API bad input, generated (fast-check)', () => {
 
   function pathFor(route: RouteSpec): fc.Arbitrary<string> {
     // Deleting or test-sending a fixture would change what the other runs see; those get ids that do not exist.
-    const safe = route.method === 'DELETE' || route.path.endsWith('/test-event') ? [] : [...existing, eventId];
+    const safe = route.method === 'DELETE' || route.path.endsWith('/test-event') ? [] : [...existing, eventId, deliveryId];
     const id = fc.oneof(fc.constantFrom(...safe, '00000000-0000-4000-8000-000000000000', '1', '0'), fc.uuid(), nastyString.filter((s) => s.length > 0));
     return id.map((value) => route.path.replace(/\{\w+\}/g, encode(value)));
   }
@@ -249,6 +262,7 @@ describe('Management API bad input, generated (fast-check)', () => {
 
   function assertAnswer(response: RawResponse, what: string): void {
     assert.ok(response.status < 500, `${what}: ${response.status} ${response.text}`);
+    for (const secret of secrets) assert.ok(!response.text.includes(secret), `${what}: no secret in the answer: ${response.text}`);
     if (response.status >= 400) {
       assert.equal(response.body?.statusCode, response.status, `${what}: the one error body: ${response.text}`);
       assert.equal(typeof response.body.code, 'string', `${what}: a stable code: ${response.text}`);
