@@ -100,4 +100,7 @@ function App() {
   </div>`;
 }
 
-render(html`<${App} />`, document.getElementById('root'));
+const root = document.getElementById('root');
+// Preact diffs against what is there: drop the static "Loading" line first.
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -122,7 +122,6 @@ describe('The operator console in a browser', () => {
     await open('');
     await page.getByRole('link', { name: 'Demo sessions' }).waitFor();
     assert.ok(!(await page.content()).includes(secret));
-    await shot('overview');
     assertNoBrowserErrors();
   });
 
@@ -243,6 +242,8 @@ describe('The operator console in a browser', () => {
     await open('');
     await page.locator('.chart svg polyline').first().waitFor();
     assert.match((await page.locator('.chart figcaption').textContent()) ?? '', /walnut \(\d+\)/);
+    assert.equal(await page.getByText('Loading').count(), 0);
+    await shot('overview');
     assertNoBrowserErrors();
   });
 
