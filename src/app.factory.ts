@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { RequestHandler } from 'express';
 import { AppModule } from './app.module';
+import { mountConsole } from './console/console-assets';
 import { documentErrorCodes, documentHookErrors } from './common/api-error.decorator';
 import { refuseOversizedBodies } from './common/body-limit.middleware';
 import { NestPinoLogger } from './observability/nest-pino-logger';
@@ -52,6 +53,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(5_000, Math.ceil(config.headersTimeoutMs / 2));
   server.keepAliveTimeout = 5_000;
   setUpApiDocs(app);
+  mountConsole(app);
   return app;
 }
 

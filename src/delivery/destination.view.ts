@@ -56,6 +56,9 @@ export class DestinationView {
   @ApiProperty({ description: 'Deliveries still pending (queued or being retried)', type: 'integer', example: 0 })
   backlog: number;
 
+  @ApiProperty({ description: 'When the oldest pending delivery was queued: how long the backlog has waited', type: String, format: 'date-time', nullable: true, example: null })
+  oldestPendingAt: string | null;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
@@ -106,7 +109,7 @@ export function headerNames(headers: string | null): string[] {
   return headers ? Object.keys(JSON.parse(headers) as Record<string, string>) : [];
 }
 
-export function toDestinationView(destination: Destination, backlog: number): DestinationView {
+export function toDestinationView(destination: Destination, backlog: number, oldestPendingAt: Date | null = null): DestinationView {
   return {
     id: destination.id,
     name: destination.name,
@@ -124,6 +127,7 @@ export function toDestinationView(destination: Destination, backlog: number): De
     throttledUntil: iso(destination.throttledUntil),
     previousSecretExpiresAt: iso(destination.previousSecretExpiresAt),
     backlog,
+    oldestPendingAt: iso(oldestPendingAt),
     createdAt: destination.createdAt.toISOString(),
     updatedAt: destination.updatedAt.toISOString(),
   };

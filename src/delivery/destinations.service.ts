@@ -67,12 +67,13 @@ export class DestinationsService {
       skip: query.offset ?? 0,
     });
     const backlogs = await this.backlogs(rows.map((row) => row.id));
-    return { data: rows.map((row) => toDestinationView(row, backlogs.get(row.id) ?? 0)), total };
+    return { data: rows.map((row) => toDestinationView(row, backlogs.get(row.id)?.n ?? 0, backlogs.get(row.id)?.oldest)), total };
   }
 
   async get(id: string): Promise<DestinationView> {
     const destination = await this.findOrFail(id);
-    return toDestinationView(destination, (await this.backlogs([id])).get(id) ?? 0);
+    const backlog = (await this.backlogs([id])).get(id);
+    return toDestinationView(destination, backlog?.n ?? 0, backlog?.oldest);
   }
 
   async update(id: string, dto: UpdateDestinationDto): Promise<DestinationView> {
@@ -218,14 +219,14 @@ export class DestinationsService {
     return first ?? { xid: horizon, id: '0' };
   }
 
-  /** Pending deliveries per destination (the partial index on pending rows serves it). */
-  private async backlogs(ids: string[]): Promise<Map<string, number>> {
+  /** Pending deliveries per destination and when the oldest was queued (the partial index on pending rows serves it). */
+  private async backlogs(ids: string[]): Promise<Map<string, { n: number; oldest: Date }>> {
     if (ids.length === 0) return new Map();
     const rows = (await this.destinations.query(
-      `SELECT destination_id AS id, count(*)::int AS n FROM deliveries WHERE state = $1 AND destination_id = ANY($2::uuid[]) GROUP BY destination_id`,
+      `SELECT destination_id AS id, count(*)::int AS n, min(created_at) AS oldest FROM deliveries WHERE state = $1 AND destination_id = ANY($2::uuid[]) GROUP BY destination_id`,
       [DeliveryState.Pending, ids],
-    )) as Array<{ id: string; n: number }>;
-    return new Map(rows.map((row) => [row.id, row.n]));
+    )) as Array<{ id: string; n: number; oldest: Date }>;
+    return new Map(rows.map((row) => [row.id, { n: row.n, oldest: row.oldest }]));
   }
 }
 

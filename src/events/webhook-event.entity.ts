@@ -11,6 +11,8 @@ export enum WebhookEventStatus {
 @Index('UQ_webhook_events_subscription_dedupe', ['subscriptionId', 'dedupeKey'], { unique: true })
 @Index('IDX_webhook_events_feed', ['createdXid', 'id'])
 @Index('IDX_webhook_events_vendor_feed', ['vendor', 'createdXid', 'id'])
+// Counts over a time range (the console's overview and chart: GET /api/events/stats, /api/subscriptions/stats).
+@Index('IDX_webhook_events_received_at', ['receivedAt'])
 export class WebhookEvent {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

@@ -6,8 +6,10 @@ import { CreateSubscriptionDto } from './dto/create-subscription.dto';
 import { DisableSubscriptionDto } from './dto/disable-subscription.dto';
 import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { RotateSecretDto } from './dto/rotate-secret.dto';
+import { SubscriptionStatsQuery } from './dto/subscription-stats.query';
 import { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { RejectionList, RejectionsService } from './rejections.service';
+import { SubscriptionStats, SubscriptionStatsService } from './subscription-stats.service';
 import { SubscriptionPage, SubscriptionView, SubscriptionWithSecret } from './subscription.view';
 import { TestEventReport, TestEventService } from './test-event.service';
 import { SubscriptionsService } from './subscriptions.service';
@@ -29,6 +31,7 @@ export class SubscriptionsController {
     private readonly subscriptions: SubscriptionsService,
     private readonly rejections: RejectionsService,
     private readonly testEvents: TestEventService,
+    private readonly stats: SubscriptionStatsService,
   ) {}
 
   @ApiOperation({
@@ -53,6 +56,18 @@ export class SubscriptionsController {
   @Get()
   list(@Query() query: ListSubscriptionsQuery) {
     return this.subscriptions.list(query);
+  }
+
+  // Before ':id', so `stats` is not taken for a subscription id.
+  @ApiOperation({
+    summary: 'Count events, quarantined events and refusals per subscription',
+    description: 'Since `since` (default: the last 24 hours, at most 7 days): events stored, how many were quarantined, and refused deliveries. Subscriptions with none are left out.',
+  })
+  @ApiOkResponse({ type: SubscriptionStats })
+  @ApiError(400, 'since is not valid, or more than 7 days ago', [ErrorCode.ValidationFailed])
+  @Get('stats')
+  statistics(@Query() query: SubscriptionStatsQuery) {
+    return this.stats.counts(query);
   }
 
   @ApiOperation({ summary: 'Read a subscription' })

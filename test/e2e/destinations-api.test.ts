@@ -110,6 +110,7 @@ describe('Destinations API', () => {
         throttledUntil: null,
         previousSecretExpiresAt: null,
         backlog: 0,
+        oldestPendingAt: null,
         createdAt: undefined,
         updatedAt: undefined,
       },

@@ -1,0 +1,150 @@
+import { html, api, query, useLoad, useState, Loading, Badge, Table, when, age, ErrorNote, SecretOnce, Action, Field, list } from '../lib.js';
+import { DeliveryList } from './events.js';
+
+function FilterFields({ value, onChange }) {
+  const set = (name, transform = (input) => input) => (event) => onChange({ ...value, [name]: transform(event.target.type === 'checkbox' ? event.target.checked : event.target.value) });
+  return html`
+    <${Field} label="Vendors" hint="Comma-separated; empty: any"><input value=${(value.vendors ?? []).join(', ')} onChange=${set('vendors', list)} /><//>
+    <${Field} label="Event types" hint="Comma-separated; empty: any"><input value=${(value.eventTypes ?? []).join(', ')} onChange=${set('eventTypes', list)} /><//>
+    <${Field} label="Subscription ids" hint="Comma-separated; empty: any"><input value=${(value.subscriptionIds ?? []).join(', ')} onChange=${set('subscriptionIds', list)} /><//>
+    <label class="check"><input type="checkbox" checked=${(value.statuses ?? ['accepted']).includes('quarantined')} onChange=${(event) => onChange({ ...value, statuses: event.target.checked ? ['accepted', 'quarantined'] : ['accepted'] })} /> Quarantined events too</label>
+    <label class="check"><input type="checkbox" checked=${Boolean(value.includeTest)} onChange=${set('includeTest')} /> Test events too</label>`;
+}
+
+/** Empty lists mean "any": leave them out rather than sending a filter that matches nothing. */
+function cleanFilter(filter) {
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => !(Array.isArray(value) && value.length === 0)));
+}
+
+function CreateDestination({ onCreated }) {
+  const [name, setName] = useState('');
+  const [url, setUrl] = useState('');
+  const [filter, setFilter] = useState({});
+  const [error, setError] = useState(null);
+  const [created, setCreated] = useState(null);
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      setCreated(await api('POST', '/destinations', { name, url, filter: cleanFilter(filter) }));
+      setName('');
+      setUrl('');
+      onCreated();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return html`<section class="card" aria-labelledby="create-destination"><h2 id="create-destination">Add a destination</h2>
+    <form class="inline" onSubmit=${submit}>
+      <${Field} label="Name"><input id="dest-name" required value=${name} onInput=${(event) => setName(event.target.value)} /><//>
+      <${Field} label="URL" hint="The internal service that receives matching events"><input id="dest-url" type="url" required value=${url} onInput=${(event) => setUrl(event.target.value)} /><//>
+      <${FilterFields} value=${filter} onChange=${setFilter} />
+      <button type="submit">Add</button>
+    </form>
+    <${ErrorNote} error=${error} />
+    ${created && html`<p>Added <a href=${`#/destinations/${created.id}`}>${created.name}</a>. Give the consumer this secret to verify each request (Standard Webhooks).</p><${SecretOnce} label="Signing secret" value=${created.signingSecret} />`}
+  </section>`;
+}
+
+export function DestinationsScreen() {
+  const state = useLoad(() => api('GET', '/destinations?limit=500'), []);
+  return html`<h1>Destinations</h1><${Loading} state=${state}>${() => html`
+    <${Table} head=${['Name', 'URL', 'Status', 'Backlog', 'Oldest pending']}
+      empty=${html`<p><strong>No destinations yet</strong>: add one below, and the gateway pushes each matching event to it, signed and retried until it answers 2xx.</p>`}
+      rows=${state.data.data.map((destination) => html`<tr>
+        <td><a href=${`#/destinations/${destination.id}`}>${destination.name}</a></td>
+        <td><code>${destination.url}</code></td>
+        <td><${Badge} status=${destination.status} />${destination.disabledReason ? html`<div class="reason">${destination.disabledReason}</div>` : ''}</td>
+        <td class="num">${destination.backlog}</td>
+        <td>${age(destination.oldestPendingAt)}</td></tr>`)} />
+    <${CreateDestination} onCreated=${state.reload} />`}<//>`;
+}
+
+function EditFilter({ destination, onDone }) {
+  const [filter, setFilter] = useState(destination.filter ?? {});
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      await api('PATCH', `/destinations/${destination.id}`, { filter: cleanFilter(filter) });
+      setSaved(true);
+      onDone();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return html`<form class="inline" onSubmit=${submit} aria-label="Filter"><${FilterFields} value=${filter} onChange=${setFilter} /><button type="submit">Save filter</button>${saved ? html`<span role="status">Saved.</span>` : ''}<${ErrorNote} error=${error} /></form>`;
+}
+
+function Replay({ id, onDone }) {
+  const [form, setForm] = useState({ vendor: '', eventType: '', status: '', since: '', until: '' });
+  const [count, setCount] = useState(null);
+  const [done, setDone] = useState(null);
+  const [error, setError] = useState(null);
+  const body = () => Object.fromEntries(Object.entries(form).filter(([, value]) => value).map(([name, value]) => [name, name === 'since' || name === 'until' ? new Date(value).toISOString() : value]));
+  const dryRun = async (event) => {
+    event.preventDefault();
+    setError(null);
+    setDone(null);
+    try {
+      setCount((await api('POST', `/destinations/${id}/replay`, { ...body(), dryRun: true })).count);
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  const input = (name) => (event) => {
+    setForm({ ...form, [name]: event.target.value });
+    setCount(null);
+  };
+  return html`<form class="inline" onSubmit=${dryRun} aria-label="Replay">
+    <${Field} label="Vendor"><input value=${form.vendor} onInput=${input('vendor')} /><//>
+    <${Field} label="Type"><input value=${form.eventType} onInput=${input('eventType')} /><//>
+    <${Field} label="Status"><select value=${form.status} onChange=${input('status')}><option value="">any</option><option value="accepted">accepted</option><option value="quarantined">quarantined</option></select><//>
+    <${Field} label="Since"><input type="datetime-local" value=${form.since} onInput=${input('since')} /><//>
+    <${Field} label="Until"><input type="datetime-local" value=${form.until} onInput=${input('until')} /><//>
+    <button type="submit">Count</button>
+    ${count !== null && html`<span class="confirm" role="status">${count} event${count === 1 ? '' : 's'} would be sent again.
+      ${count > 0 && html`<${Action} label=${`Replay ${count}`} run=${async () => { setDone((await api('POST', `/destinations/${id}/replay`, body())).count); setCount(null); onDone(); }} />`}</span>`}
+    ${done !== null && html`<span role="status">Queued ${done} again.</span>`}
+    <${ErrorNote} error=${error} />
+  </form>`;
+}
+
+export function DestinationScreen({ id }) {
+  const state = useLoad(async () => {
+    const [destination, deliveries] = await Promise.all([api('GET', `/destinations/${id}`), api('GET', `/deliveries${query({ destinationId: id, limit: 100 })}`)]);
+    return { destination, deliveries: deliveries.data };
+  }, [id]);
+  const [ping, setPing] = useState(null);
+  const [secret, setSecret] = useState(null);
+  return html`<p><a href="#/destinations">← Destinations</a></p><${Loading} state=${state}>${() => {
+    const { destination: d, deliveries } = state.data;
+    return html`<h1>${d.name} <${Badge} status=${d.status} /></h1>
+      ${d.disabledReason && html`<p class="reason">${d.disabledReason} (${when(d.disabledAt)})</p>`}
+      <dl class="props">
+        <dt>URL</dt><dd><code>${d.url}</code></dd>
+        <dt>Backlog</dt><dd>${d.backlog}${d.oldestPendingAt ? `, oldest queued ${age(d.oldestPendingAt)} ago` : ''}</dd>
+        <dt>Throttled until</dt><dd>${when(d.throttledUntil)}</dd>
+        <dt>Format, ordering</dt><dd>${d.format}, ${d.ordering}</dd>
+        <dt>Headers</dt><dd>${d.headerNames.join(', ') || '—'}</dd>
+        <dt>Timeout</dt><dd>${d.timeoutMs} ms</dd>
+      </dl>
+      <section class="card"><h2>Actions</h2>
+        <div class="actions">
+          ${d.status === 'active'
+            ? html`<${Action} label="Pause" run=${async () => { await api('POST', `/destinations/${id}/pause`); state.reload(); }} />`
+            : html`<${Action} label="Resume" run=${async () => { await api('POST', `/destinations/${id}/resume`); state.reload(); }} />`}
+          <${Action} label="Send test ping" run=${async () => setPing(await api('POST', `/destinations/${id}/test`))} />
+          <${Action} label="Rotate signing secret" confirm="The old secret keeps signing for 24 h." run=${async () => setSecret((await api('POST', `/destinations/${id}/rotate-secret`, {})).signingSecret)} />
+        </div>
+        ${ping && html`<div class=${ping.ok ? 'result ok' : 'result bad'} role="status"><strong>${ping.ok ? 'Ping answered' : 'Ping failed'}</strong>: ${ping.status ?? 'no answer'} in ${ping.durationMs} ms ${ping.error ?? ''}${ping.response ? html`<pre class="small-pre">${ping.response}</pre>` : ''}</div>`}
+        ${secret && html`<${SecretOnce} label="New signing secret" value=${secret} />`}
+      </section>
+      <section class="card"><h2>Filter</h2><${EditFilter} destination=${d} onDone=${state.reload} /></section>
+      <section class="card"><h2>Replay</h2><p>Send stored events again: those matching these fields and the destination's filter. Count them first.</p><${Replay} id=${id} onDone=${state.reload} /></section>
+      <section><h2>Deliveries <button type="button" class="small" onClick=${state.reload}>Refresh</button></h2><${DeliveryList} deliveries=${deliveries} onChange=${state.reload} /></section>`;
+  }}<//>`;
+}
