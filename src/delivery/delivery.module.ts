@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module';
 import { DeliveryAttempt } from './delivery-attempt.entity';
+import { DeliveryFanout } from './delivery-fanout';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DeliveryWorker } from './delivery-worker';
 import { Delivery } from './delivery.entity';
 import { Destination } from './destination.entity';
 
@@ -12,6 +15,6 @@ import { Destination } from './destination.entity';
 @Module({
   imports: [EventsModule, TypeOrmModule.forFeature([Destination, Delivery, DeliveryAttempt])],
   controllers: [],
-  providers: [],
+  providers: [DeliveryFanout, DeliveryWorker, DeliveryMetrics],
 })
 export class DeliveryModule {}

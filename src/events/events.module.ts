@@ -4,12 +4,13 @@ import { EventIngestService } from './event-ingest.service';
 import { EventWriter } from './event-writer';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
+import { NewEventsNotifier } from './new-events.notifier';
 import { WebhookEvent } from './webhook-event.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEvent])],
   controllers: [EventsController],
-  providers: [EventIngestService, EventWriter, EventsService],
-  exports: [EventIngestService],
+  providers: [EventIngestService, EventWriter, EventsService, NewEventsNotifier],
+  exports: [EventIngestService, NewEventsNotifier],
 })
 export class EventsModule {}
