@@ -6,6 +6,7 @@ import { createDestination } from '../support/destinations';
 import { metricValue } from '../support/metrics';
 import { createSubscription, type CreatedSubscription } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { queryDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 /**
@@ -167,6 +168,22 @@ describe('Push delivery', () => {
     assert.equal(delivery?.attempts, 0, 'the attempt is given back: not the delivery’s fault');
     assert.equal((await attemptLog(app.database.url, delivery!.id)).length, 1, 'but it is in the log');
     assert.equal(consumer.received.length, 1, 'nothing more is sent to a disabled destination');
+  });
+
+  it('disables a destination whose every attempt has failed for DESTINATION_DISABLE_AFTER, saying why', async () => {
+    const subscription = await walnut();
+    const { consumer, destination } = await consumerFor({ filter: { subscriptionIds: [subscription.id] } });
+    consumer.respond = () => ({ status: 500 });
+    const first = await ingest(subscription, 'streak-1');
+    await waitFor('a first failure', async () => (await destinationRow(app.database.url, destination.id)).failing_since instanceof Date);
+    assert.equal((await destinationRow(app.database.url, destination.id)).status, 'active', 'one failure does not disable');
+    // As if it had been failing for six days (the default limit is five).
+    await queryDatabase(app.database.url, `UPDATE destinations SET failing_since = now() - interval '6 days' WHERE id = $1`, [destination.id]);
+    await ingest(subscription, 'streak-2'); // fails after that, whatever became of the first
+    await waitFor('disabled', async () => (await destinationRow(app.database.url, destination.id)).status === 'disabled');
+    const row = await destinationRow(app.database.url, destination.id);
+    assert.match(row.disabled_reason, /failed for more than 432000 s/);
+    assert.equal((await deliveryOf(app.database.url, destination.id, first))?.state, 'pending', 'its backlog waits for resume');
   });
 
   it('honours 429 with Retry-After: nothing goes to the destination before then', async () => {
