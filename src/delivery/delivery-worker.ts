@@ -227,15 +227,22 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async attempt(destination: Destination, row: ClaimedRow, signal: AbortSignal): Promise<void> {
     const event = toDeliveredEvent(row);
-    const message = buildMessage(event, destination.format);
-    const headers: Record<string, string> = {
-      'user-agent': 'webhook-gateway',
-      ...staticHeaders(destination),
-      ...message.headers,
-      ...signatureHeaders(validSigningSecrets(destination), event.id, message.body),
-    };
     const at = new Date();
-    const result = await this.client(destination).post(destination.url, headers, message.body, destination.timeoutMs, signal);
+    let result: AttemptResult;
+    try {
+      const message = buildMessage(event, destination.format);
+      const headers: Record<string, string> = {
+        'user-agent': 'webhook-gateway',
+        ...staticHeaders(destination),
+        ...message.headers,
+        ...signatureHeaders(validSigningSecrets(destination), event.id, message.body),
+      };
+      result = await this.client(destination).post(destination.url, headers, message.body, destination.timeoutMs, signal);
+    } catch (error) {
+      // A request that could not even be made (a header Node refuses, say) is a failed attempt like
+      // any other, so it ends in `failed` rather than in a lease that expires over and over.
+      result = { statusCode: null, durationMs: Date.now() - at.getTime(), responseHeaders: {}, responseBody: null, error: `could not send: ${(error as Error).message}`, retryAfterSeconds: null };
+    }
     if (signal.aborted) {
       await this.giveBack(row);
       return;
