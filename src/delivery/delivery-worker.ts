@@ -68,6 +68,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly clients = new Map<string, { url: string; http: DeliveryHttp }>();
   private readonly finisher = new TickBatcher<Finish, boolean>((rows) => this.writeFinishes(rows), { maxItems: 500, maxInFlight: 2 });
+  private destinationCache?: { at: number; list: Destination[] };
   private running?: Promise<void>;
   private wakeAgain = false;
   private stopping = false;
@@ -130,7 +131,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     while (!this.stopping) {
       let room = this.config.concurrency - this.inFlight.size;
       if (room <= 0) return;
-      const destinations = await this.destinations.find({ where: { status: DestinationStatus.Active, deletedAt: IsNull() }, order: { id: 'ASC' } });
+      const destinations = await this.activeDestinations();
       let claimed = 0;
       for (const destination of destinations) {
         if (this.stopping || room <= 0) break;
@@ -142,6 +143,20 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       }
       if (claimed === 0) return;
     }
+  }
+
+  /**
+   * The active destinations (settings and decrypted secrets), read again once DELIVERY_POLL_MS old:
+   * a busy worker claims after every batch of outcomes, and reading every destination each time
+   * would cost more than the claim. Whether one may be sent to is decided by the claim itself (under
+   * its row lock), so a pause stops it at once; a new URL, headers or secret apply within one poll.
+   */
+  private async activeDestinations(): Promise<Destination[]> {
+    if (!this.destinationCache || Date.now() - this.destinationCache.at >= this.config.pollMs) {
+      const list = await this.destinations.find({ where: { status: DestinationStatus.Active, deletedAt: IsNull() }, order: { id: 'ASC' } });
+      this.destinationCache = { at: Date.now(), list };
+    }
+    return this.destinationCache.list;
   }
 
   /**
