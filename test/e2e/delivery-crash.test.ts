@@ -11,6 +11,8 @@ import { TEST_API_TOKEN, TEST_SECRETS_KEY } from '../support/test-app';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
+const HEADER_SECRET = 'internal-token-7f3a9c1e5b';
+
 describe('Crash mid-delivery (kill -9 while holding delivery leases)', () => {
   let database: TestDatabase;
   let consumer: Consumer;
@@ -51,13 +53,14 @@ describe('Crash mid-delivery (kill -9 while holding delivery leases)', () => {
     const cipher = new SecretCipher(Buffer.from(TEST_SECRETS_KEY, 'hex'));
     await queryDatabase(
       database.url,
-      `INSERT INTO destinations (id, name, url, filter, signing_secret, cursor_xid, cursor_id) VALUES ($1, 'crash', $2, $3::jsonb, $4, 0, 0)`,
-      [destinationId, consumer.url, JSON.stringify({ subscriptionIds: [subscription.id] }), cipher.encrypt(signingSecret)],
+      `INSERT INTO destinations (id, name, url, filter, headers, signing_secret, cursor_xid, cursor_id) VALUES ($1, 'crash', $2, $3::jsonb, $4, $5, 0, 0)`,
+      [destinationId, consumer.url, JSON.stringify({ subscriptionIds: [subscription.id] }), cipher.encrypt(JSON.stringify({ 'x-internal-token': HEADER_SECRET })), cipher.encrypt(signingSecret)],
     );
     consumer.secrets = [signingSecret];
     // The consumer sits on every request, so the instance dies holding leases.
     consumer.respond = () => 'hang';
     const ids: string[] = [];
+    let failedOnce = 0;
     for (let n = 0; n < 20; n++) ids.push(await ingestWalnut(doomed.baseUrl, subscription, walnutBody(`crash-${n}`)));
     await waitFor('the doomed instance to hold leases', async () => consumer.inFlight >= 10);
     const leased = new Map(
@@ -65,9 +68,11 @@ describe('Crash mid-delivery (kill -9 while holding delivery leases)', () => {
     );
     await doomed.stop('SIGKILL');
     assert.ok(leased.size >= 10, 'the instance died holding leases');
-    consumer.respond = () => ({ status: 200 });
+    // The survivor's first attempt of the last event fails, so it logs an attempt.
+    consumer.respond = (hook) => (hook.id === ids.at(-1) && !failedOnce++ ? { status: 500 } : { status: 200 });
 
-    gateways.push(await startGatewayProcess(await env()));
+    const survivor = await startGatewayProcess(await env());
+    gateways.push(survivor);
     await waitFor(
       'every event delivered by the survivor',
       async () => {
@@ -83,5 +88,16 @@ describe('Crash mid-delivery (kill -9 while holding delivery leases)', () => {
       if (leased.has(row.event_id)) assert.equal(row.attempts, leased.get(row.event_id)! + 1, `event ${row.event_id}: the lost attempt counts, then the survivor's`);
     }
     assert.ok(consumer.received.every((hook) => hook.verified));
+    assert.ok(consumer.received.every((hook) => hook.headers['x-internal-token'] === HEADER_SECRET), 'the static header on every attempt');
+    // Attempt log lines name the delivery, event and destination, and never a secret.
+    const failed = rows.find((row) => row.event_id === ids.at(-1))!;
+    assert.ok(
+      survivor.output().includes(`Delivery ${failed.id} (event ${failed.event_id}, destination ${destinationId}), attempt`),
+      `the failed attempt is logged with its ids:\n${survivor.output()}`,
+    );
+    for (const gateway of gateways) {
+      assert.ok(!gateway.output().includes(signingSecret.slice(6)), 'no signing secret in the log');
+      assert.ok(!gateway.output().includes(HEADER_SECRET), 'no header value in the log');
+    }
   });
 });

@@ -237,6 +237,35 @@ describe('Push delivery', () => {
     for (const id of flowingIds) assert.ok(arrivals.indexOf(id) < firstSuccess, `event ${id} of the other subscription was not held back`);
   });
 
+  it('with ordering subscription, lets the rest flow once an event is dead-lettered as failed', async () => {
+    const subscription = await walnut();
+    const { consumer, destination } = await consumerFor({ filter: { subscriptionIds: [subscription.id] }, ordering: 'subscription' });
+    const ids: string[] = [];
+    consumer.respond = (hook) => (hook.id === ids[0] ? { status: 500 } : { status: 200 });
+    for (let n = 0; n < 3; n++) ids.push(await ingest(subscription, `dead-${n}`));
+    for (const id of ids.slice(1)) await deliveredTo(consumer, id);
+    assert.equal((await deliveryOf(app.database.url, destination.id, ids[0]))?.state, 'failed');
+    const arrivals = consumer.received.map((hook) => hook.id);
+    assert.deepEqual(arrivals, [ids[0], ids[0], ids[0], ids[1], ids[2]], 'held back until the first one failed for good');
+  });
+
+  it('starts a destination from now, the beginning, or a time', async () => {
+    const subscription = await walnut();
+    const before = await ingest(subscription, 'start-1');
+    const from = (await app.api('get', `/api/events/${await ingest(subscription, 'start-2')}`)).body;
+    const since = await ingest(subscription, 'start-3');
+    const filter = { subscriptionIds: [subscription.id] };
+    const now = await consumerFor({ filter });
+    const beginning = await consumerFor({ filter, startFrom: 'beginning' });
+    const time = await consumerFor({ filter, startFrom: from.receivedAt });
+    const after = await ingest(subscription, 'start-4');
+    for (const { consumer } of [now, beginning, time]) await deliveredTo(consumer, after);
+    const queued = async (destinationId: string) => (await deliveriesOf(app.database.url, destinationId)).map((row) => row.event_id);
+    assert.deepEqual(await queued(now.destination.id), [after]);
+    assert.deepEqual(await queued(beginning.destination.id), [before, from.id, since, after]);
+    assert.deepEqual(await queued(time.destination.id), [from.id, since, after]);
+  });
+
   it('exposes delivery metrics on /metrics', async () => {
     const subscription = await walnut();
     const { consumer, destination } = await consumerFor({ filter: { subscriptionIds: [subscription.id] } });
