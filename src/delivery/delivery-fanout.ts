@@ -76,7 +76,7 @@ const FANOUT_SQL = `
 @Injectable()
 export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DeliveryFanout');
-  private readonly queuedListeners = new Set<() => void>();
+  private readonly queuedListeners = new Set<(destinationId: string) => void>();
   private readonly pollMs: number;
   private running?: Promise<void>;
   private wakeAgain = false;
@@ -105,8 +105,8 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
     await this.running;
   }
 
-  /** Called after a pass queued deliveries (the worker listens). */
-  onQueued(listener: () => void): void {
+  /** Called with the destination's id after a step queued deliveries for it (the worker listens). */
+  onQueued(listener: (destinationId: string) => void): void {
     this.queuedListeners.add(listener);
   }
 
@@ -137,7 +137,7 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
         const horizon = await commitHorizon(this.dataSource);
         const [step] = await queryRows<{ scanned: number; queued: number }>(this.dataSource, FANOUT_SQL, [id, horizon, SCAN_BATCH]);
         if (!step) break; // another instance holds it, or it was deleted
-        if (step.queued > 0) for (const listener of this.queuedListeners) listener();
+        if (step.queued > 0) for (const listener of this.queuedListeners) listener(id);
         if (step.scanned < SCAN_BATCH) break;
       }
     }

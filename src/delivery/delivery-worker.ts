@@ -24,6 +24,8 @@ const CLAIM_BATCH = 100;
 /** How long a graceful stop waits for attempts in flight before it aborts them and gives their leases back. */
 const STOP_WAIT_MS = 5_000;
 const ERROR_LENGTH = 500;
+/** Longest the worker keeps its list of active destinations (see activeDestinations). */
+const DESTINATIONS_TTL_MS = 1_000;
 
 /** A delivery as the claim returns it: its lease (attempts is the claimed count) and its event. */
 interface ClaimedRow {
@@ -86,7 +88,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    this.fanout.onQueued(() => this.wake());
+    this.fanout.onQueued((destinationId) => {
+      // A destination this instance has not read yet (just created, or just resumed): read them again.
+      if (this.destinationCache && !this.destinationCache.list.some((destination) => destination.id === destinationId)) this.destinationCache = undefined;
+      this.wake();
+    });
     this.scheduler.addInterval(JOB, setInterval(() => this.wake(), this.config.pollMs));
     this.wake();
   }
@@ -146,13 +152,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * The active destinations (settings and decrypted secrets), read again once DELIVERY_POLL_MS old:
-   * a busy worker claims after every batch of outcomes, and reading every destination each time
-   * would cost more than the claim. Whether one may be sent to is decided by the claim itself (under
-   * its row lock), so a pause stops it at once; a new URL, headers or secret apply within one poll.
+   * The active destinations (settings and decrypted secrets), read again once DESTINATIONS_TTL_MS
+   * (or a poll) old, or when the fan-out queues for one not among them: a busy worker claims after
+   * every batch of outcomes, and reading every destination each time would cost more than the
+   * claim. Whether one may be sent to is decided by the claim itself (under its row lock), so a
+   * pause stops it at once; a new URL, headers or secret apply within a second.
    */
   private async activeDestinations(): Promise<Destination[]> {
-    if (!this.destinationCache || Date.now() - this.destinationCache.at >= this.config.pollMs) {
+    if (!this.destinationCache || Date.now() - this.destinationCache.at >= Math.min(this.config.pollMs, DESTINATIONS_TTL_MS)) {
       const list = await this.destinations.find({ where: { status: DestinationStatus.Active, deletedAt: IsNull() }, order: { id: 'ASC' } });
       this.destinationCache = { at: Date.now(), list };
     }

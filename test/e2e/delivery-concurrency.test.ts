@@ -127,17 +127,29 @@ describe('Delivery under concurrency', () => {
   });
 });
 
-describe('Graceful stop', () => {
+describe('Wake-up and graceful stop (polling every minute)', () => {
   let app: TestApp;
   let database: TestDatabase;
   const consumers: Consumer[] = [];
   before(async () => {
     database = await createTestDatabase();
-    app = await startTestApp(ENV, { database });
+    // A poll too slow for any test to wait on: what happens here is woken by the ingest itself.
+    app = await startTestApp({ ...ENV, DELIVERY_POLL_MS: '60000' }, { database });
   });
   after(async () => {
     for (const consumer of consumers) await consumer.close();
     await database?.drop();
+  });
+
+  it('delivers an event ingested by this instance at once, without waiting for the poll', async () => {
+    const subscription = await createSubscription(app, { vendor: 'walnut' });
+    const consumer = await Consumer.start();
+    consumers.push(consumer);
+    const destination = await createDestination(app, { url: consumer.url, filter: { subscriptionIds: [subscription.id] } });
+    consumer.secrets = [destination.signingSecret];
+    const eventId = await ingestWalnut(app.baseUrl, subscription, walnutBody('woken'));
+    await waitFor('delivered', async () => consumer.of(eventId).length > 0, 15_000);
+    assert.ok(consumer.of(eventId)[0].verified);
   });
 
   it('finishes attempts that answer in time, and gives back the leases (and attempts) of those that do not', async () => {
