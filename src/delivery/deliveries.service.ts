@@ -7,7 +7,7 @@ import { isBigintId } from '../events/event-cursor';
 import { DeliveryAttempt } from './delivery-attempt.entity';
 import { Delivery, DeliveryState } from './delivery.entity';
 import { toAttemptView, toDeliveryView, type DeliveryDetail, type DeliveryPage, type DeliveryView } from './delivery.view';
-import { destinationFilterSql } from './destination-filter';
+import { destinationFilterSql } from './delivery-filter';
 import type { ReplayResult } from './destination.view';
 import { DestinationsService } from './destinations.service';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
@@ -67,8 +67,8 @@ export class DeliveriesService {
    */
   async replay(destinationId: string, dto: ReplayDestinationDto): Promise<ReplayResult> {
     const destination = await this.destinations.findOrFail(destinationId);
-    const params: unknown[] = [];
-    const conditions = [destinationFilterSql(destination.filter, params)];
+    const params: unknown[] = [JSON.stringify(destination.filter)];
+    const conditions = [destinationFilterSql('$1::jsonb', 'e')];
     const param = (value: unknown) => {
       params.push(value);
       return `$${params.length}`;

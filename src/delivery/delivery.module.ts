@@ -8,6 +8,9 @@ import { DeliveriesService } from './deliveries.service';
 import { DeliveryAttempt } from './delivery-attempt.entity';
 import { DeliveryHttp } from './delivery-http';
 import { DELIVERY_CONFIG, loadDeliveryConfig } from './delivery.config';
+import { DeliveryFanout } from './delivery-fanout';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DeliveryWorker } from './delivery-worker';
 import { Delivery } from './delivery.entity';
 import { DestinationHostPolicy } from './destination-host-policy';
 import { Destination } from './destination.entity';
@@ -22,7 +25,7 @@ import { DestinationsService } from './destinations.service';
   // Its variables are validated when the module starts: a bad one stops the start, naming it.
   imports: [ConfigModule.forFeature(DELIVERY_CONFIG, loadDeliveryConfig), EventsModule, SubscriptionsModule, TypeOrmModule.forFeature([Destination, Delivery, DeliveryAttempt])],
   controllers: [DestinationsController, DeliveriesController],
-  providers: [DestinationHostPolicy, DeliveryHttp, DestinationsService, DeliveriesService],
+  providers: [DestinationHostPolicy, DeliveryHttp, DestinationsService, DeliveriesService, DeliveryFanout, DeliveryWorker, DeliveryMetrics],
   exports: [DestinationHostPolicy, DeliveryHttp],
 })
 export class DeliveryModule {}

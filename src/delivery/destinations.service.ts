@@ -6,7 +6,7 @@ import { IsNull, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
-import { EventsService } from '../events/events.service';
+import { startCursor } from './delivery-fanout';
 import { VendorRegistry } from '../subscriptions/vendor-registry';
 import { DEFAULT_GRACE_SECONDS } from '../subscriptions/dto/rotate-secret.dto';
 import { DeliveryState } from './delivery.entity';
@@ -28,7 +28,6 @@ const NOT_DELETED = { deletedAt: IsNull() } as const;
 export class DestinationsService {
   constructor(
     @InjectRepository(Destination) private readonly destinations: Repository<Destination>,
-    private readonly events: EventsService,
     private readonly vendors: VendorRegistry,
     private readonly hosts: DestinationHostPolicy,
     private readonly http: DeliveryHttp,
@@ -37,7 +36,7 @@ export class DestinationsService {
   async create(dto: CreateDestinationDto): Promise<DestinationWithSecret> {
     this.hosts.assertAllowed(dto.url);
     const filter = this.filterOf(dto.filter);
-    const cursor = await this.startCursor(dto.startFrom ?? 'now');
+    const cursor = await startCursor(this.destinations.manager, dto.startFrom ?? 'now');
     const id = randomUUID();
     const signingSecret = generateSigningSecret();
     await this.destinations.insert({
@@ -200,23 +199,6 @@ export class DestinationsService {
       );
     }
     return filter;
-  }
-
-  /**
-   * The fan-out cursor a new destination starts at: `beginning` before every event; `now` at the
-   * feed's commit horizon (so an event still committing is not skipped); an ISO time just before
-   * the first event, in feed order, received at or after it, and never past the horizon.
-   */
-  private async startCursor(startFrom: string): Promise<{ xid: string; id: string }> {
-    if (startFrom === 'beginning') return { xid: '0', id: '0' };
-    const horizon = await this.events.commitHorizon();
-    if (startFrom === 'now') return { xid: horizon, id: '0' };
-    const [first] = (await this.destinations.query(
-      `SELECT created_xid::text AS xid, (id - 1)::text AS id FROM webhook_events
-        WHERE received_at >= $1 AND created_xid < $2 ORDER BY created_xid, id LIMIT 1`,
-      [new Date(startFrom), horizon],
-    )) as Array<{ xid: string; id: string }>;
-    return first ?? { xid: horizon, id: '0' };
   }
 
   /** Pending deliveries per destination and when the oldest was queued (the partial index on pending rows serves it). */

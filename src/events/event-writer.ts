@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
 import { FOREIGN_KEY_VIOLATION, insertRowBatch, sqlState } from '../database/row-batch-insert';
 import { activationOnDelivery } from '../subscriptions/subscription-lifecycle';
+import { NewEventsNotifier } from './new-events.notifier';
 import { TickBatcher } from './tick-batcher';
 
 /** One event row as the ingest service prepared it. */
@@ -73,7 +74,7 @@ interface InsertedRow {
  * with the same event id. A failed statement fails every delivery of its batch (503), so none is
  * acknowledged without its row.
  *
- * The feed's commit horizon (EventsService.commitHorizon) relies on event rows being written only
+ * The feed's commit horizon (commit-horizon.ts) relies on event rows being written only
  * by single INSERT statements that lock webhook_events before they are given a transaction id:
  * the batch is exactly that, with created_xid set by pg_current_xact_id() in the same statement.
  */
@@ -86,7 +87,10 @@ export class EventWriter {
     maxWeight: MAX_BYTES,
   });
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly newEvents: NewEventsNotifier,
+  ) {}
 
   write(row: EventRow): Promise<StoredEvent> {
     return this.batcher.submit(row);
@@ -108,6 +112,8 @@ export class EventWriter {
       return { at, first: false };
     });
     const written = await this.writeUnique(unique);
+    // Committed: wake whoever follows the feed (the delivery fan-out) without waiting for it.
+    if (written.some((result) => !(result instanceof Error) && !result.duplicate)) this.newEvents.notify();
     return slot.map(({ at, first }) => {
       const result = written[at];
       if (result instanceof Error) return result;

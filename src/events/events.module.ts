@@ -5,12 +5,13 @@ import { EventWriter } from './event-writer';
 import { EventsController } from './events.controller';
 import { EventStatsService } from './event-stats.service';
 import { EventsService } from './events.service';
+import { NewEventsNotifier } from './new-events.notifier';
 import { WebhookEvent } from './webhook-event.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEvent])],
   controllers: [EventsController],
-  providers: [EventIngestService, EventWriter, EventsService, EventStatsService],
-  exports: [EventIngestService, EventsService, EventWriter],
+  providers: [EventIngestService, EventWriter, EventsService, EventStatsService, NewEventsNotifier],
+  exports: [EventIngestService, EventsService, EventWriter, NewEventsNotifier],
 })
 export class EventsModule {}

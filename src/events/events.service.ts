@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import type { ListEventsQuery } from './dto/list-events.query';
+import { commitHorizon } from './commit-horizon';
 import { decodeCursor, encodeCursor, isBigintId } from './event-cursor';
 import { EventView, toEventView } from './event.view';
 import { WebhookEvent } from './webhook-event.entity';
@@ -36,7 +37,7 @@ export class EventsService {
   async list(query: ListEventsQuery): Promise<EventPage> {
     const limit = query.limit ?? 100;
     // Read before the feed query's snapshot is taken; see commitHorizon().
-    const horizon = await this.commitHorizon();
+    const horizon = await commitHorizon(this.events);
     const qb = this.events
       .createQueryBuilder('e')
       .addSelect('e.createdXid')
@@ -64,34 +65,6 @@ export class EventsService {
       nextCursor: last ? encodeCursor({ xid: String(last.createdXid), id: String(last.id) }) : (query.cursor ?? null),
       hasMore,
     };
-  }
-
-  /**
-   * The lowest transaction id that may still commit an event row. Events are written only by
-   * single INSERT statements, which lock webhook_events before they are given a transaction id, so
-   * a writer still in flight either holds that lock with its id already assigned (found here, its
-   * 32-bit xid widened to 64 bits around the snapshot's xmax, on either side of it), or will be
-   * given an id at or above xmax. Unlike pg_snapshot_xmin, a long transaction that never touches
-   * webhook_events (another database, a report, a vacuum) does not hold the feed back.
-   */
-  async commitHorizon(): Promise<string> {
-    const [row] = await this.events.query(`
-      WITH next AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::numeric AS full_xid)
-      SELECT LEAST(
-               next.full_xid,
-               MIN(next.full_xid + ((x.transactionid::text::numeric - next.full_xid % 4294967296 + 4294967296 + 2147483648) % 4294967296) - 2147483648)
-             )::text AS horizon
-        FROM next
-        LEFT JOIN pg_locks r
-               ON r.locktype = 'relation'
-              AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND r.relation = 'webhook_events'::regclass
-              AND r.mode <> 'AccessShareLock'
-        LEFT JOIN pg_locks x
-               ON x.locktype = 'transactionid'
-              AND x.virtualtransaction = r.virtualtransaction
-       GROUP BY next.full_xid`);
-    return row.horizon;
   }
 
   async get(id: string): Promise<EventView> {

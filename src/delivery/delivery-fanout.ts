@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { queryRows } from '../database/query-rows';
+import { commitHorizon, type SqlRunner } from '../events/commit-horizon';
+import { NewEventsNotifier } from '../events/new-events.notifier';
+import { destinationFilterSql } from './delivery-filter';
+import { DELIVERY_CONFIG, type DeliveryConfig } from './delivery.config';
+
+const JOB = 'delivery-fanout';
+/** Events scanned per destination per statement. */
+const SCAN_BATCH = 1000;
+
+/** A position in the event feed: events after (xid, id) in (created_xid, id) order. */
+export interface FeedCursor {
+  xid: string;
+  id: string;
+}
+
+/**
+ * Where a new destination's fan-out starts: `now` (the current commit horizon, so every event that
+ * has not committed yet is included), `beginning`, or an ISO time (just before the first event, in
+ * feed order, received at or after it; `now` when there is none yet).
+ */
+export async function startCursor(db: SqlRunner, startFrom: string = 'now'): Promise<FeedCursor> {
+  if (startFrom === 'beginning') return { xid: '0', id: '0' };
+  const horizon = await commitHorizon(db);
+  if (startFrom !== 'now') {
+    const [first] = (await db.query(
+      `SELECT created_xid::text AS xid, (id - 1)::text AS id FROM webhook_events
+        WHERE received_at >= $1 AND created_xid < $2::bigint ORDER BY created_xid, id LIMIT 1`,
+      [new Date(startFrom), horizon],
+    )) as FeedCursor[];
+    if (first) return first;
+  }
+  return { xid: horizon, id: '0' };
+}
+
+/**
+ * One destination's fan-out step, one statement (so one transaction): lock the destination row
+ * (SKIP LOCKED: one instance at a time), read the next events after its cursor and below the
+ * commit horizon in feed order, queue those its filter matches, and move the cursor to the last
+ * event scanned. The horizon is read by the statement before, so every event below it has
+ * committed and is visible here: a cursor never passes an event that commits later.
+ */
+const FANOUT_SQL = `
+  WITH d AS (
+    SELECT id, filter, cursor_xid, cursor_id FROM destinations WHERE id = $1 AND deleted_at IS NULL FOR UPDATE SKIP LOCKED
+  ), scanned AS (
+    SELECT e.id, e.created_xid, e.subscription_id, ${destinationFilterSql('(SELECT filter FROM d)', 'e')} AS matches
+      FROM webhook_events e
+     WHERE EXISTS (SELECT 1 FROM d)
+       AND (e.created_xid, e.id) > ((SELECT cursor_xid FROM d), (SELECT cursor_id FROM d))
+       AND e.created_xid < $2::bigint
+     ORDER BY e.created_xid, e.id
+     LIMIT $3
+  ), queued AS (
+    INSERT INTO deliveries (destination_id, event_id, subscription_id, event_xid)
+    SELECT $1, s.id, s.subscription_id, s.created_xid FROM scanned s WHERE s.matches
+        ON CONFLICT (destination_id, event_id) DO NOTHING
+    RETURNING 1
+  ), last AS (
+    SELECT created_xid, id FROM scanned ORDER BY created_xid DESC, id DESC LIMIT 1
+  ), moved AS (
+    UPDATE destinations t SET cursor_xid = last.created_xid, cursor_id = last.id FROM last WHERE t.id = $1
+  )
+  SELECT (SELECT count(*) FROM scanned)::int AS scanned, (SELECT count(*) FROM queued)::int AS queued FROM d`;
+
+/**
+ * Turns events into deliveries: for every destination (whatever its status, so a paused or
+ * disabled destination's backlog waits for it), the events its filter matches, in feed order, none
+ * skipped. Woken by a local ingest (NewEventsNotifier) and every DELIVERY_POLL_MS; a pass runs at
+ * a time per instance, and instances share destinations through the row lock.
+ */
+@Injectable()
+export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('DeliveryFanout');
+  private readonly queuedListeners = new Set<(destinationId: string) => void>();
+  private readonly pollMs: number;
+  private running?: Promise<void>;
+  private wakeAgain = false;
+  private stopping = false;
+  private stopListening?: () => void;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly newEvents: NewEventsNotifier,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(DELIVERY_CONFIG) config: DeliveryConfig,
+  ) {
+    this.pollMs = config.pollMs;
+  }
+
+  onApplicationBootstrap(): void {
+    this.stopListening = this.newEvents.listen(() => this.wake());
+    this.scheduler.addInterval(JOB, setInterval(() => this.wake(), this.pollMs));
+    this.wake();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    this.stopListening?.();
+    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    await this.running;
+  }
+
+  /** Called with the destination's id after a step queued deliveries for it (the worker listens). */
+  onQueued(listener: (destinationId: string) => void): void {
+    this.queuedListeners.add(listener);
+  }
+
+  /** Runs a pass now (or right after the one in progress). */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.running) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((error: Error) => this.logger.warn(`Fan-out pass failed: ${error.message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.wakeAgain) {
+          this.wakeAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async pass(): Promise<void> {
+    const destinations = await queryRows<{ id: string }>(this.dataSource, 'SELECT id FROM destinations WHERE deleted_at IS NULL ORDER BY id');
+    for (const { id } of destinations) {
+      for (;;) {
+        if (this.stopping) break;
+        // Its own statement, before the fan-out statement's snapshot is taken (see commitHorizon).
+        const horizon = await commitHorizon(this.dataSource);
+        const [step] = await queryRows<{ scanned: number; queued: number }>(this.dataSource, FANOUT_SQL, [id, horizon, SCAN_BATCH]);
+        if (!step) break; // another instance holds it, or it was deleted
+        if (step.queued > 0) for (const listener of this.queuedListeners) listener(id);
+        if (step.scanned < SCAN_BATCH) break;
+      }
+    }
+  }
+}

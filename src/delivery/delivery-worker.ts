@@ -1,0 +1,404 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import { queryRows } from '../database/query-rows';
+import { TickBatcher } from '../events/tick-batcher';
+import { DELIVERY_CONFIG, type DeliveryConfig } from './delivery.config';
+import { DeliveryState } from './delivery.entity';
+import { DeliveryFanout } from './delivery-fanout';
+import { DeliveryHttp, type AttemptResult } from './delivery-http';
+import { buildMessage, type DeliveredEvent } from './delivery-message';
+import { DeliveryMetrics } from './delivery-metrics';
+import { decideOutcome, describeAttempt, type AttemptOutcome } from './delivery-outcome';
+import { signatureHeaders, validSigningSecrets } from './delivery-signer';
+import { Destination, DestinationStatus } from './destination.entity';
+
+const JOB = 'delivery-worker';
+/** Most deliveries claimed from one destination by one statement. */
+const CLAIM_BATCH = 100;
+/** How long a graceful stop waits for attempts in flight before it aborts them and gives their leases back. */
+const STOP_WAIT_MS = 5_000;
+const ERROR_LENGTH = 500;
+/** Longest the worker keeps its list of active destinations (see activeDestinations). */
+const DESTINATIONS_TTL_MS = 1_000;
+
+/** A delivery as the claim returns it: its lease (attempts is the claimed count) and its event. */
+interface ClaimedRow {
+  id: string;
+  attempts: number;
+  event_id: string;
+  subscription_id: string | null;
+  vendor: string;
+  event_type: string | null;
+  status: string;
+  validation_errors: string[] | null;
+  occurred_at: Date | null;
+  received_at: Date;
+  is_test: boolean;
+  payload: unknown;
+  raw_body: Buffer | Uint8Array;
+  headers: Record<string, string> | null;
+}
+
+/** One finished attempt, written with others of its tick in one statement. */
+interface Finish {
+  deliveryId: string;
+  destinationId: string;
+  attempts: number;
+  result: AttemptResult;
+  outcome: AttemptOutcome;
+  at: Date;
+}
+
+/**
+ * Claims due deliveries, per destination under its row lock so max_concurrency and the rate limit
+ * hold across instances, then posts them outside any transaction, signed (Standard Webhooks), and
+ * records each outcome only while the lease is still ours (leased_by and the claimed attempt count).
+ * Outcomes are written in batches (TickBatcher): one statement for every attempt finished in a tick.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Delivery');
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`.slice(0, 64);
+  private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly finisher = new TickBatcher<Finish, boolean>((rows) => this.writeFinishes(rows), { maxItems: 500, maxInFlight: 2 });
+  private destinationCache?: { at: number; list: Destination[] };
+  private running?: Promise<void>;
+  private wakeAgain = false;
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(Destination) private readonly destinations: Repository<Destination>,
+    private readonly fanout: DeliveryFanout,
+    private readonly metrics: DeliveryMetrics,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly http: DeliveryHttp,
+    @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.fanout.onQueued((destinationId) => {
+      // A destination this instance has not read yet (just created, or just resumed): read them again.
+      if (this.destinationCache && !this.destinationCache.list.some((destination) => destination.id === destinationId)) this.destinationCache = undefined;
+      this.wake();
+    });
+    this.scheduler.addInterval(JOB, setInterval(() => this.wake(), this.config.pollMs));
+    this.wake();
+  }
+
+  /**
+   * Graceful stop: claims nothing more, waits up to STOP_WAIT_MS for the attempts in flight, then
+   * aborts the rest and gives their leases back (and their attempt), so another instance sends them at once.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    await this.running;
+    const attempts = () => Promise.allSettled([...this.inFlight.values()].map((attempt) => attempt.done));
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([attempts().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+    if (!finished) for (const attempt of this.inFlight.values()) attempt.abort.abort();
+    await attempts();
+    this.http.close();
+  }
+
+  /** Claims and sends now (or right after the pass in progress). */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.running) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.running = this.pump()
+      .catch((error: Error) => this.logger.warn(`Delivery pass failed: ${error.message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.wakeAgain) {
+          this.wakeAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Claims from every active destination while this instance has room, until nothing is due. */
+  private async pump(): Promise<void> {
+    while (!this.stopping) {
+      let room = this.config.concurrency - this.inFlight.size;
+      if (room <= 0) return;
+      const destinations = await this.activeDestinations();
+      let claimed = 0;
+      for (const destination of destinations) {
+        if (this.stopping || room <= 0) break;
+        if (destination.throttledUntil && destination.throttledUntil > new Date()) continue;
+        const rows = await this.claim(destination, Math.min(room, CLAIM_BATCH));
+        for (const row of rows) this.start(destination, row);
+        claimed += rows.length;
+        room -= rows.length;
+      }
+      if (claimed === 0) return;
+    }
+  }
+
+  /**
+   * The active destinations (settings and decrypted secrets), read again once DESTINATIONS_TTL_MS
+   * (or a poll) old, or when the fan-out queues for one not among them: a busy worker claims after
+   * every batch of outcomes, and reading every destination each time would cost more than the
+   * claim. Whether one may be sent to is decided by the claim itself (under its row lock), so a
+   * pause stops it at once; a new URL, headers or secret apply within a second.
+   */
+  private async activeDestinations(): Promise<Destination[]> {
+    if (!this.destinationCache || Date.now() - this.destinationCache.at >= Math.min(this.config.pollMs, DESTINATIONS_TTL_MS)) {
+      const list = await this.destinations.find({ where: { status: DestinationStatus.Active, deletedAt: IsNull() }, order: { id: 'ASC' } });
+      this.destinationCache = { at: Date.now(), list };
+    }
+    return this.destinationCache.list;
+  }
+
+  /**
+   * Leases up to `limit` due deliveries of one destination. The destination row is locked first
+   * (SKIP LOCKED: another instance is claiming from it), and the claim runs as a second statement,
+   * so its snapshot sees every lease committed by whoever held the lock before: attempts in flight
+   * (unexpired leases) stay below max_concurrency, and each takes a token from the bucket shared by
+   * every instance. With ordering `subscription`, only a subscription's earliest pending delivery
+   * may be claimed (an earlier one dead-lettered as failed no longer holds the others back).
+   */
+  private async claim(destination: Destination, limit: number): Promise<ClaimedRow[]> {
+    const leaseSeconds = this.config.leaseSeconds ?? Math.ceil(destination.timeoutMs / 1000) + 15;
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const locked = await runner.query(
+        `SELECT id FROM destinations
+          WHERE id = $1 AND status = '${DestinationStatus.Active}' AND deleted_at IS NULL AND (throttled_until IS NULL OR throttled_until <= now())
+          FOR UPDATE SKIP LOCKED`,
+        [destination.id],
+      );
+      if (locked.length === 0) {
+        await runner.commitTransaction();
+        return [];
+      }
+      const { records } = await runner.query(
+        `WITH d AS (
+           SELECT id, ordering, rate_limit_per_second,
+                  CASE WHEN rate_limit_per_second IS NULL THEN NULL
+                       ELSE LEAST(rate_limit_per_second::float8,
+                                  COALESCE(rate_tokens, rate_limit_per_second::float8)
+                                  + GREATEST(0, EXTRACT(EPOCH FROM now() - COALESCE(rate_refilled_at, now())))::float8 * rate_limit_per_second) END AS tokens,
+                  GREATEST(0, max_concurrency - (SELECT count(*) FROM deliveries f
+                                                  WHERE f.destination_id = $1 AND f.state = '${DeliveryState.Pending}' AND f.leased_until > now()))::int AS slots
+             FROM destinations WHERE id = $1
+         ), due AS (
+           SELECT l.id FROM deliveries l
+            WHERE l.destination_id = $1 AND l.state = '${DeliveryState.Pending}' AND l.next_attempt_at <= now()
+              AND (l.leased_until IS NULL OR l.leased_until <= now())
+              AND ((SELECT ordering FROM d) <> 'subscription' OR NOT EXISTS (
+                    SELECT 1 FROM deliveries p
+                     WHERE p.destination_id = $1 AND p.state = '${DeliveryState.Pending}'
+                       AND p.subscription_id IS NOT DISTINCT FROM l.subscription_id
+                       AND (p.event_xid, p.event_id) < (l.event_xid, l.event_id)))
+            ORDER BY l.next_attempt_at, l.id
+            LIMIT COALESCE((SELECT LEAST($2::int, slots, COALESCE(floor(tokens)::int, $2::int)) FROM d), 0)
+              FOR UPDATE OF l SKIP LOCKED
+         ), claimed AS (
+           UPDATE deliveries l SET leased_until = now() + make_interval(secs => $4), leased_by = $3, attempts = l.attempts + 1
+             FROM due WHERE l.id = due.id
+           RETURNING l.id, l.attempts, l.event_id
+         ), spent AS (
+           UPDATE destinations t SET rate_tokens = d.tokens - (SELECT count(*) FROM claimed), rate_refilled_at = now()
+             FROM d WHERE t.id = d.id AND d.tokens IS NOT NULL
+         )
+         SELECT c.id::text AS id, c.attempts, e.id::text AS event_id, e.subscription_id, e.vendor, e.event_type, e.status, e.validation_errors,
+                e.occurred_at, e.received_at, e.is_test, e.payload, e.raw_body, e.headers
+           FROM claimed c JOIN webhook_events e ON e.id = c.event_id
+          ORDER BY c.id`,
+        [destination.id, limit, this.owner, leaseSeconds],
+        true,
+      );
+      await runner.commitTransaction();
+      return records as ClaimedRow[];
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private start(destination: Destination, row: ClaimedRow): void {
+    const abort = new AbortController();
+    const done = this.attempt(destination, row, abort.signal)
+      .catch((error: Error) => this.logger.warn(`Delivery ${row.id} (event ${row.event_id}, destination ${destination.id}): ${error.message}`))
+      .finally(() => {
+        this.inFlight.delete(row.id);
+        this.wake();
+      });
+    this.inFlight.set(row.id, { abort, done });
+  }
+
+  private async attempt(destination: Destination, row: ClaimedRow, signal: AbortSignal): Promise<void> {
+    const event = toDeliveredEvent(row);
+    const at = new Date();
+    let result: AttemptResult;
+    try {
+      const message = buildMessage(event, destination.format);
+      const headers: Record<string, string> = {
+        'user-agent': 'webhook-gateway',
+        ...staticHeaders(destination),
+        ...message.headers,
+        ...signatureHeaders(validSigningSecrets(destination), event.id, message.body),
+      };
+      result = await this.http.post(destination.url, headers, message.body, destination.timeoutMs, signal);
+    } catch (error) {
+      // A request that could not even be made (a header Node refuses, say) is a failed attempt like
+      // any other, so it ends in `failed` rather than in a lease that expires over and over.
+      result = { statusCode: null, durationMs: Date.now() - at.getTime(), responseHeaders: {}, responseBody: null, error: `could not send: ${(error as Error).message}`, retryAfterSeconds: null };
+    }
+    if (signal.aborted) {
+      await this.giveBack(row);
+      return;
+    }
+    const outcome = decideOutcome(result, row.attempts, event.receivedAt, this.config);
+    const ours = await this.finisher.submit({ deliveryId: row.id, destinationId: destination.id, attempts: row.attempts, result, outcome, at });
+    this.metrics.attempted(destination.id, outcome.kind);
+    const what = `Delivery ${row.id} (event ${event.id}, destination ${destination.id}), attempt ${row.attempts}`;
+    if (!ours) this.logger.warn(`${what}: lease lost before the outcome was recorded (taken over after it expired)`);
+    else if (outcome.kind === 'delivered') this.metrics.delivered(event.receivedAt);
+    if (outcome.kind === 'delivered') this.logger.debug(`${what}: delivered (${result.statusCode}, ${result.durationMs} ms)`);
+    else this.logger.warn(`${what}: ${describeOutcome(outcome, result)}`);
+  }
+
+  /** An attempt aborted by a graceful stop: not counted, the lease freed for whoever comes next. */
+  private async giveBack(row: ClaimedRow): Promise<void> {
+    await queryRows(
+      this.dataSource,
+      `UPDATE deliveries SET leased_until = NULL, leased_by = NULL, attempts = attempts - 1
+        WHERE id = $1 AND leased_by = $2 AND attempts = $3 AND state = '${DeliveryState.Pending}'`,
+      [row.id, this.owner, row.attempts],
+    );
+  }
+
+
+  /**
+   * Every attempt of a tick in one statement: each delivery's new state (only where the lease is
+   * still ours), every attempt in the log, and each destination touched: failing_since kept or
+   * cleared, throttled by Retry-After, disabled by a 410 or by failing for DESTINATION_DISABLE_AFTER.
+   */
+  private async writeFinishes(rows: Finish[]): Promise<boolean[]> {
+    const parameters: unknown[] = [this.owner, this.config.disableAfterSeconds];
+    const param = (value: unknown) => `$${parameters.push(value)}`;
+    const input = rows.map((row) => {
+      const { outcome, result } = row;
+      const state = outcome.kind === 'delivered' ? DeliveryState.Delivered : outcome.kind === 'failed' ? DeliveryState.Failed : DeliveryState.Pending;
+      const nextAt = outcome.kind === 'retry' ? outcome.retryAt : outcome.kind === 'throttled' ? outcome.until : outcome.kind === 'gone' ? row.at : null;
+      // Throttling and 410 are not the delivery's fault: the attempt is given back.
+      const giveBack = outcome.kind === 'throttled' || outcome.kind === 'gone';
+      const error = outcome.kind === 'failed' || outcome.kind === 'retry' ? outcome.error : describeAttempt(result);
+      return `(${param(row.deliveryId)}::bigint, ${param(row.attempts)}::int, ${param(state)}::varchar, ${param(nextAt)}::timestamptz,
+               ${param(result.statusCode)}::int, ${param(truncate(error))}::varchar, ${param(truncate(result.error))}::varchar, ${param(row.at)}::timestamptz,
+               ${param(Math.round(result.durationMs))}::int, ${param(JSON.stringify(result.responseHeaders))}::jsonb, ${param(result.responseBody)}::text, ${param(giveBack)}::boolean)`;
+    });
+    const byDestination = new Map<string, { succeeded: boolean; failed: boolean; gone: string | null; throttle: Date | null }>();
+    for (const { destinationId, outcome } of rows) {
+      const entry = byDestination.get(destinationId) ?? { succeeded: false, failed: false, gone: null, throttle: null };
+      if (outcome.kind === 'delivered') entry.succeeded = true;
+      else entry.failed = true;
+      if (outcome.kind === 'gone') entry.gone = outcome.reason;
+      if (outcome.kind === 'throttled' && (!entry.throttle || outcome.until > entry.throttle)) entry.throttle = outcome.until;
+      byDestination.set(destinationId, entry);
+    }
+    const destinations = [...byDestination].map(
+      ([id, entry]) => `(${param(id)}::uuid, ${param(entry.succeeded)}::boolean, ${param(entry.failed)}::boolean, ${param(entry.gone)}::varchar, ${param(entry.throttle)}::timestamptz)`,
+    );
+    const tooLong = `(u.failed AND NOT u.succeeded AND t.failing_since < now() - make_interval(secs => $2::int))`;
+    const disable = `(t.status = '${DestinationStatus.Active}' AND (u.gone IS NOT NULL OR ${tooLong}))`;
+    const done = await queryRows<{ id: string }>(
+      this.dataSource,
+      `WITH input (id, attempts, state, next_at, status_code, last_error, error, at, duration_ms, response_headers, response_body, give_back) AS (
+         VALUES ${input.join(', ')}
+       ), done AS (
+         UPDATE deliveries l
+            SET state = i.state,
+                next_attempt_at = COALESCE(i.next_at, l.next_attempt_at),
+                attempts = l.attempts - CASE WHEN i.give_back THEN 1 ELSE 0 END,
+                leased_until = NULL,
+                leased_by = NULL,
+                last_status_code = i.status_code,
+                last_error = i.last_error,
+                delivered_at = CASE WHEN i.state = '${DeliveryState.Delivered}' THEN now() ELSE l.delivered_at END
+           FROM input i
+          WHERE l.id = i.id AND l.leased_by = $1 AND l.attempts = i.attempts AND l.state = '${DeliveryState.Pending}'
+         RETURNING l.id
+       ), logged AS (
+         INSERT INTO delivery_attempts (delivery_id, at, status_code, duration_ms, response_headers, response_body, error)
+         SELECT i.id, i.at, i.status_code, i.duration_ms, i.response_headers, i.response_body, i.error
+           FROM input i WHERE EXISTS (SELECT 1 FROM deliveries x WHERE x.id = i.id)
+       ), u (id, succeeded, failed, gone, throttle) AS (
+         VALUES ${destinations.join(', ')}
+       ), touched AS (
+         UPDATE destinations t
+            SET failing_since = CASE WHEN u.succeeded THEN NULL ELSE COALESCE(t.failing_since, now()) END,
+                throttled_until = CASE WHEN u.throttle IS NULL THEN t.throttled_until ELSE GREATEST(COALESCE(t.throttled_until, u.throttle), u.throttle) END,
+                status = CASE WHEN ${disable} THEN '${DestinationStatus.Disabled}' ELSE t.status END,
+                disabled_reason = CASE WHEN ${disable} THEN COALESCE(u.gone, format('Every attempt failed for more than %s s (since %s)', $2::int,
+                                         to_char(t.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))
+                                       ELSE t.disabled_reason END,
+                disabled_at = CASE WHEN ${disable} THEN now() ELSE t.disabled_at END,
+                updated_at = CASE WHEN ${disable} THEN now() ELSE t.updated_at END
+           FROM u
+          WHERE t.id = u.id AND (u.failed OR t.failing_since IS NOT NULL)
+       )
+       SELECT id::text AS id FROM done`,
+      parameters,
+    );
+    const ours = new Set(done.map((row) => String(row.id)));
+    return rows.map((row) => ours.has(row.deliveryId));
+  }
+}
+
+function toDeliveredEvent(row: ClaimedRow): DeliveredEvent {
+  return {
+    id: String(row.event_id),
+    subscriptionId: row.subscription_id,
+    vendor: row.vendor,
+    eventType: row.event_type,
+    status: row.status,
+    validationErrors: row.validation_errors,
+    occurredAt: row.occurred_at ? new Date(row.occurred_at) : null,
+    receivedAt: new Date(row.received_at),
+    isTest: row.is_test,
+    payload: row.payload,
+    rawBody: Buffer.isBuffer(row.raw_body) ? row.raw_body : Buffer.from(row.raw_body),
+    headers: row.headers ?? {},
+  };
+}
+
+/** The destination's static headers (decrypted by the entity); never logged. */
+function staticHeaders(destination: Destination): Record<string, string> {
+  if (!destination.headers) return {};
+  const parsed = JSON.parse(destination.headers) as unknown;
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+}
+
+function describeOutcome(outcome: AttemptOutcome, result: AttemptResult): string {
+  switch (outcome.kind) {
+    case 'gone':
+      return `${outcome.reason}: the destination is disabled`;
+    case 'throttled':
+      return `answered ${result.statusCode} with Retry-After: nothing is sent to it before ${outcome.until.toISOString()}`;
+    case 'retry':
+      return `${outcome.error}; retry at ${outcome.retryAt.toISOString()}`;
+    case 'failed':
+      return `${outcome.error}: failed`;
+    default:
+      return 'delivered';
+  }
+}
+
+function truncate(value: string | null): string | null {
+  return value === null ? null : value.slice(0, ERROR_LENGTH);
+}
