@@ -210,7 +210,7 @@ describe('Push delivery', () => {
     });
     const log = await attemptLog(app.database.url, row.id);
     assert.equal(log[0].status_code, null);
-    assert.match(log[0].error ?? '', /timed out after 300 ms/);
+    assert.match(log[0].error ?? '', /no complete answer within 300 ms/);
     assert.equal(log[1].status_code, 204);
   });
 
