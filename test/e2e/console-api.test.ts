@@ -95,7 +95,8 @@ describe('The console: its API and its files', () => {
     const created = await app.api('post', '/api/destinations', { name: 'orders', url: 'http://127.0.0.1:9/hook', startFrom: 'beginning' });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.oldestPendingAt, null);
-    // Queued by a replay (the delivery worker is what would send them).
+    // Paused, so the backlog stays as queued by the replay (the worker would otherwise attempt them).
+    assert.equal((await app.api('post', `/api/destinations/${created.body.id}/pause`)).status, 200);
     const replay = await app.api('post', `/api/destinations/${created.body.id}/replay`, {});
     assert.ok(replay.body.count > 0, JSON.stringify(replay.body));
     await queryDatabase(app.database.url, `UPDATE deliveries SET created_at = '2024-05-01T08:00:00Z' WHERE id = (SELECT min(id) FROM deliveries WHERE destination_id = $1)`, [created.body.id]);
