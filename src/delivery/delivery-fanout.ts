@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { IntervalJob } from '../common/interval-job';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
@@ -78,31 +79,28 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DeliveryFanout');
   private readonly queuedListeners = new Set<(destinationId: string) => void>();
   private readonly pollMs: number;
-  private running?: Promise<void>;
-  private wakeAgain = false;
-  private stopping = false;
+  private readonly job: IntervalJob;
   private stopListening?: () => void;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly newEvents: NewEventsNotifier,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(DELIVERY_CONFIG) config: DeliveryConfig,
   ) {
     this.pollMs = config.pollMs;
+    this.job = new IntervalJob(scheduler, JOB, () => this.pass(), (error) => this.logger.warn(`Fan-out pass failed: ${error.message}`));
   }
 
   onApplicationBootstrap(): void {
     this.stopListening = this.newEvents.listen(() => this.wake());
-    this.scheduler.addInterval(JOB, setInterval(() => this.wake(), this.pollMs));
+    this.job.start(this.pollMs, () => this.wake());
     this.wake();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
     this.stopListening?.();
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
-    await this.running;
+    await this.job.stop();
   }
 
   /** Called with the destination's id after a step queued deliveries for it (the worker listens). */
@@ -112,27 +110,14 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Runs a pass now (or right after the one in progress). */
   wake(): void {
-    if (this.stopping) return;
-    if (this.running) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.running = this.pass()
-      .catch((error: Error) => this.logger.warn(`Fan-out pass failed: ${error.message}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.wakeAgain) {
-          this.wakeAgain = false;
-          this.wake();
-        }
-      });
+    void this.job.run({ again: true });
   }
 
   private async pass(): Promise<void> {
     const destinations = await queryRows<{ id: string }>(this.dataSource, 'SELECT id FROM destinations WHERE deleted_at IS NULL ORDER BY id');
     for (const { id } of destinations) {
       for (;;) {
-        if (this.stopping) break;
+        if (this.job.stopping) break;
         // Its own statement, before the fan-out statement's snapshot is taken (see commitHorizon).
         const horizon = await commitHorizon(this.dataSource);
         const [step] = await queryRows<{ scanned: number; queued: number }>(this.dataSource, FANOUT_SQL, [id, horizon, SCAN_BATCH]);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { IntervalJob } from '../common/interval-job';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { queryRows } from '../database/query-rows';
@@ -66,19 +67,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly finisher = new TickBatcher<Finish, boolean>((rows) => this.writeFinishes(rows), { maxItems: 500, maxInFlight: 2 });
   private destinationCache?: { at: number; list: Destination[] };
-  private running?: Promise<void>;
-  private wakeAgain = false;
-  private stopping = false;
+  private readonly job: IntervalJob;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(Destination) private readonly destinations: Repository<Destination>,
     private readonly fanout: DeliveryFanout,
     private readonly metrics: DeliveryMetrics,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     private readonly http: DeliveryHttp,
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
-  ) {}
+  ) {
+    this.job = new IntervalJob(scheduler, JOB, () => this.pump(), (error) => this.logger.warn(`Delivery pass failed: ${error.message}`));
+  }
 
   onApplicationBootstrap(): void {
     this.fanout.onQueued((destinationId) => {
@@ -86,7 +87,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.destinationCache && !this.destinationCache.list.some((destination) => destination.id === destinationId)) this.destinationCache = undefined;
       this.wake();
     });
-    this.scheduler.addInterval(JOB, setInterval(() => this.wake(), this.config.pollMs));
+    this.job.start(this.config.pollMs, () => this.wake());
     this.wake();
   }
 
@@ -95,9 +96,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
    * aborts the rest and gives their leases back (and their attempt), so another instance sends them at once.
    */
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
-    await this.running;
+    await this.job.stop();
     const attempts = () => Promise.allSettled([...this.inFlight.values()].map((attempt) => attempt.done));
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([attempts().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STOP_WAIT_MS)))]);
@@ -109,31 +108,18 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Claims and sends now (or right after the pass in progress). */
   wake(): void {
-    if (this.stopping) return;
-    if (this.running) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.running = this.pump()
-      .catch((error: Error) => this.logger.warn(`Delivery pass failed: ${error.message}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.wakeAgain) {
-          this.wakeAgain = false;
-          this.wake();
-        }
-      });
+    void this.job.run({ again: true });
   }
 
   /** Claims from every active destination while this instance has room, until nothing is due. */
   private async pump(): Promise<void> {
-    while (!this.stopping) {
+    while (!this.job.stopping) {
       let room = this.config.concurrency - this.inFlight.size;
       if (room <= 0) return;
       const destinations = await this.activeDestinations();
       let claimed = 0;
       for (const destination of destinations) {
-        if (this.stopping || room <= 0) break;
+        if (this.job.stopping || room <= 0) break;
         if (destination.throttledUntil && destination.throttledUntil > new Date()) continue;
         const rows = await this.claim(destination, Math.min(room, CLAIM_BATCH));
         for (const row of rows) this.start(destination, row);
