@@ -177,7 +177,9 @@ async function check(databaseUrl: string | undefined, subscription: BenchSubscri
     const counts = await withClient(databaseUrl, async (client) => {
       const { rows } = await client.query(
         `SELECT count(*)::int AS stored, count(*) FILTER (WHERE id = ANY($2::bigint[]))::int AS answered
-           FROM webhook_events WHERE subscription_id = $1`,
+           FROM webhook_events
+          -- Only what the load sent: the gateway adds an alert.details event of its own for each fetched InsideView alert.
+          WHERE subscription_id = $1 AND event_type IS DISTINCT FROM 'alert.details'`,
         [subscription.id, answeredIds],
       );
       return rows[0] as { stored: number; answered: number };
