@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { inGrace } from '../subscriptions/secret-grace';
 import { DestinationFilterDto } from './dto/destination-filter.dto';
 import { DestinationStatus, type Destination } from './destination.entity';
 
@@ -125,7 +126,7 @@ export function toDestinationView(destination: Destination, backlog: number, old
     disabledReason: destination.disabledReason,
     disabledAt: iso(destination.disabledAt),
     throttledUntil: iso(destination.throttledUntil),
-    previousSecretExpiresAt: iso(destination.previousSecretExpiresAt),
+    previousSecretExpiresAt: iso(inGrace(destination.previousSigningSecret, destination.previousSecretExpiresAt) ? destination.previousSecretExpiresAt : null),
     backlog,
     oldestPendingAt: iso(oldestPendingAt),
     createdAt: destination.createdAt.toISOString(),

@@ -282,6 +282,15 @@ describe('Destinations API', () => {
     assert.match(refused.body.error, /ECONNREFUSED/);
   });
 
+  it('shows previousSecretExpiresAt only while the grace lasts, as subscriptions do', async () => {
+    const created = await create({});
+    const rotated = await app.api('post', `/api/destinations/${created.id}/rotate-secret`, { graceSeconds: 1 });
+    assert.equal(rotated.status, 200, rotated.text);
+    assert.ok(rotated.body.previousSecretExpiresAt, 'shown while the grace runs');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    assert.equal((await app.api('get', `/api/destinations/${created.id}`)).body.previousSecretExpiresAt, null, 'the grace is over');
+  });
+
   it('rotates the secret with a grace: both signatures are sent, each verifiable; graceSeconds 0 ends the old one', async () => {
     const created = await create({});
     const oldSecret = created.signingSecret;
