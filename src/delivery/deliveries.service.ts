@@ -94,18 +94,23 @@ export class DeliveriesService {
       );
     }
     const destinationParam = param(destination.id);
-    const [row] = (await this.deliveries.query(
-      `WITH queued AS (
-         INSERT INTO deliveries (destination_id, event_id, subscription_id, event_xid, state, attempts, next_attempt_at)
-         SELECT ${destinationParam}::uuid, m.id, m.subscription_id, m.created_xid, '${DeliveryState.Pending}', 0, now()
-           FROM (${matching} ORDER BY e.created_xid, e.id LIMIT ${MAX_REPLAY_EVENTS}) m
-         ON CONFLICT (destination_id, event_id)
-         DO UPDATE SET state = '${DeliveryState.Pending}', attempts = 0, next_attempt_at = now(), delivered_at = NULL
-         RETURNING 1
-       )
-       SELECT count(*)::int AS count FROM queued`,
-      params,
-    )) as Array<{ count: number }>;
+    // Under the destination's row lock, as the fan-out queues: otherwise the two can deadlock (this
+    // insert's foreign-key check waits for the fan-out's lock while the fan-out waits on these rows).
+    const [row] = await this.deliveries.manager.transaction(async (manager) => {
+      await manager.query('SELECT 1 FROM destinations WHERE id = $1 FOR UPDATE', [destination.id]);
+      return (await manager.query(
+        `WITH queued AS (
+           INSERT INTO deliveries (destination_id, event_id, subscription_id, event_xid, state, attempts, next_attempt_at)
+           SELECT ${destinationParam}::uuid, m.id, m.subscription_id, m.created_xid, '${DeliveryState.Pending}', 0, now()
+             FROM (${matching} ORDER BY e.created_xid, e.id LIMIT ${MAX_REPLAY_EVENTS}) m
+           ON CONFLICT (destination_id, event_id)
+           DO UPDATE SET state = '${DeliveryState.Pending}', attempts = 0, next_attempt_at = now(), delivered_at = NULL
+           RETURNING 1
+         )
+         SELECT count(*)::int AS count FROM queued`,
+        params,
+      )) as Array<{ count: number }>;
+    });
     return { count: row.count };
   }
 }
