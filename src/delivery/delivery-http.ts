@@ -1,7 +1,7 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { describeRequestError } from '../webhooks/sample-sender';
+import { cappedRequest, describeRequestError } from '../common/capped-request';
 import { DestinationHostPolicy } from './destination-host-policy';
 
 /** What one POST to a destination gave: the attempt log's row. Never thrown: a failure is `error`. */
@@ -55,19 +55,29 @@ export class DeliveryHttp implements OnModuleDestroy {
     // IP literals never reach the lookup, and the rule may have changed since the URL was stored.
     const problem = this.policy.hostProblem(target.hostname);
     if (problem) return failed(`DESTINATION_HOST_NOT_ALLOWED: ${problem}`);
+    if (signal?.aborted) return failed('aborted before it was sent');
     try {
-      const answer = await this.send(target, headers, body, timeoutMs, signal);
+      const answer = await cappedRequest({
+        method: 'POST',
+        url: target,
+        agent: this.agentFor(target),
+        headers: { 'user-agent': 'webhook-gateway', ...headers },
+        body,
+        timeoutMs,
+        capBytes: MAX_RESPONSE_BYTES,
+        signal,
+      });
       return {
-        statusCode: answer.statusCode ?? 0,
+        statusCode: answer.status,
         durationMs: Math.round(performance.now() - started),
-        responseHeaders: flatHeaders(answer),
+        responseHeaders: flatHeaders(answer.headers),
         // PostgreSQL text cannot hold NUL.
         responseBody: answer.body.toString('utf8').replace(/\u0000/g, '\ufffd'),
         error: null,
         retryAfterSeconds: retryAfter(answer.headers['retry-after']),
       };
     } catch (error) {
-      return failed(describeRequestError(error));
+      return failed(attemptError(error));
     }
   }
 
@@ -90,52 +100,18 @@ export class DeliveryHttp implements OnModuleDestroy {
     }
     return agent;
   }
-
-  private send(target: URL, headers: Record<string, string>, body: Buffer | string, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage & { body: Buffer }> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(new Error('aborted before it was sent'));
-      const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
-        method: 'POST',
-        agent: this.agentFor(target),
-        headers: { 'user-agent': 'webhook-gateway', ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      });
-      let settled = false;
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        signal?.removeEventListener('abort', onAbort);
-        outcome();
-      };
-      const onAbort = () => request.destroy(new Error('aborted: the instance is stopping'));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const deadline = setTimeout(() => request.destroy(new Error(`timeout: no complete answer within ${timeoutMs} ms`)), timeoutMs);
-      request.on('error', (error) => settle(() => reject(error)));
-      request.on('response', (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const done = () => Object.assign(response, { body: Buffer.concat(chunks) });
-        response.on('data', (chunk: Buffer) => {
-          const room = MAX_RESPONSE_BYTES - size;
-          chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-          size += Math.min(chunk.length, room);
-          if (size >= MAX_RESPONSE_BYTES) {
-            // Enough read: the rest is never received, the connection is not reused.
-            settle(() => resolve(done()));
-            request.destroy();
-          }
-        });
-        response.on('end', () => settle(() => resolve(done())));
-        response.on('error', (error) => settle(() => reject(error)));
-        response.on('close', () => settle(() => reject(new Error('the answer broke off before its end'))));
-      });
-      request.end(body);
-    });
-  }
 }
 
-function flatHeaders(response: IncomingMessage): Record<string, string> {
-  const entries = Object.entries(response.headers)
+/** The attempt log's words for a failure; a timeout and a graceful stop say so first. */
+function attemptError(error: unknown): string {
+  const name = (error as { name?: string }).name;
+  if (name === 'TimeoutError') return `timeout: ${(error as Error).message}`;
+  if (name === 'AbortError') return 'aborted: the instance is stopping';
+  return describeRequestError(error);
+}
+
+function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const entries = Object.entries(headers)
     .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
     .slice(0, MAX_RESPONSE_HEADERS)
     .map(([name, value]) => [name, (Array.isArray(value) ? value.join(', ') : value).slice(0, MAX_HEADER_VALUE)]);

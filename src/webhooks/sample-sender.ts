@@ -1,6 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { cappedRequest, describeRequestError } from '../common/capped-request';
 import { TEST_DELIVERY_HEADER } from '../events/test-delivery';
 import type { HeadCheck, SampleTarget, VendorDefinition } from '../vendors/vendor-definition';
 
@@ -34,6 +33,8 @@ export class DeliveryReport {
   @ApiPropertyOptional({ description: 'Why the request failed, in the words an operator searches for', example: 'ENOTFOUND: getaddrinfo ENOTFOUND gateway.example.com' })
   error?: string;
 }
+
+export { describeRequestError };
 
 export interface RawAnswer {
   status: number;
@@ -95,11 +96,10 @@ async function timed(method: 'POST' | 'HEAD', url: string, call: () => Promise<R
 }
 
 /**
- * One request, its answer read up to `maxAnswerBytes` (the connection is then destroyed, so an endless
- * answer costs nothing), the whole exchange under one deadline (so a slow drip cannot hold it open).
- * Redirects are never followed.
+ * One request, its answer read up to `maxAnswerBytes` (the rest is never received), the whole
+ * exchange under one deadline. Redirects are never followed.
  */
-export function sendRequest(
+export async function sendRequest(
   method: string,
   url: string,
   headers: Record<string, string>,
@@ -107,44 +107,6 @@ export function sendRequest(
   timeoutMs = 10_000,
   maxAnswerBytes = MAX_ANSWER_BYTES,
 ): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
-      method,
-      headers: body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
-    });
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      outcome();
-    };
-    const deadline = setTimeout(() => request.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
-    request.on('error', (error) => settle(() => reject(error)));
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const answer = (truncated: boolean) => ({ status: response.statusCode ?? 0, rawHeaders: response.rawHeaders, body: Buffer.concat(chunks).toString('utf8'), truncated });
-      response.on('data', (chunk: Buffer) => {
-        const room = maxAnswerBytes - size;
-        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-        size += Math.min(chunk.length, room);
-        if (chunk.length > room) {
-          settle(() => resolve(answer(true)));
-          request.destroy();
-        }
-      });
-      response.on('end', () => settle(() => resolve(answer(false))));
-      response.on('error', (error) => settle(() => reject(error)));
-      response.on('close', () => settle(() => reject(new Error('the answer broke off before its end'))));
-    });
-    request.end(body);
-  });
-}
-
-/** DNS, TLS and connection failures, in the words an operator searches for. */
-export function describeRequestError(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
-  return code ? `${code}: ${message}` : (message ?? String(error));
+  const answer = await cappedRequest({ method, url: new URL(url), headers, body, timeoutMs, capBytes: maxAnswerBytes });
+  return { status: answer.status, rawHeaders: answer.rawHeaders, body: answer.body.toString('utf8'), truncated: answer.truncated };
 }

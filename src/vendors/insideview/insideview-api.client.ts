@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { backoffWithJitter } from '../../common/backoff';
+import { cappedRequest, type CappedAnswer } from '../../common/capped-request';
 import { InsideViewMetrics } from './insideview-metrics';
 import { InsideViewApiError, InsideViewNotConfiguredError, InsideViewThrottledError, InsideViewUnavailableError } from './insideview-api.errors';
 import { InsideViewThrottle } from './insideview-throttle.service';
@@ -44,7 +45,8 @@ const BACKOFF_MAX_MS = 10_000;
 
 /**
  * The one way the gateway talks to InsideView: an access token kept fresh, `Accept: application/json`,
- * a timeout on every call, retries with exponential backoff and jitter on network errors and 5xx,
+ * a timeout on every call (answer included), answers read up to INSIDEVIEW_RESPONSE_LIMIT, redirects
+ * never followed, retries with exponential backoff and jitter on network errors and 5xx,
  * and a pause of every call after a 429 (one throttled token locks out the account's others).
  */
 @Injectable()
@@ -104,19 +106,11 @@ export class InsideViewApiClient {
     const retries = method === 'POST' ? 0 : this.config.maxRetries;
     for (let attempt = 0; ; attempt++) {
       await this.throwIfPaused();
-      let response: Response;
+      let response: CappedAnswer;
       try {
         const token = await this.accessToken();
-        response = await fetch(`${this.config.apiUrl}${path}`, {
-          method,
-          headers: {
-            accessToken: token,
-            Accept: 'application/json',
-            ...(form && { 'Content-Type': 'application/x-www-form-urlencoded' }),
-          },
-          body: form?.toString(),
-          signal: AbortSignal.timeout(this.config.timeoutMs),
-        });
+        const headers = { accessToken: token, Accept: 'application/json', ...(form && { 'Content-Type': 'application/x-www-form-urlencoded' }) };
+        response = await this.send(method, `${this.config.apiUrl}${path}`, headers, form?.toString());
       } catch (error) {
         if (error instanceof InsideViewApiError || error instanceof InsideViewThrottledError) throw error;
         this.metrics.called(operation, isTimeout(error) ? 'timeout' : 'network_error');
@@ -128,16 +122,13 @@ export class InsideViewApiClient {
       }
       this.metrics.called(operation, response.status);
       if (response.status === 429) {
-        await response.body?.cancel();
-        throw new InsideViewThrottledError(new Date(await this.pause(response.headers.get('retry-after'))));
+        throw new InsideViewThrottledError(new Date(await this.pause(response.headers['retry-after'])));
       }
       if (response.status === 401 && this.token && attempt === 0) {
-        await response.body?.cancel();
         this.token = undefined; // revoked or expired early: one fresh token, one more try
         continue;
       }
       if (response.status >= 500 && attempt < retries) {
-        await response.body?.cancel();
         await this.backoff(attempt, `${method} ${path}: HTTP ${response.status}`);
         continue;
       }
@@ -145,25 +136,28 @@ export class InsideViewApiClient {
     }
   }
 
-  private async parse<T>(response: Response, what: string): Promise<T> {
-    let text: string;
-    try {
-      text = await readCapped(response, this.config.responseLimitBytes);
-    } catch (error) {
-      if (!(error instanceof AnswerTooLargeError)) throw new InsideViewUnavailableError(`InsideView's answer to ${what} broke off: ${describe(error)}`);
+  /** One request, its answer read up to INSIDEVIEW_RESPONSE_LIMIT, the whole exchange under INSIDEVIEW_TIMEOUT_MS. */
+  private send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<CappedAnswer> {
+    return cappedRequest({ method, url: new URL(url), headers, body, timeoutMs: this.config.timeoutMs, capBytes: this.config.responseLimitBytes });
+  }
+
+  private parse<T>(response: CappedAnswer, what: string): T {
+    const ok = response.status >= 200 && response.status < 300;
+    if (response.truncated) {
       const limit = `INSIDEVIEW_RESPONSE_LIMIT (${this.config.responseLimitBytes} bytes)`;
-      if (!response.ok) throw new InsideViewApiError(response.status, undefined, `InsideView answered ${what} with HTTP ${response.status} and a body over ${limit}, not read`);
+      if (!ok) throw new InsideViewApiError(response.status, undefined, `InsideView answered ${what} with HTTP ${response.status} and a body over ${limit}, not read`);
       throw new InsideViewUnavailableError(`InsideView's answer to ${what} is longer than ${limit}: not read`);
     }
+    const text = response.body.toString('utf8');
     let body: unknown = undefined;
     if (text.trim() !== '') {
       try {
         body = JSON.parse(text);
       } catch {
-        if (response.ok) throw new InsideViewUnavailableError(`InsideView answered ${what} with something that is not JSON`);
+        if (ok) throw new InsideViewUnavailableError(`InsideView answered ${what} with something that is not JSON`);
       }
     }
-    if (!response.ok) {
+    if (!ok) {
       const { message, code } = errorDetails(body);
       throw new InsideViewApiError(response.status, code, message ?? `InsideView answered ${what} with HTTP ${response.status}`);
     }
@@ -180,17 +174,13 @@ export class InsideViewApiClient {
 
   private async requestToken(): Promise<string> {
     const body = new URLSearchParams({ clientId: this.config.clientId!, clientSecret: this.config.clientSecret!, grantType: 'cred' });
-    const response = await fetch(this.config.tokenUrl, {
-      method: 'POST',
-      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: body.toString(),
-      signal: AbortSignal.timeout(this.config.timeoutMs),
-    });
+    const headers = { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' };
+    const response = await this.send('POST', this.config.tokenUrl, headers, body.toString());
     this.metrics.called('token', response.status);
     if (response.status === 429) {
-      throw new InsideViewThrottledError(new Date(await this.pause(response.headers.get('retry-after'))));
+      throw new InsideViewThrottledError(new Date(await this.pause(response.headers['retry-after'])));
     }
-    const answer = await this.parse<{ accessTokenDetails?: { accessToken?: string; expirationTime?: string | number } }>(response, 'token request');
+    const answer = this.parse<{ accessTokenDetails?: { accessToken?: string; expirationTime?: string | number } }>(response, 'token request');
     const details = answer?.accessTokenDetails;
     if (!details?.accessToken) throw new InsideViewUnavailableError('InsideView issued no access token');
     const expiresAt = parseExpiry(details.expirationTime) ?? Date.now() + 15 * 60_000;
@@ -199,9 +189,9 @@ export class InsideViewApiClient {
   }
 
   /** Pauses every instance's calls for Retry-After (seconds or a date), else INSIDEVIEW_THROTTLE_SECONDS. */
-  private async pause(retryAfter: string | null): Promise<number> {
-    const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
-    const date = retryAfter !== null && seconds === undefined ? Date.parse(retryAfter) : NaN;
+  private async pause(retryAfter: string | undefined): Promise<number> {
+    const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
+    const date = retryAfter !== undefined && seconds === undefined ? Date.parse(retryAfter) : NaN;
     const until = seconds !== undefined ? Date.now() + seconds * 1000 : Number.isNaN(date) ? Date.now() + this.config.throttleSeconds * 1000 : date;
     await this.throttle.pause(until);
     this.logger.warn(`InsideView answered 429: every call pauses until ${new Date(until).toISOString()}`);
@@ -220,43 +210,14 @@ export class InsideViewApiClient {
   }
 }
 
-class AnswerTooLargeError extends Error {}
-
-/**
- * The answer's body, read up to `limit` bytes under the call's timeout (its AbortSignal covers the
- * body too); a longer one is cancelled, never read whole.
- */
-async function readCapped(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > limit) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new AnswerTooLargeError();
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new AnswerTooLargeError();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'TimeoutError';
 }
 
 function describe(error: unknown): string {
   if (isTimeout(error)) return 'timed out';
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return code ?? message ?? String(error);
 }
 
 /** InsideView's error bodies vary in naming; take what is there. */
