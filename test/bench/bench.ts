@@ -342,7 +342,8 @@ class Bench {
   /** Both sides start every pass from the same state: an empty event table and a fresh checkpoint. */
   private async reset(): Promise<void> {
     await withClient(this.databaseUrl, async (client) => {
-      await client.query('TRUNCATE webhook_events, insideview_alerts');
+      // The delivery tables reference the events (and hold nothing outside the delivery passes).
+      await client.query('TRUNCATE webhook_events, insideview_alerts, deliveries, delivery_attempts');
       await client.query('CHECKPOINT');
     });
   }
@@ -483,7 +484,7 @@ class Bench {
   /** The InsideView fetch job at `rate` alerts/s, each with 3 pages of details at the fake. */
   async runFetch(rate: number, seconds: number): Promise<void> {
     this.fake.clearFailures();
-    await withClient(this.databaseUrl, (client) => client.query('TRUNCATE webhook_events, insideview_alerts; DELETE FROM vendor_throttles'));
+    await withClient(this.databaseUrl, (client) => client.query('TRUNCATE webhook_events, insideview_alerts, deliveries, delivery_attempts; DELETE FROM vendor_throttles'));
     const subscription = this.subscription('insideview');
     const count = Math.max(1, Math.round(rate * seconds));
     const tag = this.tag();
