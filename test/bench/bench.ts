@@ -7,6 +7,7 @@
  *   options: --events N (per pass, default 20000)  --rounds N (A B pairs, default 2)
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
+ *            --no-delivery  --delivery-only  --delivery-rate N (latency pass, default 500)  --max-concurrency N (destination's, default 50)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -19,6 +20,8 @@
  * event table is emptied and a CHECKPOINT is taken, so both sides start from the same state. After
  * every pass the zero-loss check: every request answered 2xx, the answered event ids are exactly the
  * stored rows, one row per distinct event, and each repeat told `duplicate: true` with its event's id.
+ * Then the push-delivery passes (delivery-bench.ts): ingest with a destination vs without, sustained
+ * delivery, ingest-to-delivered latency, each with its own zero-loss check.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,11 +30,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { ALERT_DETAILS_EVENT_TYPE } from '../../src/vendors/insideview/alert-details-event';
 import { FakeInsideView } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
 import { alertIdOf, buildEvents, delivery, rawRequest, VENDORS, type BenchEvent, type BenchSubscription, type Vendor } from './events';
 import type { LoadJob, LoadResult } from './load-generator';
 import { productionNodeArgs } from '../support/paths';
+import { DeliveryBench } from './delivery-bench';
 import { startServer, type ServerProcess } from './servers';
 
 interface Options {
@@ -46,6 +51,10 @@ interface Options {
   dbPasses: boolean;
   fetch: boolean;
   profileDir?: string;
+  /** The push-delivery passes (delivery-bench.ts). */
+  delivery: boolean;
+  deliveryRate: number;
+  maxConcurrency: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -54,6 +63,7 @@ function parseOptions(argv: string[]): Options {
     return at >= 0 ? argv[at + 1] : argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
   };
   const smoke = argv.includes('--smoke');
+  const deliveryOnly = argv.includes('--delivery-only');
   const vendors = (value('vendors')?.split(',') ?? [...VENDORS]) as Vendor[];
   for (const vendor of vendors) if (!VENDORS.includes(vendor)) throw new Error(`Unknown vendor ${vendor}`);
   return {
@@ -63,10 +73,13 @@ function parseOptions(argv: string[]): Options {
     vendors,
     rate: Number(value('rate') ?? 1000),
     rateSeconds: Number(value('rate-seconds') ?? (smoke ? 0.3 : 10)),
-    nodb: !smoke && !argv.includes('--no-nodb'),
-    dbPasses: !argv.includes('--nodb-only'),
-    fetch: !argv.includes('--no-fetch'),
+    nodb: !smoke && !deliveryOnly && !argv.includes('--no-nodb'),
+    dbPasses: !deliveryOnly && !argv.includes('--nodb-only'),
+    fetch: !deliveryOnly && !argv.includes('--no-fetch'),
     profileDir: value('profile') ? resolve(value('profile')!) : undefined,
+    delivery: !argv.includes('--no-delivery') && !argv.includes('--nodb-only'),
+    deliveryRate: Number(value('delivery-rate') ?? 500),
+    maxConcurrency: Number(value('max-concurrency') ?? 50),
   };
 }
 
@@ -145,9 +158,10 @@ function percentile(sorted: Float64Array, p: number): number {
 /**
  * The zero-loss check of one pass: every request 2xx; the answered event ids are exactly the rows
  * stored for the subscription, one per distinct event; per event, one answer `duplicate: false` and
- * every other answer `duplicate: true` with the same event id.
+ * every other answer `duplicate: true` with the same event id. Rows of `derivedEventType` (events the
+ * gateway records itself) are not the pass's.
  */
-async function check(databaseUrl: string | undefined, subscription: BenchSubscription, events: BenchEvent[], result: LoadResult): Promise<PassOutcome> {
+async function check(databaseUrl: string | undefined, subscription: BenchSubscription, events: BenchEvent[], result: LoadResult, derivedEventType?: string): Promise<PassOutcome> {
   const problems: string[] = [];
   let ok2xx = 0;
   let duplicatesAnswered = 0;
@@ -177,10 +191,8 @@ async function check(databaseUrl: string | undefined, subscription: BenchSubscri
     const counts = await withClient(databaseUrl, async (client) => {
       const { rows } = await client.query(
         `SELECT count(*)::int AS stored, count(*) FILTER (WHERE id = ANY($2::bigint[]))::int AS answered
-           FROM webhook_events
-          -- Only what the load sent: the gateway adds an alert.details event of its own for each fetched InsideView alert.
-          WHERE subscription_id = $1 AND event_type IS DISTINCT FROM 'alert.details'`,
-        [subscription.id, answeredIds],
+           FROM webhook_events WHERE subscription_id = $1 AND ($3::text IS NULL OR event_type IS DISTINCT FROM $3)`,
+        [subscription.id, answeredIds, derivedEventType ?? null],
       );
       return rows[0] as { stored: number; answered: number };
     });
@@ -265,7 +277,7 @@ class Bench {
     for (const side of ['gateway', 'reference'] as Side[]) for (const vendor of options.vendors) this.figures[side][vendor] = emptyFigures();
   }
 
-  private log(line: string): void {
+  log(line: string): void {
     process.stdout.write(`${line}\n`);
   }
 
@@ -285,7 +297,7 @@ class Bench {
     };
   }
 
-  private async startGateway(noDb = false, profile = false): Promise<ServerProcess> {
+  async startGateway(noDb = false, profile = false): Promise<ServerProcess> {
     const port = await freePort();
     const nodeArgs = productionNodeArgs();
     if (profile && this.options.profileDir) {
@@ -337,7 +349,7 @@ class Bench {
     }
   }
 
-  private subscription(vendor: Vendor): BenchSubscription {
+  subscription(vendor: Vendor): BenchSubscription {
     return this.subscriptions.find((subscription) => subscription.vendor === vendor)!;
   }
 
@@ -350,13 +362,14 @@ class Bench {
     });
   }
 
-  private tag(): string {
+  tag(): string {
     this.passCounter += 1;
     return `p${this.passCounter}r${randomBytes(2).toString('hex')}`;
   }
 
-  private async pass(server: ServerProcess, vendor: Vendor, job: Omit<LoadJob, 'host' | 'port' | 'requests'>, events: BenchEvent[], stored: boolean): Promise<PassOutcome> {
-    if (stored) await this.reset();
+  /** One load pass and its zero-loss check; `stored`: on the database, from an empty event table unless `reset` is false. */
+  async pass(server: ServerProcess, vendor: Vendor, job: Omit<LoadJob, 'host' | 'port' | 'requests'>, events: BenchEvent[], stored: boolean, reset = stored): Promise<PassOutcome> {
+    if (reset) await this.reset();
     const cpuBefore = server.cpuMs();
     const result = await this.load.run({ ...job, host: '127.0.0.1', port: server.port, requests: events.map((event) => event.request) });
     const ended = server.exit();
@@ -517,7 +530,8 @@ class Bench {
       const started = Date.now();
       const result = await this.load.run({ host: '127.0.0.1', port: gateway.port, mode: 'open', rate, requests: events.map((event) => event.request) });
       const sentFor = (Date.now() - started) / 1000;
-      const ingest = await check(this.databaseUrl, subscription, events, result);
+      // The gateway records each fetched alert's details as an event of its own: not a notification.
+      const ingest = await check(this.databaseUrl, subscription, events, result, ALERT_DETAILS_EVENT_TYPE);
       const deadline = Date.now() + 120_000;
       let done: { fetched: number; failed: number; open: number; p50: number; p99: number; last: number };
       for (;;) {
@@ -584,8 +598,10 @@ class Bench {
       const row = (line: string[]) => `| ${line.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
       return [row(lines[0]), row(widths.map((width) => '-'.repeat(width))), ...lines.slice(1).map(row)].join('\n');
     };
-    this.log(`\n## Webhook ingest on PostgreSQL (median of ${this.options.rounds} round(s), A B alternated; ${this.options.events} events per pass, 50 connections)\n`);
-    this.log(table(rows));
+    if (this.options.dbPasses) {
+      this.log(`\n## Webhook ingest on PostgreSQL (median of ${this.options.rounds} round(s), A B alternated; ${this.options.events} events per pass, 50 connections)\n`);
+      this.log(table(rows));
+    }
     if (this.options.nodb) {
       const nodb: string[][] = [['vendor', 'gateway ev/s', 'reference ev/s', 'ratio', 'server CPU µs/ev gw/ref']];
       for (const vendor of vendors) {
@@ -675,7 +691,32 @@ async function main(): Promise<void> {
       process.stdout.write('\nInsideView fetch job\n');
       await bench.runFetch(100, options.smoke ? 0.2 : 10);
     }
+    let delivery: DeliveryBench | undefined;
+    if (options.delivery) {
+      process.stdout.write(`\npush delivery (load average before: ${loadavg().map((n) => n.toFixed(2)).join(' ')})\n`);
+      delivery = await DeliveryBench.create(
+        {
+          databaseUrl: database.url,
+          apiToken: API_TOKEN,
+          subscription: bench.subscription('walnut'),
+          startGateway: () => bench.startGateway(),
+          ingest: (server, job, events) => bench.pass(server, 'walnut', job, events, true, false),
+          tag: () => bench.tag(),
+          log: (line) => bench.log(line),
+        },
+        {
+          smoke: options.smoke,
+          events: options.events,
+          rounds: options.rounds,
+          rate: options.deliveryRate,
+          rateSeconds: options.rateSeconds,
+          maxConcurrency: options.maxConcurrency,
+        },
+      );
+      await delivery.run();
+    }
     ok = bench.report();
+    if (delivery) ok = delivery.report((line) => bench.log(line)) && ok;
     process.stdout.write(`\nload average after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     process.stdout.write(ok ? 'zero-loss: every check passed\n' : 'zero-loss: FAILED\n');
   } finally {
