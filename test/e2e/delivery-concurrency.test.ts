@@ -159,9 +159,11 @@ describe('Wake-up and graceful stop (polling every minute)', () => {
     consumers.push(slow, hanging);
     const slowDestination = await createDestination(app, { url: slow.url, filter: { subscriptionIds: [subscription.id] } });
     const hangingDestination = await createDestination(app, { url: hanging.url, filter: { subscriptionIds: [subscription.id] } });
-    slow.respond = () => ({ status: 200, delayMs: 1000 });
+    // Long enough for all three to be in flight at once on a loaded machine, short enough to finish
+    // within the graceful stop's wait (STOP_WAIT_MS, 5 s) once the stop begins.
+    slow.respond = () => ({ status: 200, delayMs: 2500 });
     hanging.respond = () => 'hang';
-    for (let n = 0; n < 3; n++) await ingestWalnut(app.baseUrl, subscription, walnutBody(`stop-${n}`));
+    await Promise.all([0, 1, 2].map((n) => ingestWalnut(app.baseUrl, subscription, walnutBody(`stop-${n}`))));
     await waitFor('attempts in flight', async () => slow.inFlight === 3 && hanging.inFlight === 3);
     await app.close();
     const finished = await deliveriesOf(database.url, slowDestination.id);
