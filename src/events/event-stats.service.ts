@@ -21,7 +21,7 @@ export class EventCountPoint {
 }
 
 export class VendorEventSeries {
-  @ApiProperty({ example: 'walnut' })
+  @ApiProperty({ example: 'acme' })
   vendor: string;
 
   @ApiProperty({ description: 'Buckets with at least one event, oldest first (a missing bucket counted none)', type: [EventCountPoint] })
