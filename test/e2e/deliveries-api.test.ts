@@ -198,14 +198,15 @@ describe('Deliveries API', () => {
 
   it('refuses a replay over more events than one call may queue, queuing none, and says how to narrow it', async () => {
     // One statement over a million events held a transaction (and so the feed's commit horizon) for many seconds.
-    const response = await app.api('post', '/api/destinations', { name: 'Bulk', url: 'http://127.0.0.1:1/hooks', filter: { eventTypes: ['bulk'] } });
-    const bulk = response.body.id as string;
     await sql(
       `INSERT INTO webhook_events (subscription_id, vendor, event_type, dedupe_key, status, raw_body, received_at, created_xid)
        SELECT $1, 'walnut', 'bulk', 'bulk-' || n, 'accepted', '\\x7b7d', '2025-01-01T00:00:00Z'::timestamptz + n * interval '1 second', pg_current_xact_id()::text::bigint
          FROM generate_series(1, $2::int) n`,
       [subscriptionA, MAX_REPLAY_EVENTS + 1],
     );
+    // Created after the events (startFrom now), so the fan-out queues none of them: only a replay would.
+    const response = await app.api('post', '/api/destinations', { name: 'Bulk', url: 'http://127.0.0.1:1/hooks', filter: { eventTypes: ['bulk'] } });
+    const bulk = response.body.id as string;
     const replay = (body: object) => app.api('post', `/api/destinations/${bulk}/replay`, body);
     assert.deepEqual((await replay({ dryRun: true })).body, { count: MAX_REPLAY_EVENTS + 1 }, 'a dry run counts them all');
     const refused = await replay({});

@@ -129,6 +129,7 @@ describe('Delivery under concurrency', () => {
 
 describe('Wake-up and graceful stop (polling every minute)', () => {
   let app: TestApp;
+  let appClosed = false;
   let database: TestDatabase;
   const consumers: Consumer[] = [];
   before(async () => {
@@ -137,6 +138,8 @@ describe('Wake-up and graceful stop (polling every minute)', () => {
     app = await startTestApp({ ...ENV, DELIVERY_POLL_MS: '60000' }, { database });
   });
   after(async () => {
+    // The stop test closes the app itself; if it failed before that, the app would keep the file alive.
+    if (app && !appClosed) await app.close();
     for (const consumer of consumers) await consumer.close();
     await database?.drop();
   });
@@ -158,13 +161,15 @@ describe('Wake-up and graceful stop (polling every minute)', () => {
     const hanging = await Consumer.start();
     consumers.push(slow, hanging);
     const slowDestination = await createDestination(app, { url: slow.url, filter: { subscriptionIds: [subscription.id] } });
-    const hangingDestination = await createDestination(app, { url: hanging.url, filter: { subscriptionIds: [subscription.id] } });
+    // Its attempts must still hang when the stop comes, however slow the machine: the longest timeout.
+    const hangingDestination = await createDestination(app, { url: hanging.url, filter: { subscriptionIds: [subscription.id] }, timeoutMs: 60_000 });
     // Long enough for all three to be in flight at once on a loaded machine, short enough to finish
     // within the graceful stop's wait (STOP_WAIT_MS, 5 s) once the stop begins.
-    slow.respond = () => ({ status: 200, delayMs: 2500 });
+    slow.respond = () => ({ status: 200, delayMs: 4000 });
     hanging.respond = () => 'hang';
     await Promise.all([0, 1, 2].map((n) => ingestWalnut(app.baseUrl, subscription, walnutBody(`stop-${n}`))));
-    await waitFor('attempts in flight', async () => slow.inFlight === 3 && hanging.inFlight === 3);
+    await waitFor('attempts in flight', async () => slow.inFlight === 3 && hanging.inFlight === 3, 30_000);
+    appClosed = true;
     await app.close();
     const finished = await deliveriesOf(database.url, slowDestination.id);
     assert.deepEqual(finished.map((row) => row.state), ['delivered', 'delivered', 'delivered']);
