@@ -81,6 +81,13 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly pollMs: number;
   private readonly job: IntervalJob;
   private stopListening?: () => void;
+  /**
+   * The destinations to fan out to, read again on every poll and after a local create, not on every
+   * ingest batch (which wakes the fan-out): with none, an ingest then costs no query here.
+   */
+  private destinationIds?: string[];
+  /** Bumped by destinationsChanged, so a list read while it was called is not kept. */
+  private destinationsVersion = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -94,7 +101,7 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.stopListening = this.newEvents.listen(() => this.wake());
-    this.job.start(this.pollMs, () => this.wake());
+    this.job.start(this.pollMs, () => this.destinationsChanged());
     this.wake();
   }
 
@@ -108,14 +115,26 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
     this.queuedListeners.add(listener);
   }
 
+  /** A destination was created (here, or possibly elsewhere: the poll): read the list again, and run. */
+  destinationsChanged(): void {
+    this.destinationIds = undefined;
+    this.destinationsVersion += 1;
+    this.wake();
+  }
+
   /** Runs a pass now (or right after the one in progress). */
   wake(): void {
     void this.job.run({ again: true });
   }
 
   private async pass(): Promise<void> {
-    const destinations = await queryRows<{ id: string }>(this.dataSource, 'SELECT id FROM destinations WHERE deleted_at IS NULL ORDER BY id');
-    for (const { id } of destinations) {
+    let ids = this.destinationIds;
+    if (!ids) {
+      const version = this.destinationsVersion;
+      ids = (await queryRows<{ id: string }>(this.dataSource, 'SELECT id FROM destinations WHERE deleted_at IS NULL ORDER BY id')).map((row) => row.id);
+      if (version === this.destinationsVersion) this.destinationIds = ids;
+    }
+    for (const id of ids) {
       for (;;) {
         if (this.job.stopping) break;
         // Its own statement, before the fan-out statement's snapshot is taken (see commitHorizon).

@@ -6,7 +6,7 @@ import { IsNull, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
-import { startCursor } from './delivery-fanout';
+import { DeliveryFanout, startCursor } from './delivery-fanout';
 import { VendorRegistry } from '../subscriptions/vendor-registry';
 import { DEFAULT_GRACE_SECONDS } from '../subscriptions/dto/rotate-secret.dto';
 import { DeliveryState } from './delivery.entity';
@@ -31,6 +31,7 @@ export class DestinationsService {
     private readonly vendors: VendorRegistry,
     private readonly hosts: DestinationHostPolicy,
     private readonly http: DeliveryHttp,
+    private readonly fanout: DeliveryFanout,
   ) {}
 
   async create(dto: CreateDestinationDto): Promise<DestinationWithSecret> {
@@ -55,6 +56,8 @@ export class DestinationsService {
       cursorXid: cursor.xid,
       cursorId: cursor.id,
     } as QueryDeepPartialEntity<Destination>);
+    // Its fan-out starts now, not at the next poll.
+    this.fanout.destinationsChanged();
     return { ...(await this.get(id)), signingSecret };
   }
 
