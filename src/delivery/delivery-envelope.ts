@@ -64,13 +64,19 @@ export function envelopeBody(event: EnvelopeSource): string {
   return JSON.stringify(toDeliveryEnvelope(event));
 }
 
+/** A vendor's value as a header value: printable ASCII as it is, anything else percent-encoded. */
+function headerSafe(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
 /** The `raw` format: the vendor's exact bytes as the body, and the envelope's other fields as these headers. */
 export function rawFormatHeaders(event: EnvelopeSource): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     'x-gateway-vendor': event.vendor,
-    'x-gateway-subscription-id': event.subscriptionId ?? '',
-    'x-gateway-event-type': event.eventType ?? '',
     'x-gateway-status': event.status,
     'x-gateway-test': String(event.isTest),
   };
+  if (event.subscriptionId) headers['x-gateway-subscription-id'] = event.subscriptionId;
+  if (event.eventType !== null) headers['x-gateway-event-type'] = headerSafe(event.eventType);
+  return headers;
 }
