@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { backoffWithJitter } from '../common/backoff';
 import { envelopeBody, envelopeType, type EnvelopeSource } from '../delivery/delivery-envelope';
+import { retryAfter } from '../common/capped-request';
 import { generateSigningSecret, signatureHeaders } from '../delivery/delivery-signer';
 import { definitionsOf } from '../vendors/vendor-definition';
 import { VENDORS } from '../vendors/vendors';
@@ -335,8 +336,8 @@ function errorOf(answer: RawAnswer): string {
 
 function retryAfterMs(answer: RawAnswer): number {
   const index = answer.rawHeaders.findIndex((name, i) => i % 2 === 0 && name.toLowerCase() === 'retry-after');
-  const seconds = index >= 0 ? Number(answer.rawHeaders[index + 1]) : NaN;
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 300) * 1000 : 0;
+  const seconds = index >= 0 ? (retryAfter(answer.rawHeaders[index + 1]) ?? 0) : 0;
+  return Math.min(seconds, 300) * 1000;
 }
 
 function main(): void {

@@ -90,3 +90,12 @@ export function describeRequestError(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
   return code ? `${code}: ${message}` : (message ?? String(error));
 }
+
+/** Seconds from a Retry-After header: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function retryAfter(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}

@@ -1,3 +1,4 @@
+import { retryAfter } from '../common/capped-request';
 import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
@@ -118,11 +119,3 @@ function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-/** Seconds from a Retry-After header: delta-seconds or an HTTP date; null when absent or unreadable. */
-export function retryAfter(value: string | undefined): number | null {
-  if (value === undefined) return null;
-  const trimmed = value.trim();
-  if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
-}

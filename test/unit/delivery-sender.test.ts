@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { DeliveryHttp, retryAfter } from '../../src/delivery/delivery-http';
+import { retryAfter } from '../../src/common/capped-request';
+import { DeliveryHttp } from '../../src/delivery/delivery-http';
 import { generateSigningSecret, signatureHeaders, validSigningSecrets } from '../../src/delivery/delivery-signer';
 import { DestinationHostPolicy } from '../../src/delivery/destination-host-policy';
 import { loadDeliveryConfig } from '../../src/delivery/delivery.config';

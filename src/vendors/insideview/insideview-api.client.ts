@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { backoffWithJitter } from '../../common/backoff';
-import { cappedRequest, type CappedAnswer } from '../../common/capped-request';
+import { cappedRequest, retryAfter as retryAfterSeconds, type CappedAnswer } from '../../common/capped-request';
 import { InsideViewMetrics } from './insideview-metrics';
 import { InsideViewApiError, InsideViewNotConfiguredError, InsideViewThrottledError, InsideViewUnavailableError } from './insideview-api.errors';
 import { InsideViewThrottle } from './insideview-throttle.service';
@@ -190,9 +190,7 @@ export class InsideViewApiClient {
 
   /** Pauses every instance's calls for Retry-After (seconds or a date), else INSIDEVIEW_THROTTLE_SECONDS. */
   private async pause(retryAfter: string | undefined): Promise<number> {
-    const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
-    const date = retryAfter !== undefined && seconds === undefined ? Date.parse(retryAfter) : NaN;
-    const until = seconds !== undefined ? Date.now() + seconds * 1000 : Number.isNaN(date) ? Date.now() + this.config.throttleSeconds * 1000 : date;
+    const until = Date.now() + (retryAfterSeconds(retryAfter) ?? this.config.throttleSeconds) * 1000;
     await this.throttle.pause(until);
     this.logger.warn(`InsideView answered 429: every call pauses until ${new Date(until).toISOString()}`);
     return until;
