@@ -16,7 +16,7 @@ import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { CallbackUrlPolicy } from './callback-url-policy';
 import { previousSecretGraceEnds } from './secret-grace';
 import { SubscriptionLookup } from './subscription-lookup';
-import { MIRRORED_STATUS, refusesDeliveries, SubscriptionLifecycle } from './subscription-lifecycle';
+import { MIRRORED_STATUS, ownsStatus, refusesDeliveries, SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionStatus } from './subscription-status';
 import { NOT_DELETED, pickColumns, Subscription } from './subscription.entity';
 import { WebhookRejection } from './webhook-rejection.entity';
@@ -220,7 +220,7 @@ export class SubscriptionsService {
     const subscription = await this.findOrFail(id);
     const vendor = this.vendors.get(subscription.vendor);
     const hooks = this.vendors.hooks(vendor);
-    if (!vendor.ownsStatus || !hooks.sync) {
+    if (!ownsStatus(vendor) || !hooks.sync) {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, `${vendor.name} subscriptions have no status at the vendor to sync`);
     }
     await hooks.sync(subscription);
