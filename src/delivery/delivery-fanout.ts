@@ -66,7 +66,15 @@ const FANOUT_SQL = `
   ), moved AS (
     UPDATE destinations t SET cursor_xid = last.created_xid, cursor_id = last.id FROM last WHERE t.id = $1
   )
-  SELECT (SELECT count(*) FROM scanned)::int AS scanned, (SELECT count(*) FROM queued)::int AS queued FROM d`;
+  SELECT EXISTS (SELECT 1 FROM d) AS held,
+         EXISTS (SELECT 1 FROM destinations WHERE id = $1 AND deleted_at IS NULL) AS alive,
+         (SELECT count(*) FROM scanned)::int AS scanned, (SELECT count(*) FROM queued)::int AS queued`;
+
+/**
+ * How soon a pass runs again when a destination's row was locked (another instance's fan-out, or a
+ * delivery claim or replay holding it for a moment): its new events must not wait for the next poll.
+ */
+const BUSY_RETRY_MS = 20;
 
 /**
  * Turns events into deliveries: for every destination (whatever its status, so a paused or
@@ -81,6 +89,7 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly pollMs: number;
   private readonly job: IntervalJob;
   private stopListening?: () => void;
+  private busyRetry?: NodeJS.Timeout;
   /**
    * The destinations to fan out to, read again on every poll and after a local create, not on every
    * ingest batch (which wakes the fan-out): with none, an ingest then costs no query here.
@@ -107,6 +116,7 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopListening?.();
+    clearTimeout(this.busyRetry);
     await this.job.stop();
   }
 
@@ -134,16 +144,27 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
       ids = (await queryRows<{ id: string }>(this.dataSource, 'SELECT id FROM destinations WHERE deleted_at IS NULL ORDER BY id')).map((row) => row.id);
       if (version === this.destinationsVersion) this.destinationIds = ids;
     }
+    let busy = false;
     for (const id of ids) {
       for (;;) {
         if (this.job.stopping) break;
         // Its own statement, before the fan-out statement's snapshot is taken (see commitHorizon).
         const horizon = await commitHorizon(this.dataSource);
-        const [step] = await queryRows<{ scanned: number; queued: number }>(this.dataSource, FANOUT_SQL, [id, horizon, SCAN_BATCH]);
-        if (!step) break; // another instance holds it, or it was deleted
+        const [step] = await queryRows<{ held: boolean; alive: boolean; scanned: number; queued: number }>(this.dataSource, FANOUT_SQL, [id, horizon, SCAN_BATCH]);
+        if (!step.held) {
+          // Deleted: nothing to do. Locked for a moment by someone else: try again shortly.
+          busy ||= step.alive;
+          break;
+        }
         if (step.queued > 0) for (const listener of this.queuedListeners) listener(id);
         if (step.scanned < SCAN_BATCH) break;
       }
+    }
+    if (busy && !this.job.stopping && !this.busyRetry) {
+      this.busyRetry = setTimeout(() => {
+        this.busyRetry = undefined;
+        this.wake();
+      }, BUSY_RETRY_MS);
     }
   }
 }
