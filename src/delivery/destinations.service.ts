@@ -56,9 +56,10 @@ export class DestinationsService {
       cursorXid: cursor.xid,
       cursorId: cursor.id,
     } as QueryDeepPartialEntity<Destination>);
-    // Its fan-out starts now, not at the next poll.
+    const view = await this.get(id);
+    // Its fan-out starts now, not at the next poll (after the answer is read: it shows the destination as created).
     this.fanout.destinationsChanged();
-    return { ...(await this.get(id)), signingSecret };
+    return { ...view, signingSecret };
   }
 
   async list(query: ListDestinationsQuery): Promise<DestinationPage> {

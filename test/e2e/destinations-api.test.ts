@@ -8,6 +8,7 @@ import { createSubscription } from '../support/subscriptions';
 import { sendRaw } from '../support/raw-http';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { queryDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -377,25 +378,30 @@ describe('Destinations API', () => {
       assert.equal(response.status, 200, response.text);
       return String(response.body.eventId);
     };
-    await post(1);
+    const first = await post(1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const between = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await post(2);
-    await post(3);
-    const cursorOf = async (id: string) =>
-      (await queryDatabase<{ xid: string; id: string }>(app.database.url, 'SELECT cursor_xid::text AS xid, cursor_id::text AS id FROM destinations WHERE id = $1', [id]))[0];
-    const events = await queryDatabase<{ id: string; xid: string }>(app.database.url, 'SELECT id::text, created_xid::text AS xid FROM webhook_events ORDER BY created_xid, id');
-    const after = (cursor: { xid: string; id: string }) =>
-      events.filter((event) => BigInt(event.xid) > BigInt(cursor.xid) || (event.xid === cursor.xid && BigInt(event.id) > BigInt(cursor.id))).map((event) => event.id);
+    const third = await post(3);
+    // What each destination queues once its fan-out has passed every event stored so far (the fan-out
+    // starts at creation, so the cursor is not read at once: the events it queues are the proof).
+    const [last] = await queryDatabase<{ xid: string; id: string }>(app.database.url, 'SELECT created_xid::text AS xid, id::text FROM webhook_events ORDER BY created_xid DESC, id DESC LIMIT 1');
+    const queuedFrom = async (startFrom?: string) => {
+      const { id } = await create({ ...(startFrom && { startFrom }), filter: { statuses: ['accepted', 'quarantined'], subscriptionIds: [subscription.id] } });
+      await waitFor('the fan-out to pass every event', async () => {
+        const [cursor] = await queryDatabase<{ xid: string; id: string }>(app.database.url, 'SELECT cursor_xid::text AS xid, cursor_id::text AS id FROM destinations WHERE id = $1', [id]);
+        return BigInt(cursor.xid) > BigInt(last.xid) || (cursor.xid === last.xid && BigInt(cursor.id) >= BigInt(last.id));
+      });
+      const rows = await queryDatabase<{ event_id: string }>(app.database.url, 'SELECT event_id::text FROM deliveries WHERE destination_id = $1 ORDER BY event_xid, event_id', [id]);
+      return rows.map((row) => row.event_id);
+    };
 
-    assert.deepEqual(after(await cursorOf((await create({ startFrom: 'beginning' })).id)), events.map((event) => event.id));
-    assert.deepEqual(after(await cursorOf((await create({ startFrom: 'now' })).id)), [], 'nothing stored before now');
-    assert.deepEqual(after(await cursorOf((await create({})).id)), [], 'now is the default');
-    const fromTime = after(await cursorOf((await create({ startFrom: between })).id));
-    assert.equal(fromTime[0], second, 'the first event received at or after the time');
-    assert.equal(fromTime.length, 2);
-    assert.deepEqual(after(await cursorOf((await create({ startFrom: '2999-01-01T00:00:00Z' })).id)), [], 'a time after every event');
+    assert.deepEqual(await queuedFrom('beginning'), [first, second, third]);
+    assert.deepEqual(await queuedFrom('now'), [], 'nothing stored before now');
+    assert.deepEqual(await queuedFrom(), [], 'now is the default');
+    assert.deepEqual(await queuedFrom(between), [second, third], 'from the first event received at or after the time');
+    assert.deepEqual(await queuedFrom('2999-01-01T00:00:00Z'), [], 'a time after every event');
   });
 });
 
