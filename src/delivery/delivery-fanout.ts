@@ -8,6 +8,7 @@ import { commitHorizon, type SqlRunner } from '../events/commit-horizon';
 import { NewEventsNotifier } from '../events/new-events.notifier';
 import { destinationFilterSql } from './delivery-filter';
 import { DELIVERY_CONFIG, type DeliveryConfig } from './delivery.config';
+import { IngestPriority } from './ingest-priority';
 
 const JOB = 'delivery-fanout';
 /** Events scanned per destination per statement. */
@@ -79,14 +80,16 @@ const BUSY_RETRY_MS = 20;
 /**
  * Turns events into deliveries: for every destination (whatever its status, so a paused or
  * disabled destination's backlog waits for it), the events its filter matches, in feed order, none
- * skipped. Woken by a local ingest (NewEventsNotifier) and every DELIVERY_POLL_MS; a pass runs at
- * a time per instance, and instances share destinations through the row lock.
+ * skipped. Woken by a local ingest (NewEventsNotifier; not while the instance yields to webhooks,
+ * see IngestPriority) and every DELIVERY_POLL_MS; a pass runs at a time per instance, and instances
+ * share destinations through the row lock. Not at all on an instance with DELIVERY_WORKER=off.
  */
 @Injectable()
 export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DeliveryFanout');
   private readonly queuedListeners = new Set<(destinationId: string) => void>();
   private readonly pollMs: number;
+  private readonly enabled: boolean;
   private readonly job: IntervalJob;
   private stopListening?: () => void;
   private busyRetry?: NodeJS.Timeout;
@@ -102,14 +105,24 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly newEvents: NewEventsNotifier,
     scheduler: SchedulerRegistry,
+    private readonly priority: IngestPriority,
     @Inject(DELIVERY_CONFIG) config: DeliveryConfig,
   ) {
     this.pollMs = config.pollMs;
+    this.enabled = config.worker;
     this.job = new IntervalJob(scheduler, JOB, () => this.pass(), (error) => this.logger.warn(`Fan-out pass failed: ${error.message}`));
   }
 
   onApplicationBootstrap(): void {
-    this.stopListening = this.newEvents.listen(() => this.wake());
+    if (!this.enabled) {
+      // DELIVERY_WORKER=off: no pass ever runs here; the instances that deliver queue from the feed.
+      void this.job.stop();
+      return;
+    }
+    // While the instance yields to webhooks, its stored batches wait for the poll (see IngestPriority).
+    this.stopListening = this.newEvents.listen(() => {
+      if (!this.priority.yieldingToIngest) this.wake();
+    });
     this.job.start(this.pollMs, () => this.destinationsChanged());
     this.wake();
   }

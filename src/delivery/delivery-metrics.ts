@@ -11,6 +11,8 @@ import type { AttemptOutcomeKind } from './delivery-outcome';
 export class DeliveryMetrics {
   private readonly attempts: Counter<'destination' | 'outcome'>;
   private readonly latency: Histogram;
+  private readonly yielding: Gauge;
+  private readonly yieldSeconds: Counter;
 
   constructor(metrics: MetricsService, @InjectDataSource() dataSource: DataSource) {
     const registers = [metrics.registry];
@@ -24,6 +26,16 @@ export class DeliveryMetrics {
       name: 'delivery_latency_seconds',
       help: 'From receiving an event to its delivery being acknowledged by a destination',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers,
+    });
+    this.yielding = new Gauge({
+      name: 'delivery_yielding_to_ingest',
+      help: '1 while this instance holds its deliveries back to DELIVERY_SATURATED_RATE because webhooks keep its event loop saturated, else 0',
+      registers,
+    });
+    this.yieldSeconds = new Counter({
+      name: 'delivery_yield_seconds_total',
+      help: 'Seconds this instance has spent holding its deliveries back for webhooks (see delivery_yielding_to_ingest)',
       registers,
     });
     // Both gauges from one query per scrape.
@@ -61,6 +73,12 @@ export class DeliveryMetrics {
 
   attempted(destinationId: string, outcome: AttemptOutcomeKind): void {
     this.attempts.inc({ destination: destinationId, outcome });
+  }
+
+  /** One sample of the ingest priority (see IngestPriority), covering `seconds`. */
+  sampled(yielding: boolean, seconds: number): void {
+    this.yielding.set(yielding ? 1 : 0);
+    if (yielding) this.yieldSeconds.inc(seconds);
   }
 
   delivered(eventReceivedAt: Date): void {

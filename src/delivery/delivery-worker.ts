@@ -16,6 +16,7 @@ import { DeliveryMetrics } from './delivery-metrics';
 import { decideOutcome, describeAttempt, type AttemptOutcome } from './delivery-outcome';
 import { signatureHeaders, validSigningSecrets } from './delivery-signer';
 import { Destination, DestinationStatus } from './destination.entity';
+import { IngestPriority } from './ingest-priority';
 
 const JOB = 'delivery-worker';
 /** Most deliveries claimed from one destination by one statement. */
@@ -76,12 +77,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: DeliveryMetrics,
     scheduler: SchedulerRegistry,
     private readonly http: DeliveryHttp,
+    private readonly priority: IngestPriority,
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
   ) {
     this.job = new IntervalJob(scheduler, JOB, () => this.pump(), (error) => this.logger.warn(`Delivery pass failed: ${error.message}`));
   }
 
   onApplicationBootstrap(): void {
+    if (!this.config.worker) {
+      // DELIVERY_WORKER=off: no pass ever runs here; other instances send.
+      void this.job.stop();
+      return;
+    }
+    this.priority.onChange(() => this.wake());
     this.fanout.onQueued((destinationId) => {
       // A destination this instance has not read yet (just created, or just resumed): read them again.
       if (this.destinationCache && !this.destinationCache.list.some((destination) => destination.id === destinationId)) this.destinationCache = undefined;
@@ -111,10 +119,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     void this.job.run({ again: true });
   }
 
-  /** Claims from every active destination while this instance has room, until nothing is due. */
+  /**
+   * Claims from every active destination while this instance has room, until nothing is due. Room is
+   * what DELIVERY_CONCURRENCY leaves, and while webhooks saturate the instance what IngestPriority allows.
+   */
   private async pump(): Promise<void> {
     while (!this.job.stopping) {
-      let room = this.config.concurrency - this.inFlight.size;
+      let room = Math.min(this.config.concurrency - this.inFlight.size, this.priority.allowance());
       if (room <= 0) return;
       const destinations = await this.activeDestinations();
       let claimed = 0;
@@ -123,6 +134,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
         if (destination.throttledUntil && destination.throttledUntil > new Date()) continue;
         const rows = await this.claim(destination, Math.min(room, CLAIM_BATCH));
         for (const row of rows) this.start(destination, row);
+        this.priority.spend(rows.length);
         claimed += rows.length;
         room -= rows.length;
       }

@@ -31,6 +31,13 @@ export class DeliveryEnv {
 
   @WholeNumber(1, 10_000)
   DELIVERY_CONCURRENCY = 100;
+
+  /** `off`: this instance takes webhooks and serves the API, and leaves queueing and sending deliveries to the others. */
+  @EnvVariable((text) => (/^(on|off)$/i.test(text) ? undefined : `must be on or off, got "${text}"`), (text) => text.toLowerCase() === 'on')
+  DELIVERY_WORKER = true;
+
+  @WholeNumber(1, 1_000_000)
+  DELIVERY_SATURATED_RATE = 50;
 }
 
 /** How deliveries are retried, leased and paced. */
@@ -49,6 +56,10 @@ export interface DeliveryConfig {
   pollMs: number;
   /** Attempts one instance has in flight at once, over every destination. */
   concurrency: number;
+  /** Whether this instance queues and sends deliveries (DELIVERY_WORKER). */
+  worker: boolean;
+  /** Attempts a second this instance still starts while webhooks keep it saturated (see IngestPriority). */
+  saturatedRate: number;
 }
 
 /** Nest injection token for the DeliveryConfig object (provided by DeliveryModule). */
@@ -90,5 +101,7 @@ export function loadDeliveryConfig(env: Env): DeliveryConfig {
     allowedHosts: vars.DESTINATION_ALLOWED_HOSTS,
     pollMs: vars.DELIVERY_POLL_MS,
     concurrency: vars.DELIVERY_CONCURRENCY,
+    worker: vars.DELIVERY_WORKER,
+    saturatedRate: vars.DELIVERY_SATURATED_RATE,
   };
 }

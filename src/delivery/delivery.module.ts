@@ -16,6 +16,7 @@ import { DestinationHostPolicy } from './destination-host-policy';
 import { Destination } from './destination.entity';
 import { DestinationsController } from './destinations.controller';
 import { DestinationsService } from './destinations.service';
+import { IngestPriority } from './ingest-priority';
 
 /**
  * Push delivery: destinations (internal services), the fan-out of matching events into deliveries,
@@ -25,7 +26,7 @@ import { DestinationsService } from './destinations.service';
   // Its variables are validated when the module starts: a bad one stops the start, naming it.
   imports: [ConfigModule.forFeature(DELIVERY_CONFIG, loadDeliveryConfig), EventsModule, SubscriptionsModule, TypeOrmModule.forFeature([Destination, Delivery, DeliveryAttempt])],
   controllers: [DestinationsController, DeliveriesController],
-  providers: [DestinationHostPolicy, DeliveryHttp, DestinationsService, DeliveriesService, DeliveryFanout, DeliveryWorker, DeliveryMetrics],
+  providers: [DestinationHostPolicy, DeliveryHttp, DestinationsService, DeliveriesService, DeliveryFanout, DeliveryWorker, DeliveryMetrics, IngestPriority],
   exports: [DestinationHostPolicy, DeliveryHttp],
 })
 export class DeliveryModule {}

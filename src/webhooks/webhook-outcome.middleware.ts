@@ -2,6 +2,7 @@ import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import type { NextFunction, Request, Response } from 'express';
 import { ErrorCode } from '../common/error-code';
+import { IngestLoad } from '../events/ingest-load';
 import { MetricsService } from '../observability/metrics.service';
 import { RejectionsService } from '../subscriptions/rejections.service';
 import { VendorRegistry } from '../subscriptions/vendor-registry';
@@ -13,7 +14,8 @@ const WEBHOOK_PATH = /^\/webhooks\/([^/?]+)\/([^/?]+)([^?]*)/;
 
 /**
  * Mounted before the body parser, so it sees every answer to a webhook delivery, even a 413 or a
- * malformed body. Once the answer is sent it settles the delivery's outcome, notes it for the
+ * malformed body. It counts each delivery in flight, from its arrival until its connection is done
+ * with it (IngestLoad). Once the answer is sent it settles the delivery's outcome, notes it for the
  * request log, hands it to the metrics to count and time, and records a refused delivery of a known
  * subscription for the rejections API: the one its path names, whether the refusal came before the
  * subscription was looked up (413, malformed JSON, an encoding) or after (410, 415, 401).
@@ -24,6 +26,7 @@ export class WebhookOutcomeMiddleware implements NestMiddleware {
     private readonly metrics: MetricsService,
     private readonly rejections: RejectionsService,
     private readonly vendors: VendorRegistry,
+    private readonly load: IngestLoad,
   ) {}
 
   use(request: Request, response: Response, next: NextFunction): void {
@@ -32,6 +35,8 @@ export class WebhookOutcomeMiddleware implements NestMiddleware {
       const started = process.hrtime.bigint();
       const path = { vendor: match[1], subscriptionId: match[2], exact: match[3] === '' || match[3] === '/' };
       response.once('finish', () => this.answered(request as WebhookRequest, response, path, started));
+      this.load.started();
+      response.once('close', () => this.load.ended());
     }
     next();
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/app-config';
 import { ConfigError } from '../../src/config/env';
+import { loadDeliveryConfig } from '../../src/delivery/delivery.config';
 import { loadInsideViewConfig } from '../../src/vendors/insideview/insideview.config';
 
 describe('Configuration', () => {
@@ -123,6 +124,26 @@ describe('Configuration', () => {
       [{ INSIDEVIEW_RESPONSE_LIMIT: '65mb' }, 'INSIDEVIEW_RESPONSE_LIMIT'],
     ] as Array<[Record<string, string>, string]>) {
       assert.throws(() => loadAll({ ...base, ...env }), (error: unknown) => error instanceof ConfigError && error.variable === variable, JSON.stringify(env));
+    }
+  });
+
+  it('reads DELIVERY_WORKER as on or off and DELIVERY_SATURATED_RATE as a rate, refusing anything else by name', () => {
+    assert.equal(loadDeliveryConfig({}).worker, true);
+    assert.equal(loadDeliveryConfig({}).saturatedRate, 50);
+    assert.equal(loadDeliveryConfig({ DELIVERY_WORKER: 'off' }).worker, false);
+    assert.equal(loadDeliveryConfig({ DELIVERY_WORKER: ' ON ' }).worker, true);
+    assert.equal(loadDeliveryConfig({ DELIVERY_SATURATED_RATE: '200' }).saturatedRate, 200);
+    for (const [variable, value] of [
+      ['DELIVERY_WORKER', 'maybe'],
+      ['DELIVERY_WORKER', 'false'],
+      ['DELIVERY_SATURATED_RATE', '0'],
+      ['DELIVERY_SATURATED_RATE', '1.5'],
+    ]) {
+      assert.throws(
+        () => loadDeliveryConfig({ [variable]: value }),
+        (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.includes(`"${value}"`),
+        `${variable}=${value}`,
+      );
     }
   });
 });
