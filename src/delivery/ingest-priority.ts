@@ -11,7 +11,7 @@ export const QUEUEING_WEBHOOKS = 16;
 /** The share of a sample the event loop was busy from which it counts as saturated... */
 export const SATURATED_UTILIZATION = 0.9;
 /** ...and below which, once yielding, it has room again. */
-export const RELIEVED_UTILIZATION = 0.75;
+export const RELIEVED_UTILIZATION = 0.5;
 
 /** One sample of the instance's load. */
 export interface LoadSample {
