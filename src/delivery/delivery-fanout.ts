@@ -119,8 +119,11 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
       void this.job.stop();
       return;
     }
-    // While the instance yields to webhooks, its stored batches wait for the poll (see IngestPriority).
+    // While the instance yields to webhooks, its stored batches wait for the poll or the yield's end (see IngestPriority).
     this.stopListening = this.newEvents.listen(() => {
+      if (!this.priority.yieldingToIngest) this.wake();
+    });
+    this.priority.onChange(() => {
       if (!this.priority.yieldingToIngest) this.wake();
     });
     this.job.start(this.pollMs, () => this.destinationsChanged());

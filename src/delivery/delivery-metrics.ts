@@ -11,7 +11,7 @@ import type { AttemptOutcomeKind } from './delivery-outcome';
 export class DeliveryMetrics {
   private readonly attempts: Counter<'destination' | 'outcome'>;
   private readonly latency: Histogram;
-  private readonly yielding: Gauge;
+  private readonly yieldingGauge: Gauge;
   private readonly yieldSeconds: Counter;
 
   constructor(metrics: MetricsService, @InjectDataSource() dataSource: DataSource) {
@@ -28,7 +28,7 @@ export class DeliveryMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
       registers,
     });
-    this.yielding = new Gauge({
+    this.yieldingGauge = new Gauge({
       name: 'delivery_yielding_to_ingest',
       help: '1 while this instance holds its deliveries back to DELIVERY_SATURATED_RATE because webhooks keep its event loop saturated, else 0',
       registers,
@@ -75,10 +75,14 @@ export class DeliveryMetrics {
     this.attempts.inc({ destination: destinationId, outcome });
   }
 
-  /** One sample of the ingest priority (see IngestPriority), covering `seconds`. */
-  sampled(yielding: boolean, seconds: number): void {
-    this.yielding.set(yielding ? 1 : 0);
-    if (yielding) this.yieldSeconds.inc(seconds);
+  /** Whether the instance yields to webhooks now (see IngestPriority). */
+  yielding(yielding: boolean): void {
+    this.yieldingGauge.set(yielding ? 1 : 0);
+  }
+
+  /** `seconds` more spent yielding. */
+  yielded(seconds: number): void {
+    this.yieldSeconds.inc(seconds);
   }
 
   delivered(eventReceivedAt: Date): void {

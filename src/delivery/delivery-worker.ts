@@ -68,6 +68,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly finisher = new TickBatcher<Finish, boolean>((rows) => this.writeFinishes(rows), { maxItems: 500, maxInFlight: 2 });
   private destinationCache?: { at: number; list: Destination[] };
+  private rotation = 0;
   private readonly job: IntervalJob;
 
   constructor(
@@ -128,8 +129,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       let room = Math.min(this.config.concurrency - this.inFlight.size, this.priority.allowance());
       if (room <= 0) return;
       const destinations = await this.activeDestinations();
+      // Each pass starts one destination further on, so when room is short (a busy instance, or one
+      // yielding to webhooks) the first in the list does not take it every time.
+      const first = destinations.length ? this.rotation++ % destinations.length : 0;
       let claimed = 0;
-      for (const destination of destinations) {
+      for (const destination of [...destinations.slice(first), ...destinations.slice(0, first)]) {
         if (this.job.stopping || room <= 0) break;
         if (destination.throttledUntil && destination.throttledUntil > new Date()) continue;
         const rows = await this.claim(destination, Math.min(room, CLAIM_BATCH));

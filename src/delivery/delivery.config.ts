@@ -88,6 +88,10 @@ function allowedHostsProblem(text: string): string | undefined {
 /** Validates the delivery module's variables; throws ConfigError naming the first bad one. */
 export function loadDeliveryConfig(env: Env): DeliveryConfig {
   const vars = readEnv(DeliveryEnv, env);
+  if (!vars.DELIVERY_WORKER && !env.DATABASE_URL?.trim()) {
+    // The embedded database serves this one process: with it off, nothing would ever be delivered.
+    throw new ConfigError('DELIVERY_WORKER', 'can be off only with DATABASE_URL set, where other instances deliver; with the embedded database this process is the only one');
+  }
   if (vars.DELIVERY_BACKOFF_MAX_SECONDS < vars.DELIVERY_BACKOFF_BASE_SECONDS) {
     throw new ConfigError('DELIVERY_BACKOFF_MAX_SECONDS', `must be at least DELIVERY_BACKOFF_BASE_SECONDS (${vars.DELIVERY_BACKOFF_BASE_SECONDS})`);
   }

@@ -14,8 +14,7 @@ const WEBHOOK_PATH = /^\/webhooks\/([^/?]+)\/([^/?]+)([^?]*)/;
 
 /**
  * Mounted before the body parser, so it sees every answer to a webhook delivery, even a 413 or a
- * malformed body. It counts each delivery in flight, from its arrival until its connection is done
- * with it (IngestLoad). Once the answer is sent it settles the delivery's outcome, notes it for the
+ * malformed body. It has each delivery counted while this instance works on it (IngestLoad). Once the answer is sent it settles the delivery's outcome, notes it for the
  * request log, hands it to the metrics to count and time, and records a refused delivery of a known
  * subscription for the rejections API: the one its path names, whether the refusal came before the
  * subscription was looked up (413, malformed JSON, an encoding) or after (410, 415, 401).
@@ -35,8 +34,7 @@ export class WebhookOutcomeMiddleware implements NestMiddleware {
       const started = process.hrtime.bigint();
       const path = { vendor: match[1], subscriptionId: match[2], exact: match[3] === '' || match[3] === '/' };
       response.once('finish', () => this.answered(request as WebhookRequest, response, path, started));
-      this.load.started();
-      response.once('close', () => this.load.ended());
+      this.load.track(request, response);
     }
     next();
   }

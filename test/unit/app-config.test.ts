@@ -130,7 +130,12 @@ describe('Configuration', () => {
   it('reads DELIVERY_WORKER as on or off and DELIVERY_SATURATED_RATE as a rate, refusing anything else by name', () => {
     assert.equal(loadDeliveryConfig({}).worker, true);
     assert.equal(loadDeliveryConfig({}).saturatedRate, 50);
-    assert.equal(loadDeliveryConfig({ DELIVERY_WORKER: 'off' }).worker, false);
+    assert.equal(loadDeliveryConfig({ DELIVERY_WORKER: 'off', DATABASE_URL: 'postgres://db/gateway' }).worker, false);
+    assert.throws(
+      () => loadDeliveryConfig({ DELIVERY_WORKER: 'off' }),
+      (error: unknown) => error instanceof ConfigError && error.variable === 'DELIVERY_WORKER' && /only with DATABASE_URL/.test(error.message),
+      'off on the embedded database, where this process is the only one, would deliver nothing',
+    );
     assert.equal(loadDeliveryConfig({ DELIVERY_WORKER: ' ON ' }).worker, true);
     assert.equal(loadDeliveryConfig({ DELIVERY_SATURATED_RATE: '200' }).saturatedRate, 200);
     for (const [variable, value] of [
