@@ -176,7 +176,8 @@ export class DeliveryFanout implements OnApplicationBootstrap, OnModuleDestroy {
         if (step.scanned < SCAN_BATCH) break;
       }
     }
-    if (busy && !this.job.stopping && !this.busyRetry) {
+    // Not while the instance yields to webhooks: then the poll or the yield's end brings the next pass.
+    if (busy && !this.job.stopping && !this.busyRetry && !this.priority.yieldingToIngest) {
       this.busyRetry = setTimeout(() => {
         this.busyRetry = undefined;
         this.wake();
