@@ -31,13 +31,14 @@ export interface LoadSample {
  * and a delivery costs it about as much CPU as storing an event does: at saturation every delivery
  * made meanwhile is a webhook answered later. So when SAMPLES_TO_CHANGE samples in a row find
  * webhooks queueing (on average QUEUEING_WEBHOOKS or more in flight) while the event loop is
- * saturated (SATURATED_UTILIZATION), the instance yields: its worker starts at most DELIVERY_SATURATED_RATE attempts a second (never
- * none, so deliveries still move under a flood), and the fan-out queues on its poll rather than
- * after every stored batch. It yields until as many samples in a row find webhooks no longer
- * queueing or the loop with room (RELIEVED_UTILIZATION), then catches the backlog up at full speed. The deliveries wait in the
- * database meanwhile: nothing is lost or skipped, it is only later. A flood that lasts holds them to
- * that rate for as long as it lasts: an instance cannot take webhooks at full speed and deliver at
- * the same time; more instances, or some with DELIVERY_WORKER=off, can.
+ * saturated (SATURATED_UTILIZATION), the instance yields: its worker starts at most
+ * DELIVERY_SATURATED_RATE attempts a second (never none, so deliveries still move under a flood),
+ * and the fan-out queues on its poll rather than after every stored batch. It yields until as many
+ * samples in a row find webhooks no longer queueing or the loop with room (RELIEVED_UTILIZATION),
+ * then catches the backlog up at full speed. The deliveries wait in the database meanwhile: nothing
+ * is lost or skipped, it is only later. A flood that lasts holds them to that rate for as long as it
+ * lasts: an instance cannot take webhooks at full speed and deliver at the same time; more
+ * instances, or some with DELIVERY_WORKER=off, can.
  *
  * Both conditions are needed. The event loop alone cannot tell a flood from a steady load: at a few
  * hundred webhooks a second every request is a batch of its own, so the loop is as busy as in a
