@@ -16,9 +16,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { metricValue } from '../support/metrics';
+import { queryDatabase } from '../support/test-database';
 import { buildEvents, type BenchEvent, type BenchSubscription } from './events';
 import type { LoadJob } from './load-generator';
 import type { ServerProcess } from './servers';
@@ -113,16 +113,6 @@ class BenchConsumer {
   }
 }
 
-async function query<T>(url: string, sql: string, parameters: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql, parameters)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
 /** The gateway's delivery_yield_seconds_total (see IngestPriority). */
 async function yieldSeconds(gateway: ServerProcess): Promise<number> {
   return metricValue(await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text(), 'delivery_yield_seconds_total');
@@ -181,8 +171,8 @@ export class DeliveryBench {
 
   /** Every pass starts from no events, no destinations, no deliveries. */
   private async reset(): Promise<void> {
-    await query(this.context.databaseUrl, 'TRUNCATE webhook_events, insideview_alerts, deliveries, delivery_attempts, destinations');
-    await query(this.context.databaseUrl, 'CHECKPOINT');
+    await queryDatabase(this.context.databaseUrl, 'TRUNCATE webhook_events, insideview_alerts, deliveries, delivery_attempts, destinations');
+    await queryDatabase(this.context.databaseUrl, 'CHECKPOINT');
   }
 
   private async createDestination(gateway: ServerProcess, startFrom: 'now' | 'beginning'): Promise<string> {
@@ -207,25 +197,25 @@ export class DeliveryBench {
    */
   private async delivered(label: string): Promise<Delivered> {
     const url = this.context.databaseUrl;
-    const [{ expected }] = await query<{ expected: number }>(url, `SELECT count(*)::int AS expected FROM webhook_events WHERE status = 'accepted' AND NOT is_test`);
+    const [{ expected }] = await queryDatabase<{ expected: number }>(url, `SELECT count(*)::int AS expected FROM webhook_events WHERE status = 'accepted' AND NOT is_test`);
     const deadline = Date.now() + (this.options.smoke ? 30_000 : 300_000);
     while (this.consumer.received.size < expected && Date.now() < deadline) await sleep(10);
     await sleep(this.options.smoke ? 300 : 1000); // late duplicates, if any, arrive too
     const problems: string[] = [];
-    const ids = await query<{ id: string }>(url, `SELECT id::text AS id FROM webhook_events WHERE status = 'accepted' AND NOT is_test`);
+    const ids = await queryDatabase<{ id: string }>(url, `SELECT id::text AS id FROM webhook_events WHERE status = 'accepted' AND NOT is_test`);
     const known = new Set(ids.map((row) => row.id));
     const missing = ids.filter((row) => !this.consumer.received.has(row.id)).length;
     const unknown = [...this.consumer.received.keys()].filter((id) => !known.has(id)).length;
     if (missing > 0) problems.push(`${missing} of ${expected} events never reached the consumer`);
     if (unknown > 0) problems.push(`${unknown} ids the consumer received are not stored events`);
     if (this.consumer.unverified > 0) problems.push(`${this.consumer.unverified} requests failed standardwebhooks verification`);
-    const states = await query<{ state: string; n: number }>(url, `SELECT state, count(*)::int AS n FROM deliveries GROUP BY state`);
+    const states = await queryDatabase<{ state: string; n: number }>(url, `SELECT state, count(*)::int AS n FROM deliveries GROUP BY state`);
     const delivered = states.find((row) => row.state === 'delivered')?.n ?? 0;
     if (delivered !== expected || states.some((row) => row.state !== 'delivered')) {
       problems.push(`delivery rows: ${states.map((row) => `${row.state} ${row.n}`).join(', ') || 'none'} for ${expected} events`);
     }
     const retries = new Map(
-      (await query<{ event_id: string; attempts: number }>(url, `SELECT event_id::text AS event_id, attempts FROM deliveries WHERE attempts > 1`)).map((row) => [row.event_id, row.attempts]),
+      (await queryDatabase<{ event_id: string; attempts: number }>(url, `SELECT event_id::text AS event_id, attempts FROM deliveries WHERE attempts > 1`)).map((row) => [row.event_id, row.attempts]),
     );
     let duplicates = 0;
     let unexplained = 0;
@@ -309,7 +299,7 @@ export class DeliveryBench {
     await this.reset();
     const ingest = await context.ingest(gateway, { mode: 'closed', connections: 50 }, this.events(options.events));
     for (const problem of ingest.problems) this.problems.push(`sustained, preload: ${problem}`);
-    const commits = async () => (await query<{ n: string }>(this.context.databaseUrl, 'SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()'))[0].n;
+    const commits = async () => (await queryDatabase<{ n: string }>(this.context.databaseUrl, 'SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()'))[0].n;
     await sleep(1000); // PostgreSQL publishes a backend's counters at most once a second
     const commitsBefore = Number(await commits());
     const cpuBefore = gateway.cpuMs();
