@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import { isBigintId } from '../events/event-cursor';
+import { eventFilterConditions } from '../events/event-filter';
 import { DeliveryAttempt } from './delivery-attempt.entity';
 import { Delivery, DeliveryState } from './delivery.entity';
 import { toAttemptView, toDeliveryView, type DeliveryDetail, type DeliveryPage, type DeliveryView } from './delivery.view';
@@ -68,17 +69,8 @@ export class DeliveriesService {
   async replay(destinationId: string, dto: ReplayDestinationDto): Promise<ReplayResult> {
     const destination = await this.destinations.findOrFail(destinationId);
     const params: unknown[] = [JSON.stringify(destination.filter)];
-    const conditions = [destinationFilterSql('$1::jsonb', 'e')];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (dto.vendor !== undefined) conditions.push(`e.vendor = ${param(dto.vendor)}`);
-    if (dto.subscriptionId !== undefined) conditions.push(`e.subscription_id = ${param(dto.subscriptionId)}::uuid`);
-    if (dto.eventType !== undefined) conditions.push(`e.event_type = ${param(dto.eventType)}`);
-    if (dto.status !== undefined) conditions.push(`e.status = ${param(dto.status)}`);
-    if (dto.since !== undefined) conditions.push(`e.received_at >= ${param(new Date(dto.since))}`);
-    if (dto.until !== undefined) conditions.push(`e.received_at < ${param(new Date(dto.until))}`);
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const conditions = [destinationFilterSql('$1::jsonb', 'e'), ...eventFilterConditions(dto, 'e', param)];
     const matching = `SELECT e.id, e.subscription_id, e.created_xid FROM webhook_events e WHERE ${conditions.join(' AND ')}`;
     if (dto.dryRun) {
       const [row] = (await this.deliveries.query(`SELECT count(*)::int AS count FROM (${matching}) m`, params)) as Array<{ count: number }>;

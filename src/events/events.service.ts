@@ -7,6 +7,7 @@ import { ErrorCode } from '../common/error-code';
 import type { ListEventsQuery } from './dto/list-events.query';
 import { commitHorizon } from './commit-horizon';
 import { decodeCursor, encodeCursor, isBigintId } from './event-cursor';
+import { eventFilterConditions } from './event-filter';
 import { EventView, toEventView } from './event.view';
 import { WebhookEvent } from './webhook-event.entity';
 
@@ -45,13 +46,15 @@ export class EventsService {
       .orderBy('e.created_xid', 'ASC')
       .addOrderBy('e.id', 'ASC')
       .limit(limit + 1);
-    if (query.vendor) qb.andWhere('e.vendor = :vendor', { vendor: query.vendor });
-    if (query.subscriptionId) qb.andWhere('e.subscription_id = :subscriptionId', { subscriptionId: query.subscriptionId });
-    if (query.eventType) qb.andWhere('e.event_type = :eventType', { eventType: query.eventType });
-    if (query.status) qb.andWhere('e.status = :status', { status: query.status });
+    const filterParams: Record<string, unknown> = {};
+    const param = (value: unknown) => {
+      const name = `f${Object.keys(filterParams).length}`;
+      filterParams[name] = value;
+      return `:${name}`;
+    };
+    for (const condition of eventFilterConditions(query, 'e', param)) qb.andWhere(condition);
+    qb.setParameters(filterParams);
     if (query.isTest) qb.andWhere('e.is_test = :isTest', { isTest: query.isTest === 'true' });
-    if (query.since) qb.andWhere('e.received_at >= :since', { since: new Date(query.since) });
-    if (query.until) qb.andWhere('e.received_at < :until', { until: new Date(query.until) });
     if (query.cursor) {
       const cursor = decodeCursor(query.cursor);
       qb.andWhere('(e.created_xid, e.id) > (:xid, :id)', { xid: cursor.xid, id: cursor.id });

@@ -1,10 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEnum, IsISO8601, IsString, IsUUID, MaxLength } from 'class-validator';
 import { IsOmittable } from '../../common/is-omittable.decorator';
+import type { EventFilter } from '../../events/event-filter';
 import { WebhookEventStatus } from '../../events/webhook-event.entity';
 
 /** The event filters of GET /api/events; the destination's own filter applies too. */
-export class ReplayDestinationDto {
+export class ReplayDestinationDto implements EventFilter {
   @ApiPropertyOptional({ example: 'acme' })
   @IsOmittable()
   @IsString()

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEnum, IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { LimitQuery } from '../../common/page.query';
+import type { EventFilter } from '../event-filter';
 import { WebhookEventStatus } from '../webhook-event.entity';
 
-export class ListEventsQuery extends LimitQuery {
+export class ListEventsQuery extends LimitQuery implements EventFilter {
   // Its enum in /docs is the app's vendor list.
   @ApiPropertyOptional({ description: 'Events of this vendor only' })
   @IsOptional()
