@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
 import { MetricsService } from '../observability/metrics.service';
 import type { AttemptOutcomeKind } from './delivery-outcome';
+import { DeliveryState } from './delivery.entity';
 
 /** Delivery metrics on the service's registry: attempts and latency as they happen, the queue at scrape time. */
 @Injectable()
@@ -44,7 +45,7 @@ export class DeliveryMetrics {
       snapshot ??= queryRows<{ destination: string; backlog: number; age: number }>(
         dataSource,
         `SELECT d.id AS destination, count(l.id)::int AS backlog, COALESCE(EXTRACT(EPOCH FROM now() - min(l.created_at)), 0)::float8 AS age
-           FROM destinations d LEFT JOIN deliveries l ON l.destination_id = d.id AND l.state = 'pending'
+           FROM destinations d LEFT JOIN deliveries l ON l.destination_id = d.id AND l.state = '${DeliveryState.Pending}'
           WHERE d.deleted_at IS NULL GROUP BY d.id`,
       ).finally(() => setImmediate(() => (snapshot = undefined)));
       return snapshot;

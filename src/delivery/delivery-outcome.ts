@@ -1,3 +1,4 @@
+import { backoffCeiling } from '../common/backoff';
 /**
  * What an attempt's answer means for its delivery and its destination: the outcome rules in one
  * place, pure, so they are unit-tested apart from the network and the database.
@@ -66,6 +67,6 @@ export function decideOutcome(
     return { kind: 'failed', error: `${error}; gave up: the event is older than ${rules.maxAgeSeconds} s` };
   }
   // Full jitter: anywhere from now to the exponential ceiling, so retries spread out.
-  const ceilingSeconds = Math.min(rules.backoffMaxSeconds, rules.backoffBaseSeconds * 2 ** Math.max(0, attempts - 1));
+  const ceilingSeconds = backoffCeiling(attempts - 1, rules.backoffBaseSeconds, rules.backoffMaxSeconds);
   return { kind: 'retry', retryAt: new Date(now.getTime() + Math.floor(random() * ceilingSeconds * 1000)), error };
 }

@@ -15,7 +15,7 @@ import { buildMessage, type DeliveredEvent } from './delivery-message';
 import { DeliveryMetrics } from './delivery-metrics';
 import { decideOutcome, describeAttempt, type AttemptOutcome } from './delivery-outcome';
 import { signatureHeaders, validSigningSecrets } from './delivery-signer';
-import { Destination, DestinationStatus } from './destination.entity';
+import { Destination, DestinationStatus, staticHeaders } from './destination.entity';
 import { IngestPriority } from './ingest-priority';
 
 const JOB = 'delivery-worker';
@@ -249,15 +249,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const message = buildMessage(event, destination.format);
       const headers: Record<string, string> = {
-        'user-agent': 'webhook-gateway',
         ...staticHeaders(destination),
         ...message.headers,
         ...signatureHeaders(validSigningSecrets(destination), event.id, message.body),
       };
       result = await this.http.post(destination.url, headers, message.body, destination.timeoutMs, signal);
     } catch (error) {
-      // A request that could not even be made (a header Node refuses, say) is a failed attempt like
-      // any other, so it ends in `failed` rather than in a lease that expires over and over.
+      // A message that could not even be built (stored headers or a secret that no longer parse; the
+      // sender itself never throws) is a failed attempt like any other, so it ends in `failed` rather
+      // than in a lease that expires over and over.
       result = { statusCode: null, durationMs: Date.now() - at.getTime(), responseHeaders: {}, responseBody: null, error: `could not send: ${(error as Error).message}`, retryAfterSeconds: null };
     }
     if (signal.aborted) {
@@ -377,13 +377,6 @@ function toDeliveredEvent(row: ClaimedRow): DeliveredEvent {
     rawBody: Buffer.isBuffer(row.raw_body) ? row.raw_body : Buffer.from(row.raw_body),
     headers: row.headers ?? {},
   };
-}
-
-/** The destination's static headers (decrypted by the entity); never logged. */
-function staticHeaders(destination: Destination): Record<string, string> {
-  if (!destination.headers) return {};
-  const parsed = JSON.parse(destination.headers) as unknown;
-  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
 }
 
 function describeOutcome(outcome: AttemptOutcome, result: AttemptResult): string {

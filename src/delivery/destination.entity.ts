@@ -109,3 +109,10 @@ export class Destination {
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
 }
+
+/** A destination's static headers (decrypted by the entity's column), as name → value; never logged. */
+export function staticHeaders(destination: Pick<Destination, 'headers'>): Record<string, string> {
+  if (!destination.headers) return {};
+  const parsed = JSON.parse(destination.headers) as unknown;
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+}

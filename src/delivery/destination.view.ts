@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { inGrace } from '../subscriptions/secret-grace';
 import { DestinationFilterDto } from './dto/destination-filter.dto';
-import { DestinationStatus, type Destination } from './destination.entity';
+import { DestinationStatus, staticHeaders, type Destination } from './destination.entity';
 
 /** A destination as the API shows it: never its signing secret, and only the names of its static headers. */
 export class DestinationView {
@@ -106,10 +106,6 @@ export class ReplayResult {
   count: number;
 }
 
-export function headerNames(headers: string | null): string[] {
-  return headers ? Object.keys(JSON.parse(headers) as Record<string, string>) : [];
-}
-
 export function toDestinationView(destination: Destination, backlog: number, oldestPendingAt: Date | null = null): DestinationView {
   return {
     id: destination.id,
@@ -117,7 +113,7 @@ export function toDestinationView(destination: Destination, backlog: number, old
     url: destination.url,
     filter: destination.filter,
     format: destination.format,
-    headerNames: headerNames(destination.headers),
+    headerNames: Object.keys(staticHeaders(destination)),
     ordering: destination.ordering,
     maxConcurrency: destination.maxConcurrency,
     rateLimitPerSecond: destination.rateLimitPerSecond,

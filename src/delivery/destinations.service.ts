@@ -13,7 +13,7 @@ import { DeliveryState } from './delivery.entity';
 import { DeliveryHttp, MAX_RESPONSE_BYTES } from './delivery-http';
 import { generateSigningSecret, signatureHeaders, validSigningSecrets } from './delivery-signer';
 import { DestinationHostPolicy } from './destination-host-policy';
-import { Destination, DestinationStatus, type DestinationFilter } from './destination.entity';
+import { Destination, DestinationStatus, staticHeaders, type DestinationFilter } from './destination.entity';
 import { toDestinationView, type DestinationPage, type DestinationView, type DestinationWithSecret, type TestPingReport } from './destination.view';
 import { DESTINATION_LIMITS, type CreateDestinationDto } from './dto/create-destination.dto';
 import type { DestinationFilterDto } from './dto/destination-filter.dto';
@@ -170,7 +170,7 @@ export class DestinationsService {
     const now = new Date();
     const body = JSON.stringify({ type: 'gateway.ping', destinationId: destination.id, sentAt: now.toISOString() });
     const headers = {
-      ...(destination.headers ? (JSON.parse(destination.headers) as Record<string, string>) : {}),
+      ...staticHeaders(destination),
       'content-type': 'application/json',
       ...signatureHeaders(validSigningSecrets(destination, now), `ping_${randomBytes(12).toString('hex')}`, body, now),
     };
