@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
 import { commitHorizon, type SqlRunner } from '../events/commit-horizon';
+import type { EventCursor } from '../events/event-cursor';
 import { NewEventsNotifier } from '../events/new-events.notifier';
 import { destinationFilterSql } from './delivery-filter';
 import { DELIVERY_CONFIG, type DeliveryConfig } from './delivery.config';
@@ -14,18 +15,12 @@ const JOB = 'delivery-fanout';
 /** Events scanned per destination per statement. */
 const SCAN_BATCH = 1000;
 
-/** A position in the event feed: events after (xid, id) in (created_xid, id) order. */
-export interface FeedCursor {
-  xid: string;
-  id: string;
-}
-
 /**
  * Where a new destination's fan-out starts: `now` (the current commit horizon, so every event that
  * has not committed yet is included), `beginning`, or an ISO time (just before the first event, in
  * feed order, received at or after it; `now` when there is none yet).
  */
-export async function startCursor(db: SqlRunner, startFrom: string = 'now'): Promise<FeedCursor> {
+export async function startCursor(db: SqlRunner, startFrom: string = 'now'): Promise<EventCursor> {
   if (startFrom === 'beginning') return { xid: '0', id: '0' };
   const horizon = await commitHorizon(db);
   if (startFrom !== 'now') {
@@ -33,7 +28,7 @@ export async function startCursor(db: SqlRunner, startFrom: string = 'now'): Pro
       `SELECT created_xid::text AS xid, (id - 1)::text AS id FROM webhook_events
         WHERE received_at >= $1 AND created_xid < $2::bigint ORDER BY created_xid, id LIMIT 1`,
       [new Date(startFrom), horizon],
-    )) as FeedCursor[];
+    )) as EventCursor[];
     if (first) return first;
   }
   return { xid: horizon, id: '0' };

@@ -77,6 +77,7 @@ export class IngestPriority implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
     let previous: EventLoopUtilization = performance.eventLoopUtilization();
+    this.load.startCounting();
     this.load.averageSinceLastRead();
     this.timer = setInterval(() => {
       const now = performance.eventLoopUtilization();

@@ -22,8 +22,17 @@ export class IngestLoad {
   private changedAt = performance.now();
   private readAt = this.changedAt;
 
+  /** Whether anything reads the count: on an instance that does not deliver, nothing does, and nothing is counted. */
+  private counting = false;
+
+  /** From now on, count (called once, at start-up, by what reads the count). */
+  startCounting(): void {
+    this.counting = true;
+  }
+
   /** Counts `request` while this instance works on it (see the class). */
   track(request: IncomingMessage, response: ServerResponse): void {
+    if (!this.counting) return;
     request.once('end', () => {
       if (response.writableFinished || response.destroyed) return;
       this.started();

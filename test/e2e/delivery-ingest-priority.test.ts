@@ -99,6 +99,7 @@ describe('Delivery makes way for webhooks', () => {
     const destination = await createDestination(ingestOnly, { url: receiver.url, startFrom: 'beginning' });
     receiver.secrets = [destination.signingSecret];
     const ids = await ingest(ingestOnly, subscription, 12, 'off');
+    assert.equal(ingestOnly.app.get(IngestLoad).averageSinceLastRead(), 0, 'webhooks are not counted where nothing reads the count');
     // Many polls' worth of time: an instance with the worker on queues and sends within one.
     await sleep(1000);
     assert.equal((await deliveriesOf(ingestOnly.database.url, destination.id)).length, 0, 'nothing queued by the fan-out of the instance with the worker off');
