@@ -174,6 +174,7 @@ describe('Wake-up and graceful stop (polling every minute)', () => {
     const finished = await deliveriesOf(database.url, slowDestination.id);
     assert.deepEqual(finished.map((row) => row.state), ['delivered', 'delivered', 'delivered']);
     const givenBack = await deliveriesOf(database.url, hangingDestination.id);
+    assert.equal(givenBack.length, 3);
     for (const row of givenBack) {
       assert.equal(row.state, 'pending');
       assert.equal(row.leased_by, null);

@@ -129,7 +129,7 @@ describe('Push delivery', () => {
     assert.equal(log[0].response_body, 'try again 1');
     assert.equal(log[0].response_headers['x-why'], 'busy');
     assert.equal(log[2].response_body, 'ok');
-    assert.ok(log.every((attempt) => attempt.duration_ms >= 0 && attempt.at instanceof Date));
+    assert.ok(log.every((attempt) => Number.isInteger(attempt.duration_ms) && attempt.at instanceof Date));
     assert.equal((await destinationRow(app.database.url, destination.id)).failing_since, null, 'a success ends the failing streak');
   });
 
@@ -168,6 +168,8 @@ describe('Push delivery', () => {
     assert.equal(delivery?.attempts, 0, 'the attempt is given back: not the delivery’s fault');
     assert.equal((await attemptLog(app.database.url, delivery!.id)).length, 1, 'but it is in the log');
     assert.equal(consumer.received.length, 1, 'nothing more is sent to a disabled destination');
+    const metrics = (await app.http().get('/metrics')).text;
+    assert.equal(metricValue(metrics, `delivery_backlog{destination="${destination.id}"}`), 2, 'both wait, and the backlog says so');
   });
 
   it('disables a destination whose every attempt has failed for DESTINATION_DISABLE_AFTER, saying why', async () => {
@@ -186,14 +188,26 @@ describe('Push delivery', () => {
     assert.equal((await deliveryOf(app.database.url, destination.id, first))?.state, 'pending', 'its backlog waits for resume');
   });
 
-  it('honours 429 with Retry-After: nothing goes to the destination before then', async () => {
+  it('honours 429 with Retry-After: nothing goes to the destination before then, not even another event', async () => {
     const subscription = await walnut();
     const { consumer, destination } = await consumerFor({ filter: { subscriptionIds: [subscription.id] } });
-    consumer.respond = (_hook, attempt) => (attempt === 1 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 });
+    let throttled = false;
+    consumer.respond = () => {
+      if (throttled) return { status: 200 };
+      throttled = true;
+      return { status: 429, headers: { 'retry-after': '2' } };
+    };
     const eventId = await ingest(subscription, 'throttle-1');
-    await waitFor('delivered', async () => (await deliveryOf(app.database.url, destination.id, eventId))?.state === 'delivered');
+    await waitFor('the 429', async () => consumer.of(eventId).length === 1);
+    // Another event, due at once: the whole destination waits, not only the throttled delivery.
+    const otherId = await ingest(subscription, 'throttle-2');
+    await waitFor('both delivered', async () =>
+      (await Promise.all([eventId, otherId].map((id) => deliveryOf(app.database.url, destination.id, id)))).every((row) => row?.state === 'delivered'),
+    );
     const [first, second] = consumer.of(eventId);
     assert.ok(second.at - first.at >= 1900, `the retry came ${second.at - first.at} ms after the 429, not before Retry-After`);
+    const [other] = consumer.of(otherId);
+    assert.ok(other.at - first.at >= 1900, `the other event came ${other.at - first.at} ms after the 429, not before Retry-After`);
     const row = await destinationRow(app.database.url, destination.id);
     assert.ok(row.throttled_until instanceof Date);
     assert.equal(row.status, 'active');
@@ -211,6 +225,7 @@ describe('Push delivery', () => {
     const log = await attemptLog(app.database.url, row.id);
     assert.equal(log[0].status_code, null);
     assert.match(log[0].error ?? '', /no complete answer within 300 ms/);
+    assert.ok(log[0].duration_ms >= 290, `the timed-out attempt took its ${log[0].duration_ms} ms`);
     assert.equal(log[1].status_code, 204);
   });
 
@@ -275,7 +290,7 @@ describe('Push delivery', () => {
     const metrics = (await app.http().get('/metrics')).text;
     assert.equal(metricValue(metrics, `delivery_attempts_total{destination="${destination.id}",outcome="delivered"}`), 1);
     assert.ok(metricValue(metrics, 'delivery_latency_seconds_count') >= 1);
-    assert.equal(metricValue(metrics, `delivery_backlog{destination="${destination.id}"}`), 0);
+    assert.match(metrics, new RegExp(`^delivery_backlog\\{destination="${destination.id}"\\} 0$`, 'm'), 'the backlog series is there, at 0');
     assert.match(metrics, new RegExp(`delivery_oldest_pending_age_seconds\\{destination="${destination.id}"\\} 0`));
   });
 });
