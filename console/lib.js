@@ -138,6 +138,13 @@ export function Field({ label, children, hint }) {
   return html`<label class="field"><span>${label}</span>${children}${hint ? html`<small>${hint}</small>` : ''}</label>`;
 }
 
+/** A vendor's setup step (the API's `setupSteps`): `code` in backticks, *what to click* between asterisks, the rest as text. */
+export function richText(text) {
+  return text.split(/(`[^`]*`|\*[^*]+\*)/).map((part) =>
+    part.startsWith('`') && part.endsWith('`') && part.length > 1 ? html`<code>${part.slice(1, -1)}</code>` : part.startsWith('*') && part.endsWith('*') && part.length > 2 ? html`<em>${part.slice(1, -1)}</em>` : part,
+  );
+}
+
 export const list = (text) => text.split(',').map((part) => part.trim()).filter(Boolean);
 
 export function Table({ head, rows, empty }) {

@@ -10,9 +10,16 @@ async function loadOverview() {
     api('GET', '/subscriptions/stats'),
     api('GET', `/events/stats?bucket=minute&since=${encodeURIComponent(since)}`),
     api('GET', '/destinations?limit=500'),
-    ...ALERT_STATES.map((state) => api('GET', `/insideview/alerts?state=${state}&limit=1`)),
+    // The alert queue exists where the app serves InsideView; elsewhere it answers 404 and is left out.
+    ...ALERT_STATES.map((state) => api('GET', `/insideview/alerts?state=${state}&limit=1`).catch((error) => (error.status === 404 ? null : Promise.reject(error)))),
   ]);
-  return { subscriptions, counts: new Map(counts.data.map((row) => [row.subscriptionId, row])), stats, destinations, alerts: ALERT_STATES.map((state, index) => [state, alerts[index].total]) };
+  return {
+    subscriptions,
+    counts: new Map(counts.data.map((row) => [row.subscriptionId, row])),
+    stats,
+    destinations,
+    alerts: alerts.every((page) => page !== null) ? ALERT_STATES.map((state, index) => [state, alerts[index].total]) : null,
+  };
 }
 
 export function CreateSubscription({ onCreated }) {
@@ -101,10 +108,10 @@ export function Overview() {
               </tr>`)}
             />
           </section>
-          <section aria-labelledby="alerts-title">
+          ${alerts && html`<section aria-labelledby="alerts-title">
             <h2 id="alerts-title">InsideView alert queue</h2>
             <dl class="counts">${alerts.map(([name, total]) => html`<div><dt><${Badge} status=${name} /></dt><dd><a href=${`#/alerts/${name}`}>${total}</a></dd></div>`)}</dl>
-          </section>
+          </section>`}
         </div>`;
     }}<//>`;
 }

@@ -1,33 +1,4 @@
-import { html, api, useLoad, useState, Loading, Badge, Table, when, ErrorNote, SecretOnce, CopyButton, Action, Field } from '../lib.js';
-
-/** How to register the callback URL at each vendor (README's "Registering a vendor's webhook"), filled in. */
-function registrationSteps(subscription) {
-  const url = html`<code>${subscription.callbackUrl}</code>`;
-  switch (subscription.vendor) {
-    case 'walnut':
-      return [
-        html`In Walnut, <em>Settings → Webhooks → New webhook</em>: enter ${url} and save.`,
-        html`Walnut creates the webhook's key: copy it, then <em>Rotate secret</em> below with that key and a grace of 0.`,
-        html`<em>Send a test event</em> in Walnut; it shows up in the events below (quarantined if its payload differs from the documented one).`,
-      ];
-    case 'insightarc':
-      return [
-        html`In InsightArc, project settings → <em>Webhook</em> tab: create the webhook with exactly ${url}. InsightArc checks it with <code>HEAD</code>, which turns this subscription ACTIVE.`,
-        subscription.hasSecret
-          ? html`The secret is set. When InsightArc's secret changes, <em>Rotate secret</em> with the new one.`
-          : html`Copy InsightArc's webhook secret and <em>Rotate secret</em> below with it (grace 0): until then deliveries are refused with <code>SECRET_NOT_SET</code>.`,
-      ];
-    case 'visitor-tracking':
-      return [
-        html`In the platform, <em>Settings → Webhooks → Create Webhook</em>: URL ${url}, event type <code>${subscription.eventTypes.join(', ') || '(set eventTypes)'}</code>.`,
-        html`Header <code>${subscription.signature?.header ?? 'X-Webhook-Signature'}</code>${subscription.signature?.scheme === 'hmac-sha256' ? ' with the HMAC-SHA256 of the body (keyed with the secret)' : ' with the secret as its value'}${subscription.requiredHeaders.length ? html`, plus ${subscription.requiredHeaders.map((name) => html`<code>${name}</code> `)} with their values` : ''}.`,
-      ];
-    case 'insideview':
-      return [html`Nothing to enter at InsideView: the gateway created it there (id <code>${subscription.vendorRef ?? '—'}</code>) with ${url}. InsideView checks it within minutes; <em>Sync</em> reads its verdict now.`];
-    default:
-      return [html`Register ${url} at ${subscription.vendor}, as README says for this vendor.`];
-  }
-}
+import { html, api, useLoad, useState, Loading, Badge, Table, when, ErrorNote, SecretOnce, CopyButton, Action, Field, richText } from '../lib.js';
 
 function TestEventResult({ report }) {
   const line = (label, part) => part && html`<li>${label}: ${part.status ?? 'no answer'} in ${part.durationMs} ms${part.error ? html` — <span class="error-text">${part.error}</span>` : ''}${part.response ? html`<pre class="small-pre">${part.response}</pre>` : ''}</li>`;
@@ -119,14 +90,14 @@ export function SubscriptionScreen({ id }) {
       </section>
       <section class="card">
         <h2>Register it at ${s.vendor}</h2>
-        <ol>${registrationSteps(s).map((step) => html`<li>${step}</li>`)}</ol>
+        <ol>${s.setupSteps.map((step) => html`<li>${richText(step)}</li>`)}</ol>
       </section>
       <section class="card">
         <h2>Actions</h2>
         <div class="actions">
           <${Action} label="Send test event" run=${async () => { setReport(await api('POST', `/subscriptions/${id}/test-event`)); state.reload(); }} />
           ${s.status === 'DISABLED' && html`<${Action} label="Enable" run=${async () => { await api('POST', `/subscriptions/${id}/enable`); state.reload(); }} />`}
-          ${s.vendor === 'insideview' && html`<${Action} label="Sync" run=${async () => { await api('POST', `/subscriptions/${id}/sync`); state.reload(); }} />`}
+          ${s.syncable && html`<${Action} label="Sync" run=${async () => { await api('POST', `/subscriptions/${id}/sync`); state.reload(); }} />`}
           <${Action} label="Delete" kind="danger" confirm=${`Delete "${s.name}"? Deliveries to it will be refused; its events are kept.`} run=${async () => { await api('DELETE', `/subscriptions/${id}`); setDeleted(true); }} />
         </div>
         ${report && html`<${TestEventResult} report=${report} />`}

@@ -3,6 +3,7 @@ import { SignatureSettingsDto } from './dto/signature-settings.dto';
 import { previousSecretGraceEnds } from './secret-grace';
 import { SubscriptionStatus } from './subscription-status';
 import type { Subscription } from './subscription.entity';
+import type { VendorDefinition } from '../vendors/vendor-definition';
 
 /** A subscription as the API shows it: never a secret, and only the names of required headers. */
 export class SubscriptionView {
@@ -67,6 +68,16 @@ export class SubscriptionView {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt: string;
+
+  @ApiProperty({
+    description: 'How to register the callback URL at the vendor, step by step: plain text, `code` in backticks, *what to click* between asterisks',
+    type: [String],
+    example: ['In Acme, *Settings → Webhooks*: enter `https://gateway.example.com/webhooks/acme/…` and save.'],
+  })
+  setupSteps: string[];
+
+  @ApiProperty({ description: 'The vendor keeps the status and the gateway mirrors it: `POST /api/subscriptions/{id}/sync` reads it now' })
+  syncable: boolean;
 }
 
 /** An answer that reveals a secret exactly once: at creation or rotation. */
@@ -88,8 +99,9 @@ export class SubscriptionPage {
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-export function toSubscriptionView(subscription: Subscription, now = new Date()): SubscriptionView {
-  return {
+/** The subscription as the API shows it; `definition` is its vendor's (absent for a vendor this instance does not serve). */
+export function toSubscriptionView(subscription: Subscription, definition: VendorDefinition | undefined, now = new Date()): SubscriptionView {
+  const view: SubscriptionView = {
     id: subscription.id,
     vendor: subscription.vendor,
     name: subscription.name,
@@ -109,5 +121,9 @@ export function toSubscriptionView(subscription: Subscription, now = new Date())
     lastEventAt: iso(subscription.lastEventAt),
     createdAt: subscription.createdAt.toISOString(),
     updatedAt: subscription.updatedAt.toISOString(),
+    setupSteps: [],
+    syncable: definition?.ownsStatus === true,
   };
+  view.setupSteps = definition?.setupSteps?.(view) ?? [`Register \`${view.callbackUrl}\` at ${view.vendor} as its webhook URL.`];
+  return view;
 }

@@ -96,11 +96,11 @@ export class SubscriptionsService {
       take: query.limit ?? 100,
       skip: query.offset ?? 0,
     });
-    return { data: rows.map((row) => toSubscriptionView(row)), total };
+    return { data: rows.map((row) => this.view(row)), total };
   }
 
   async get(id: string): Promise<SubscriptionView> {
-    return toSubscriptionView(await this.findOrFail(id));
+    return this.view(await this.findOrFail(id));
   }
 
   async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionView> {
@@ -261,8 +261,13 @@ export class SubscriptionsService {
     }
   }
 
+  private view(subscription: Subscription): SubscriptionView {
+    // A row of a vendor this instance does not serve (removed from its list) is still shown.
+    return toSubscriptionView(subscription, this.vendors.has(subscription.vendor) ? this.vendors.get(subscription.vendor) : undefined);
+  }
+
   private withSecret(subscription: Subscription, secret: string | null): SubscriptionWithSecret {
-    const view: SubscriptionWithSecret = toSubscriptionView(subscription);
+    const view: SubscriptionWithSecret = this.view(subscription);
     if (secret !== null) view.secret = secret;
     return view;
   }

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { ClassConstructor } from 'class-transformer';
 import type { VendorSetting } from '../subscriptions/dto/create-subscription.dto';
 import type { SignatureSettings, Subscription } from '../subscriptions/subscription.entity';
+import type { SubscriptionView } from '../subscriptions/subscription.view';
 import type { SignatureScheme } from '../webhooks/signature';
 import type { DocumentedError } from '../common/api-error.decorator';
 
@@ -136,6 +137,11 @@ export interface VendorDefinition {
   sample(target: SampleTarget): SampleDelivery;
   /** The vendor checks the callback URL with HEAD first (test-event and simulate do the same). */
   headCheck?: HeadCheck;
+  /**
+   * How to register the subscription's callback URL at the vendor, step by step, for the console:
+   * plain text, with `code` in backticks and *what to click* between asterisks. Absent: one generic step.
+   */
+  setupSteps?(subscription: SubscriptionView): string[];
   /** The vendor's own error codes (its code enum), documented in /docs with the shared ErrorCode values. */
   errorCodes?: Readonly<Record<string, string>>;
   /** Errors its hooks answer on the subscription routes that call them (create, delete, sync), for /docs. */

@@ -120,6 +120,10 @@ describe('The operator console in a browser', () => {
     await open(`#/subscriptions/${subscriptionId}`);
     await page.locator('#callback-url').waitFor();
     assert.equal(await page.locator('#callback-url').textContent(), `${app.baseUrl}/webhooks/walnut/${subscriptionId}`);
+    // Walnut's setup steps, as its definition gives them: the URL as code, what to click emphasised.
+    await page.locator('ol li code', { hasText: `${app.baseUrl}/webhooks/walnut/${subscriptionId}` }).waitFor();
+    await page.locator('ol li em', { hasText: 'Settings → Webhooks → New webhook' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Sync' }).count(), 0, 'no Sync for a vendor that keeps no status');
     assert.ok(!(await page.content()).includes(secret), 'the secret is never shown again');
     await open('');
     await page.getByRole('link', { name: 'Demo sessions' }).waitFor();

@@ -37,6 +37,9 @@ describe('A vendor added by one folder and one line in the list', () => {
     assert.ok(subscription.callbackUrl.endsWith(`/webhooks/acme/${subscription.id}`), subscription.callbackUrl);
     assert.deepEqual(subscription.vendorConfig, { region: 'eu' });
     assert.ok(subscription.secret, 'a secret is generated and shown once');
+    const view = (await app.api('get', `/api/subscriptions/${subscription.id}`)).body;
+    assert.deepEqual(view.setupSteps, [`Register \`${subscription.callbackUrl}\` at acme as its webhook URL.`], 'a vendor without setup steps gets the one generic step');
+    assert.equal(view.syncable, false);
 
     const badSettings = await app.api('post', '/api/subscriptions', { vendor: 'acme', name: 'x', acme: { region: 'mars' } });
     assert.equal(badSettings.status, 400);

@@ -87,6 +87,9 @@ describe('InsideView', () => {
     assert.equal(created.status, 'VERIFICATION_PENDING');
     assert.ok(created.vendorRef, 'InsideView’s id is stored');
     assert.match(created.secret, /^[0-9a-f]{64}$/);
+    const view = (created as unknown as { syncable: boolean; setupSteps: string[] });
+    assert.equal(view.syncable, true, 'InsideView keeps the status: sync reads it');
+    assert.ok(view.setupSteps[0].includes(`\`${created.vendorRef}\``), view.setupSteps[0]);
     const remote = fake.subscriptions.get(created.vendorRef)!;
     assert.equal(remote.webhook.url, created.callbackUrl);
     assert.equal(remote.signingSecret, created.secret, 'every subscription is created with a signing secret');

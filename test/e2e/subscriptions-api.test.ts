@@ -57,6 +57,11 @@ describe('Management API: subscriptions', () => {
     assert.ok(!JSON.stringify(read.body).includes(created.body.secret), 'the secret is never returned after creation');
     assert.equal(read.body.name, 'Marketing demos');
     assert.equal(read.body.description, 'EMEA');
+    // How to register it at Walnut, from Walnut's definition, with this subscription's URL in it.
+    assert.equal(read.body.setupSteps.length, 3);
+    assert.ok(read.body.setupSteps[0].includes(`\`${created.body.callbackUrl}\``), read.body.setupSteps[0]);
+    assert.match(read.body.setupSteps.join(' '), /Walnut/);
+    assert.equal(read.body.syncable, false, 'Walnut keeps no status of its own to sync');
   });
 
   it('keeps a given secret and callback URL, and never returns required header values', async () => {

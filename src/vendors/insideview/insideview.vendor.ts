@@ -19,6 +19,9 @@ import { VendorThrottle } from './vendor-throttle.entity';
  */
 export const insideviewVendor: VendorDefinition = {
   name: 'insideview',
+  setupSteps: (subscription) => [
+    `Nothing to enter at InsideView: the gateway created it there (id \`${subscription.vendorRef ?? '—'}\`) with \`${subscription.callbackUrl}\`. InsideView checks it within minutes; *Sync* reads its verdict now.`,
+  ],
   secretSource: 'generate',
   signature: insideviewSignatureScheme,
   settings: [{ name: 'insideview', dto: InsideViewSettingsDto, description: 'InsideView (required there): what InsideView should watch' }],

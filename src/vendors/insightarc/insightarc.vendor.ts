@@ -18,6 +18,12 @@ export const INSIGHTARC_EVENT_TYPE = 'signal';
  */
 export const insightArcVendor: VendorDefinition = {
   name: 'insightarc',
+  setupSteps: (subscription) => [
+    `In InsightArc, project settings → *Webhook* tab: create the webhook with exactly \`${subscription.callbackUrl}\`. InsightArc checks it with \`HEAD\`, which turns this subscription ACTIVE.`,
+    subscription.hasSecret
+      ? 'The secret is set. When InsightArc\'s secret changes, *Rotate secret* with the new one.'
+      : 'Copy InsightArc\'s webhook secret and *Rotate secret* here with it (grace 0): until then deliveries are refused with `SECRET_NOT_SET`.',
+  ],
   secretSource: 'vendor',
   signature: insightArcSignatureScheme,
   settings: [],

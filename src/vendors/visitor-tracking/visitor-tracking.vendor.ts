@@ -2,7 +2,7 @@ import { isoDateAt, stringAt } from '../../events/payload-fields';
 import type { Subscription } from '../../subscriptions/subscription.entity';
 import type { VendorDefinition } from '../vendor-definition';
 import { VISITOR_TRACKING_DOCUMENTED_SAMPLE, visitorTrackingSample } from './visitor-tracking.sample';
-import { visitorTrackingSignature, visitorTrackingSignatureScheme } from './visitor-tracking.signature';
+import { VISITOR_TRACKING_DEFAULT_SIGNATURE, visitorTrackingSignature, visitorTrackingSignatureScheme } from './visitor-tracking.signature';
 import { VisitorTrackingEventDto } from './dto/visitor-tracking-event.dto';
 
 export const VISITOR_TRACKING_EVENT_TYPES = ['NEW_VISIT', 'NEW_VISITOR'] as const;
@@ -23,6 +23,15 @@ function eventTypeOf(subscription: Subscription): VisitorTrackingEventType | nul
  */
 export const visitorTrackingVendor: VendorDefinition = {
   name: 'visitor-tracking',
+  setupSteps: (subscription) => {
+    const header = `\`${subscription.signature?.header ?? VISITOR_TRACKING_DEFAULT_SIGNATURE.header}\``;
+    const value = subscription.signature?.scheme === 'hmac-sha256' ? ' with the HMAC-SHA256 of the body (keyed with the secret)' : ' with the secret as its value';
+    const required = subscription.requiredHeaders.length ? `, plus ${subscription.requiredHeaders.map((name) => `\`${name}\``).join(' ')} with their values` : '';
+    return [
+      `In the platform, *Settings → Webhooks → Create Webhook*: URL \`${subscription.callbackUrl}\`, event type \`${subscription.eventTypes.join(', ') || '(set eventTypes)'}\`.`,
+      `Header ${header}${value}${required}.`,
+    ];
+  },
   secretSource: 'generate',
   signature: visitorTrackingSignatureScheme,
   settings: ['eventTypes', 'signature'],

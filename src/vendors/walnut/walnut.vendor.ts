@@ -11,6 +11,11 @@ import { WalnutEventDto } from './dto/walnut-event.dto';
  */
 export const walnutVendor: VendorDefinition = {
   name: 'walnut',
+  setupSteps: (subscription) => [
+    `In Walnut, *Settings → Webhooks → New webhook*: enter \`${subscription.callbackUrl}\` and save.`,
+    'Walnut creates the webhook\'s key: copy it, then *Rotate secret* here with that key and a grace of 0.',
+    '*Send a test event* in Walnut; it shows up in the events below (quarantined if its payload differs from the documented one).',
+  ],
   secretSource: 'generate',
   signature: walnutSignatureScheme,
   settings: [],
