@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Consumer } from '../support/consumer';
 import { attemptLog, deliveriesOf, deliveryOf, destinationRow, ingestWalnut, walnutBody } from '../support/delivery';
@@ -149,6 +150,20 @@ describe('Push delivery', () => {
     const log = await attemptLog(app.database.url, row.id);
     assert.deepEqual(log.map((attempt) => attempt.status_code), [302, 502, 502]);
     assert.ok((await destinationRow(app.database.url, destination.id)).failing_since instanceof Date);
+  });
+
+  it('sends nothing to a paused destination, and its backlog on resume', async () => {
+    const subscription = await walnut();
+    const { consumer, destination } = await consumerFor({ filter: { subscriptionIds: [subscription.id] } });
+    assert.equal((await app.api('post', `/api/destinations/${destination.id}/pause`)).status, 200);
+    const eventId = await ingest(subscription, 'paused-1');
+    await waitFor('queued', async () => deliveryOf(app.database.url, destination.id, eventId));
+    await sleep(1000); // twenty polls
+    assert.equal(consumer.received.length, 0, 'nothing sent while paused');
+    assert.equal((await deliveryOf(app.database.url, destination.id, eventId))?.attempts, 0);
+    assert.equal((await app.api('post', `/api/destinations/${destination.id}/resume`)).status, 200);
+    await deliveredTo(consumer, eventId);
+    await waitFor('delivered', async () => (await deliveryOf(app.database.url, destination.id, eventId))?.state === 'delivered');
   });
 
   it('disables a destination that answers 410, keeping its deliveries pending', async () => {
