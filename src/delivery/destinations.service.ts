@@ -9,6 +9,7 @@ import { ErrorCode } from '../common/error-code';
 import { DeliveryFanout, startCursor } from './delivery-fanout';
 import { VendorRegistry } from '../subscriptions/vendor-registry';
 import { DEFAULT_GRACE_SECONDS } from '../subscriptions/dto/rotate-secret.dto';
+import { rotatedPrevious } from '../subscriptions/secret-grace';
 import { DeliveryState } from './delivery.entity';
 import { DeliveryHttp, MAX_RESPONSE_BYTES } from './delivery-http';
 import { generateSigningSecret, signatureHeaders, validSigningSecrets } from './delivery-signer';
@@ -141,23 +142,12 @@ export class DestinationsService {
       const repository = manager.getRepository(Destination);
       const locked = await repository.findOne({ where: { ...NOT_DELETED, id }, lock: { mode: 'pessimistic_write' } });
       if (!locked) throw notFound(id);
-      const [, previous] = validSigningSecrets(locked);
-      if (previous !== undefined && graceSeconds > 0) {
-        throw new AppException(
-          HttpStatus.CONFLICT,
-          ErrorCode.RotationInGrace,
-          `The previous signing secret still signs until ${locked.previousSecretExpiresAt!.toISOString()} (the last rotation's grace): rotate again after that, ` +
-            'or with graceSeconds 0 to sign only with the new secret from now on',
-        );
-      }
-      await repository.update(
-        { id },
-        {
-          signingSecret,
-          previousSigningSecret: graceSeconds > 0 ? locked.signingSecret : null,
-          previousSecretExpiresAt: graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null,
-        },
+      const { previous, previousExpiresAt } = rotatedPrevious(
+        { current: locked.signingSecret, previous: locked.previousSigningSecret, previousExpiresAt: locked.previousSecretExpiresAt },
+        graceSeconds,
+        { stillDoes: 'signing secret still signs', onlyNew: 'sign only with the new secret' },
       );
+      await repository.update({ id }, { signingSecret, previousSigningSecret: previous, previousSecretExpiresAt: previousExpiresAt });
     });
     return { ...(await this.get(id)), signingSecret };
   }

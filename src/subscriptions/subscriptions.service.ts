@@ -14,7 +14,7 @@ import type { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { DEFAULT_GRACE_SECONDS, type RotateSecretDto } from './dto/rotate-secret.dto';
 import type { UpdateSubscriptionDto } from './dto/update-subscription.dto';
 import { CallbackUrlPolicy } from './callback-url-policy';
-import { previousSecretGraceEnds } from './secret-grace';
+import { rotatedPrevious } from './secret-grace';
 import { SubscriptionLookup } from './subscription-lookup';
 import { MIRRORED_STATUS, ownsStatus, refusesDeliveries, SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionStatus } from './subscription-status';
@@ -171,24 +171,14 @@ export class SubscriptionsService {
         `${subscription.vendor} issues the secret itself: pass it as "secret" (a generated one would not be known to ${subscription.vendor})`,
       );
     }
-    const graceSeconds = dto.graceSeconds ?? DEFAULT_GRACE_SECONDS;
-    const graceEnds = previousSecretGraceEnds(subscription);
-    if (graceEnds && graceSeconds > 0) {
-      throw new AppException(
-        HttpStatus.CONFLICT,
-        ErrorCode.RotationInGrace,
-        `The previous secret is still accepted until ${graceEnds.toISOString()} (the last rotation's grace): rotate again after that, ` +
-          'or with graceSeconds 0 to accept only the new secret from now on (that ends the previous secret too)',
-      );
-    }
+    const { previous, previousExpiresAt } = rotatedPrevious(
+      { current: subscription.secret, previous: subscription.previousSecret, previousExpiresAt: subscription.previousSecretExpiresAt },
+      dto.graceSeconds ?? DEFAULT_GRACE_SECONDS,
+      { stillDoes: 'secret is still accepted', onlyNew: 'accept only the new secret' },
+    );
     const generated = dto.secret === undefined ? generateSecret() : undefined;
-    if (subscription.secret !== null && graceSeconds > 0) {
-      subscription.previousSecret = subscription.secret;
-      subscription.previousSecretExpiresAt = new Date(Date.now() + graceSeconds * 1000);
-    } else {
-      subscription.previousSecret = null;
-      subscription.previousSecretExpiresAt = null;
-    }
+    subscription.previousSecret = previous;
+    subscription.previousSecretExpiresAt = previousExpiresAt;
     subscription.secret = dto.secret ?? generated!;
     await repository.update({ id: subscription.id }, pickColumns(subscription, ['secret', 'previousSecret', 'previousSecretExpiresAt']));
     return generated ?? null;
