@@ -10,7 +10,7 @@
  */
 import 'reflect-metadata';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { backoffWithJitter } from '../common/backoff';
@@ -20,6 +20,8 @@ import { generateSigningSecret, signatureHeaders } from '../delivery/delivery-si
 import { definitionsOf } from '../vendors/vendor-definition';
 import { VENDORS } from '../vendors/vendors';
 import { describeRequestError, sendRequest, type RawAnswer } from '../webhooks/sample-sender';
+import { API_TOKEN_FILE } from '../config/app-config';
+import { readPrivateFile } from '../config/private-file';
 
 const VENDOR_NAMES = definitionsOf(VENDORS).map((vendor) => vendor.name);
 
@@ -116,7 +118,7 @@ function readToken(tokenFile: string | undefined): string {
   const fromEnv = process.env.API_TOKEN?.trim();
   if (fromEnv) return fromEnv;
   const dataDir = process.env.DATA_DIR?.trim() || './data';
-  return fromFile(join(dataDir, 'api-token'), 'set API_TOKEN, or --token-file, or DATA_DIR to the gateway’s');
+  return fromFile(readPrivateFile(dataDir, API_TOKEN_FILE).file, 'set API_TOKEN, or --token-file, or DATA_DIR to the gateway’s');
 }
 
 function checkedSecret(secret: string, where: string): string {

@@ -134,11 +134,14 @@ function tokenDigest(token: string): Buffer {
   return hash ? Buffer.from(hash[1], 'hex') : createHash('sha256').update(token).digest();
 }
 
+/** The file in DATA_DIR that holds the generated API token (read by `npm run forward` too). */
+export const API_TOKEN_FILE = 'api-token';
+
 /** With no API_TOKENS, one token is made on first start and kept in DATA_DIR so it survives restarts. */
 function loadOrCreateApiToken(dataDir: string): { token: string } & GeneratedFile {
-  const { file, text } = readPrivateFile(dataDir, 'api-token');
+  const { file, text } = readPrivateFile(dataDir, API_TOKEN_FILE);
   if (text !== undefined && text.length >= MIN_TOKEN_LENGTH) return { token: text, file, createdNow: false };
-  const written = writePrivateFile(dataDir, 'api-token', randomBytes(32).toString('base64url'), text !== undefined);
+  const written = writePrivateFile(dataDir, API_TOKEN_FILE, randomBytes(32).toString('base64url'), text !== undefined);
   return { token: written.text, file, createdNow: written.createdNow };
 }
 
