@@ -85,6 +85,14 @@ function unstorableStrings(root: unknown, rootPath: string, rootName: string): s
 const NUL = /\u0000/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Text PostgreSQL can store, made from any: NULs dropped, lone surrogates replaced, at most `max` characters. */
+export function storableText(text: string, max: number): string {
+  return text
+    .slice(0, max)
+    .replace(new RegExp(NUL.source, 'g'), '')
+    .replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
+}
+
 function unstorable(value: string): string | null {
   if (NUL.test(value)) return 'the NUL character (\\u0000)';
   if (LONE_SURROGATE.test(value)) return 'an unpaired UTF-16 surrogate (not valid Unicode)';

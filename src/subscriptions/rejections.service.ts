@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { WebhookRejection } from './webhook-rejection.entity';
+import { storableText } from '../common/api-validation.pipe';
 
 /** One refused delivery: when, the answer's status and code, and which check failed. Never the body or a secret. */
 export class RejectionView {
@@ -105,10 +106,10 @@ export class RejectionsService implements OnModuleDestroy {
     entry.rows.push({
       receivedAt: new Date().toISOString(),
       status: rejection.status,
-      code: clean(rejection.code, 64),
-      reason: clean(rejection.reason, 500),
-      requestId: rejection.requestId === null ? null : clean(rejection.requestId, 128),
-      remoteAddress: rejection.remoteAddress === null ? null : clean(rejection.remoteAddress, 100),
+      code: storableText(rejection.code, 64),
+      reason: storableText(rejection.reason, 500),
+      requestId: rejection.requestId === null ? null : storableText(rejection.requestId, 128),
+      remoteAddress: rejection.remoteAddress === null ? null : storableText(rejection.remoteAddress, 100),
     });
     this.pendingCount += 1;
     if (!this.timer && !this.queuedWrite) {
@@ -182,12 +183,4 @@ export class RejectionsService implements OnModuleDestroy {
       this.logger.warn(`Could not record ${rows.length} refused deliveries: ${(error as Error).message}`);
     }
   }
-}
-
-/** Text PostgreSQL can store: no NUL, no lone surrogate, at most `max` characters. */
-function clean(text: string, max: number): string {
-  return text
-    .slice(0, max)
-    .replace(/\0/g, '')
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }

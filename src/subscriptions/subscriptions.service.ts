@@ -246,9 +246,7 @@ export class SubscriptionsService {
 
   private prepare(vendor: VendorDefinition, subscription: Subscription): void {
     const problems = vendor.prepare?.(subscription) ?? [];
-    if (problems.length > 0) {
-      throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, problems.join('; '), problems);
-    }
+    if (problems.length > 0) throw validationFailed(problems);
   }
 
   private view(subscription: Subscription): SubscriptionView {

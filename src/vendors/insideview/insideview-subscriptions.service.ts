@@ -12,6 +12,7 @@ import { InsideViewApiClient, type InsideViewSubscription } from './insideview-a
 import { InsideViewApiError, InsideViewNotConfiguredError } from './insideview-api.errors';
 import { toHttpError } from './insideview-errors.mapper';
 import { InsideViewErrorCode } from './insideview-error-code';
+import { validationFailed } from '../../common/api-validation.pipe';
 
 /** Code stored when InsideView no longer knows a subscription the gateway has. */
 export const GONE_AT_INSIDEVIEW = 'NOT_FOUND_AT_INSIDEVIEW';
@@ -114,7 +115,7 @@ export class InsideViewSubscriptionsService implements VendorHooks {
       throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, 'insideview settings are required: {subscriptionType, companyIds | peopleIds, frequency?, fields?}');
     }
     const problems = await validateAs(InsideViewSettingsDto, settings, { detail: 'every-rule', parent: 'insideview', whitelist: true, forbidNonWhitelisted: true });
-    if (problems.length > 0) throw new AppException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, problems.join('; '), problems);
+    if (problems.length > 0) throw validationFailed(problems);
     return plainToInstance(InsideViewSettingsDto, settings);
   }
 }
