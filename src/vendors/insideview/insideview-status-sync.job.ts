@@ -48,7 +48,8 @@ export class InsideViewStatusSyncJob implements OnApplicationBootstrap, OnModule
     if (await this.client.throttledUntil()) return;
     // Pending ones every interval; the others (ACTIVE, or disabled by InsideView, which can
     // re-enable them) every tenth, to notice a change. An operator's disable is never overridden.
-    const claimed = await queryRows<{ id: string }>(this.subscriptions.manager.connection, 
+    const claimed = await queryRows<{ id: string }>(
+      this.subscriptions.manager.connection,
       `UPDATE subscriptions SET vendor_synced_at = now()
         WHERE id IN (
           SELECT id FROM subscriptions
