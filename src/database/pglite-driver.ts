@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types } from '@electric-sql/pglite';
 import { lockDataDir, type DataDirLock } from './data-dir-lock';
 
 /**
@@ -39,6 +39,19 @@ class PGliteClient extends EventEmitter {
   }
 }
 
+/**
+ * The one place where PGlite's values are made the values `pg` gives, so that no code above the driver
+ * can tell the two databases apart: `pg` answers int8 as a string (PGlite: a lossy number) and bytea as
+ * a Buffer (PGlite: a Uint8Array, whose toString ignores its encoding). Arrays of either follow, as
+ * PGlite parses an array's elements with these. Every other type the schema uses (int4, text, uuid,
+ * bool, jsonb, timestamptz, their arrays) already comes back alike; error objects carry the same
+ * SQLSTATE `code`. test/e2e/database-values.test.ts checks each against a PostgreSQL server.
+ */
+export const PG_COMPATIBLE_PARSERS = {
+  [types.INT8]: (text: string) => text,
+  [types.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex'),
+};
+
 type ConnectCallback = (err: Error | null, client: PGliteClient | null, release: () => void) => void;
 
 class PGlitePool extends EventEmitter {
@@ -54,7 +67,7 @@ class PGlitePool extends EventEmitter {
       try {
         const pgdata = join(dataDir, 'pgdata');
         mkdirSync(pgdata, { recursive: true });
-        return new PGliteClient(await PGlite.create(pgdata));
+        return new PGliteClient(await PGlite.create(pgdata, { parsers: PG_COMPATIBLE_PARSERS }));
       } catch (error) {
         await this.lock.release();
         throw error;

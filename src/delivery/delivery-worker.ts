@@ -41,7 +41,7 @@ interface ClaimedRow {
   received_at: Date;
   is_test: boolean;
   payload: unknown;
-  raw_body: Buffer | Uint8Array;
+  raw_body: Buffer;
   headers: Record<string, string> | null;
 }
 
@@ -374,7 +374,7 @@ function toDeliveredEvent(row: ClaimedRow): DeliveredEvent {
     receivedAt: new Date(row.received_at),
     isTest: row.is_test,
     payload: row.payload,
-    rawBody: Buffer.isBuffer(row.raw_body) ? row.raw_body : Buffer.from(row.raw_body),
+    rawBody: row.raw_body,
     headers: row.headers ?? {},
   };
 }

@@ -4,6 +4,12 @@ import { Client } from 'pg';
 /** The server the tests use: DATABASE_URL, or the local PostgreSQL's `test` database. */
 export const BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * `TEST_DATABASE=embedded` (the test command's second pass): apps started by startTestApp run on the
+ * embedded database (PGlite in a temporary DATA_DIR) instead of a PostgreSQL server.
+ */
+export const EMBEDDED = process.env.TEST_DATABASE === 'embedded';
+
 export interface TestDatabase {
   url: string;
   name: string;
