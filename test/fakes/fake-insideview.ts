@@ -5,8 +5,8 @@ import { URL, URLSearchParams } from 'node:url';
 
 /**
  * A fake InsideView (public API v1) on a real loopback HTTP server, for the end-to-end tests and for
- * local work. It mirrors what `../shared/vendor-docs/README.md` (InsideView section) and
- * `004_09527222126dc913.txt` document:
+ * local work. It mirrors what InsideView's public API documentation and its webhook setup guide
+ * describe:
  *
  * - `POST /Auth/login/v1/token.json` (form-urlencoded or JSON `clientId`, `clientSecret`,
  *   `grantType=cred`) issues access tokens `{accessTokenDetails: {accessToken, tokenType, expirationTime}}`.

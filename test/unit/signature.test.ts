@@ -48,7 +48,7 @@ describe('Signature helpers', () => {
 });
 
 /**
- * Each vendor's scheme against the construction the vendor documents (vendor-docs), computed here
+ * Each vendor's scheme against the construction the vendor documents, computed here
  * with node:crypto alone: the test helpers and the benchmark sign with the schemes, so this is
  * where they are held to the vendors' word.
  */

@@ -1,7 +1,7 @@
 import type { SampleDelivery, SampleTarget } from '../vendor-definition';
 import { insightArcSignatureScheme } from './insightarc.signature';
 
-/** vendor-docs/000's signal made valid JSON (its comments dropped): the example /docs shows. */
+/** InsightArc's documented signal made valid JSON (its comments dropped): the example /docs shows. */
 export const INSIGHTARC_DOCUMENTED_SAMPLE = {
   drop_proba: 0.95,
   perfomance: 1.2,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SampleDelivery, SampleTarget } from '../vendor-definition';
 import { visitorTrackingSignatureScheme } from './visitor-tracking.signature';
 
-/** vendor-docs/002's payload, verbatim: the example /docs shows. */
+/** The platform's documented payload, verbatim: the example /docs shows. */
 export const VISITOR_TRACKING_DOCUMENTED_SAMPLE = {
   id: 'unique_visit_id',
   url: 'https://example.com/entry-point',

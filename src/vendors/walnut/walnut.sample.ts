@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SampleDelivery, SampleTarget } from '../vendor-definition';
 import { walnutSignatureScheme } from './walnut.signature';
 
-/** vendor-docs/003's sample, verbatim: the example /docs shows. */
+/** Walnut's documented sample, verbatim: the example /docs shows. */
 export const WALNUT_DOCUMENTED_SAMPLE = {
   data: {
     demo: {

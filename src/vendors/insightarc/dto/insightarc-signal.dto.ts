@@ -12,7 +12,7 @@ export class InsightArcRelevantEventDto {
 }
 
 /**
- * InsightArc's real-time signal, as in vendor-docs/000 and 001. Only `relevant_events` is marked
+ * InsightArc's real-time signal, as in its webhook documentation. Only `relevant_events` is marked
  * optional there; field names are kept as sent (`perfomance` included). Unknown fields are kept.
  */
 export class InsightArcSignalDto {

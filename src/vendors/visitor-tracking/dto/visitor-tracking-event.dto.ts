@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 
 /*
- * The visitor-tracking platform's NEW_VISIT / NEW_VISITOR payload, as in vendor-docs/002. The sample
+ * The visitor-tracking platform's NEW_VISIT / NEW_VISITOR payload, as in its webhook guide. The sample
  * marks nothing optional; the identities and the date are required (they are the dedupe key and
  * occurred-at), the descriptive parts may be absent or null (an anonymous visitor has no company).
  * Numbers and booleans are strings in the sample ("hardwareConcurrency": "6") and typed as sent.

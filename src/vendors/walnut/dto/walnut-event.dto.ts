@@ -14,7 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-/** Walnut's `demo_session_finished` payload, as in vendor-docs/003. Unknown fields are kept. */
+/** Walnut's `demo_session_finished` payload, as in Walnut's webhook documentation. Unknown fields are kept. */
 export class WalnutDemoDto {
   @ApiProperty({ description: 'Id of the demo', example: '7a8e73ec-93ef-4f35-aadf-33c2ada9b887' })
   @IsString()
