@@ -92,17 +92,21 @@ export function Badge({ status }) {
 
 /** A destination's health (the API's `health`) in one line: how many attempts of the window succeeded, the last success, failures in a row. */
 export function healthSummary(health) {
-  if (health.attempts === 0) return `no attempts in the last ${health.window}`;
+  return healthParts(health).join(' · ');
+}
+
+function healthParts(health) {
+  if (health.attempts === 0) return [`no attempts in the last ${health.window}`];
   const parts = [`${health.succeeded} of ${health.attempts} succeeded in the last ${health.window} (${Math.round(health.successRate * 100)}%)`];
   parts.push(health.lastSuccessAt ? `last success ${age(health.lastSuccessAt)} ago` : `no success in the last ${health.window}`);
   if (health.consecutiveFailures > 0) parts.push(`${health.consecutiveFailures} failure${health.consecutiveFailures === 1 ? '' : 's'} in a row`);
-  return parts.join(' · ');
+  return parts;
 }
 
 /** The health badge with its one-line summary, and why it is disabled or throttled when it is. */
 export function Health({ destination }) {
   const health = destination.health;
-  return html`<${Badge} status=${health.state} /><div class="health-line muted">${healthSummary(health)}</div>${
+  return html`<${Badge} status=${health.state} /><div class="health-line muted">${healthParts(health).map((part, index) => html`${index > 0 ? ' · ' : ''}<span class="part">${part}</span>`)}</div>${
     destination.disabledReason ? html`<div class="reason">${destination.disabledReason}</div>` : ''}${
     health.throttledUntil ? html`<div class="reason">throttled until ${when(health.throttledUntil)}</div>` : ''}`;
 }
