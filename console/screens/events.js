@@ -124,10 +124,10 @@ function DeliveryRow({ delivery, onChange, showDestination, columns }) {
       <td class="num">${delivery.lastStatusCode ?? '—'}</td>
       <td>${delivery.lastError ?? ''}</td>
       <td>${delivery.state === 'pending' ? when(delivery.nextAttemptAt) : delivery.deliveredAt ? `delivered ${when(delivery.deliveredAt)}` : '—'}</td>
-      <td class="actions">
+      <td><div class="actions">
         <button type="button" class="small" aria-expanded=${Boolean(log)} onClick=${toggle}>${log ? 'Hide attempts' : 'Attempts'}</button>
         ${canRetry(delivery) && html`<${Action} label="Retry" kind="small" run=${async () => { await api('POST', `/deliveries/${delivery.id}/retry`); onChange(); }} />`}
-      </td>
+      </div></td>
     </tr>
     ${error && html`<tr><td colspan=${columns}><${ErrorNote} error=${error} /></td></tr>`}
     ${log && html`<tr class="attempts"><td colspan=${columns}>${log.length === 0 ? html`<p>No attempt yet.</p>` : html`<ol class="attempt-log">${log.map((attempt) => html`<li class="attempt">
