@@ -86,8 +86,34 @@ export function Loading({ state, children }) {
 }
 
 export function Badge({ status }) {
-  const kind = { ACTIVE: 'ok', active: 'ok', accepted: 'ok', delivered: 'ok', fetched: 'ok', DISABLED: 'bad', disabled: 'bad', failed: 'bad', quarantined: 'warn', paused: 'warn', VERIFICATION_PENDING: 'warn', pending: 'warn', fetching: 'warn' }[status] ?? 'plain';
+  const kind = { ACTIVE: 'ok', active: 'ok', accepted: 'ok', delivered: 'ok', fetched: 'ok', healthy: 'ok', DISABLED: 'bad', disabled: 'bad', failed: 'bad', failing: 'bad', quarantined: 'warn', paused: 'warn', throttled: 'warn', VERIFICATION_PENDING: 'warn', pending: 'warn', fetching: 'warn' }[status] ?? 'plain';
   return html`<span class="badge badge-${kind}">${status}</span>`;
+}
+
+/** A destination's health (the API's `health`) in one line: how many attempts of the window succeeded, the last success, failures in a row. */
+export function healthSummary(health) {
+  return healthParts(health).join(' · ');
+}
+
+function healthParts(health) {
+  if (health.attempts === 0) return [`no attempts in the last ${health.window}`];
+  const parts = [`${health.succeeded} of ${health.attempts} succeeded in the last ${health.window} (${Math.round(health.successRate * 100)}%)`];
+  parts.push(health.lastSuccessAt ? `last success ${age(health.lastSuccessAt)} ago` : `no success in the last ${health.window}`);
+  if (health.consecutiveFailures > 0) parts.push(`${health.consecutiveFailures} failure${health.consecutiveFailures === 1 ? '' : 's'} in a row`);
+  return parts;
+}
+
+/** The health badge with its one-line summary, and why it is disabled or throttled when it is. */
+export function Health({ destination }) {
+  const health = destination.health;
+  return html`<${Badge} status=${health.state} /><div class="health-line muted">${healthParts(health).map((part, index) => html`${index > 0 ? ' · ' : ''}<span class="part">${part}</span>`)}</div>${
+    destination.disabledReason ? html`<div class="reason">${destination.disabledReason}</div>` : ''}${
+    health.throttledUntil ? html`<div class="reason">throttled until ${when(health.throttledUntil)}</div>` : ''}`;
+}
+
+/** Irreversible actions, kept apart from the everyday ones at the bottom of a page. */
+export function DangerZone({ children }) {
+  return html`<section class="card danger-zone" aria-labelledby="danger-zone"><h2 id="danger-zone">Danger zone</h2><div class="actions">${children}</div></section>`;
 }
 
 export function CopyButton({ text, label = 'Copy' }) {

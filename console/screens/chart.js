@@ -1,7 +1,10 @@
 import { html } from '../lib.js';
 
 const WIDTH = 720;
-const HEIGHT = 180;
+const TALL = 180;
+/** Almost empty (a few minutes with events): a low strip, so a handful of dots does not take the screen. */
+const LOW = 64;
+const SPARSE_SLOTS = 5;
 const PAD = { left: 36, right: 8, top: 10, bottom: 22 };
 
 /** Events per minute per vendor as an inline SVG line chart (GET /api/events/stats). */
@@ -15,6 +18,9 @@ export function EventChart({ stats }) {
     return html`<div class="empty">No events in the last ${Math.round((end - start) / 3_600_000)} hours. Send a test event from a subscription's page to see one here.</div>`;
   }
   const max = Math.max(1, ...stats.series.flatMap((series) => series.points.map((point) => point.count)));
+  const busySlots = new Set(stats.series.flatMap((series) => series.points.filter((point) => point.count > 0).map((point) => point.at))).size;
+  const sparse = busySlots <= SPARSE_SLOTS;
+  const HEIGHT = sparse ? LOW : TALL;
   const x = (slot) => PAD.left + (slot / Math.max(1, slots - 1)) * (WIDTH - PAD.left - PAD.right);
   const y = (count) => HEIGHT - PAD.bottom - (count / max) * (HEIGHT - PAD.top - PAD.bottom);
   const lines = stats.series.map((series, index) => {
@@ -27,7 +33,7 @@ export function EventChart({ stats }) {
     return html`<polyline class=${`series series-${index % 6}`} points=${points}><title>${series.vendor}</title></polyline>`;
   });
   const label = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return html`<figure class="chart">
+  return html`<figure class=${sparse ? 'chart chart-sparse' : 'chart'}>
     <svg viewBox=${`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label="Events per ${stats.bucket} per vendor">
       <line class="axis" x1=${PAD.left} y1=${HEIGHT - PAD.bottom} x2=${WIDTH - PAD.right} y2=${HEIGHT - PAD.bottom} />
       <line class="axis" x1=${PAD.left} y1=${PAD.top} x2=${PAD.left} y2=${HEIGHT - PAD.bottom} />

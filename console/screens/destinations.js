@@ -1,4 +1,4 @@
-import { html, api, query, useLoad, useState, Loading, Badge, Table, when, age, ErrorNote, SecretOnce, Action, Field, list } from '../lib.js';
+import { html, api, query, useLoad, useState, Loading, Badge, Table, when, age, ErrorNote, SecretOnce, Action, Field, list, Health, healthSummary, DangerZone } from '../lib.js';
 import { DeliveryList } from './events.js';
 
 function FilterFields({ value, onChange }) {
@@ -49,12 +49,12 @@ function CreateDestination({ onCreated }) {
 export function DestinationsScreen() {
   const state = useLoad(() => api('GET', '/destinations?limit=500'), []);
   return html`<h1>Destinations</h1><${Loading} state=${state}>${() => html`
-    <${Table} head=${['Name', 'URL', 'Status', 'Backlog', 'Oldest pending']}
+    <${Table} head=${['Name', 'URL', 'Health', 'Backlog', 'Oldest pending']}
       empty=${html`<p><strong>No destinations yet</strong>: add one below, and the gateway pushes each matching event to it, signed and retried until it answers 2xx.</p>`}
       rows=${state.data.data.map((destination) => html`<tr>
         <td><a href=${`#/destinations/${destination.id}`}>${destination.name}</a></td>
         <td><code>${destination.url}</code></td>
-        <td><${Badge} status=${destination.status} />${destination.disabledReason ? html`<div class="reason">${destination.disabledReason}</div>` : ''}</td>
+        <td class="health"><${Health} destination=${destination} /></td>
         <td class="num">${destination.backlog}</td>
         <td>${age(destination.oldestPendingAt)}</td></tr>`)} />
     <${CreateDestination} onCreated=${state.reload} />`}<//>`;
@@ -77,6 +77,47 @@ function EditFilter({ destination, onDone }) {
     }
   };
   return html`<form class="inline" onSubmit=${submit} aria-label="Filter"><${FilterFields} value=${filter} onChange=${setFilter} /><button type="submit">Save filter</button>${saved ? html`<span role="status">Saved.</span>` : ''}<${ErrorNote} error=${error} /></form>`;
+}
+
+/** Name and URL (PATCH). Static headers stay with the URL's origin: moving to another one needs them given again, or none. */
+function EditDestination({ destination, onDone }) {
+  const [name, setName] = useState(destination.name);
+  const [url, setUrl] = useState(destination.url);
+  const [dropHeaders, setDropHeaders] = useState(false);
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
+  const origin = (text) => {
+    try {
+      return new URL(text).origin;
+    } catch {
+      return null;
+    }
+  };
+  const movesAway = destination.headerNames.length > 0 && url !== destination.url && origin(url) !== origin(destination.url);
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    setSaved(false);
+    const changes = {};
+    if (name !== destination.name) changes.name = name;
+    if (url !== destination.url) changes.url = url;
+    if (movesAway && dropHeaders) changes.headers = {};
+    if (Object.keys(changes).length === 0) return setSaved(true);
+    try {
+      await api('PATCH', `/destinations/${destination.id}`, changes);
+      setSaved(true);
+      onDone();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return html`<form class="inline" onSubmit=${submit} aria-label="Name and URL">
+    <${Field} label="Name"><input id="edit-name" required maxlength="200" value=${name} onInput=${(event) => { setName(event.target.value); setSaved(false); }} /><//>
+    <${Field} label="URL" hint="Events not yet delivered go to the new URL"><input id="edit-url" class="wide" type="url" required value=${url} onInput=${(event) => { setUrl(event.target.value); setSaved(false); }} /><//>
+    ${movesAway && html`<label class="check"><input type="checkbox" checked=${dropHeaders} onChange=${(event) => setDropHeaders(event.target.checked)} /> Send no static headers (${destination.headerNames.join(', ')}) to the new origin: they were given for ${origin(destination.url)} (give new ones with the API)</label>`}
+    <button type="submit">Save</button>${saved ? html`<span role="status">Saved.</span>` : ''}
+    <${ErrorNote} error=${error} />
+  </form>`;
 }
 
 function Replay({ id, onDone }) {
@@ -120,14 +161,22 @@ export function DestinationScreen({ id }) {
   }, [id]);
   const [ping, setPing] = useState(null);
   const [secret, setSecret] = useState(null);
+  const [deleted, setDeleted] = useState(false);
+  if (deleted) return html`<p class="empty" role="status">Deleted: nothing more is sent to it; its deliveries are kept for the record. <a href="#/destinations">Back to the destinations</a>.</p>`;
   return html`<p><a href="#/destinations">← Destinations</a></p><${Loading} state=${state}>${() => {
     const { destination: d, deliveries } = state.data;
-    return html`<h1>${d.name} <${Badge} status=${d.status} /></h1>
+    const h = d.health;
+    return html`<h1>${d.name} <${Badge} status=${h.state} /></h1>
       ${d.disabledReason && html`<p class="reason">${d.disabledReason} (${when(d.disabledAt)})</p>`}
       <dl class="props">
         <dt>URL</dt><dd><code>${d.url}</code></dd>
+        <dt>Health</dt><dd class="health-line">${healthSummary(h)}</dd>
+        <dt>Failing since</dt><dd>${h.failingSince ? html`${when(h.failingSince)} (${age(h.failingSince)})` : '—'}</dd>
+        <dt>Last success</dt><dd>${when(h.lastSuccessAt)}</dd>
+        <dt>Last failure</dt><dd>${when(h.lastFailureAt)}</dd>
+        <dt>Sending</dt><dd>${d.status === 'active' ? 'on' : d.status}</dd>
         <dt>Backlog</dt><dd>${d.backlog}${d.oldestPendingAt ? `, oldest queued ${age(d.oldestPendingAt)} ago` : ''}</dd>
-        <dt>Throttled until</dt><dd>${when(d.throttledUntil)}</dd>
+        <dt>Throttled until</dt><dd>${when(h.throttledUntil)}</dd>
         <dt>Format, ordering</dt><dd>${d.format}, ${d.ordering}</dd>
         <dt>Headers</dt><dd>${d.headerNames.join(', ') || '—'}</dd>
         <dt>Timeout</dt><dd>${d.timeoutMs} ms</dd>
@@ -143,8 +192,13 @@ export function DestinationScreen({ id }) {
         ${ping && html`<div class=${ping.ok ? 'result ok' : 'result bad'} role="status"><strong>${ping.ok ? 'Ping answered' : 'Ping failed'}</strong>: ${ping.status ?? 'no answer'} in ${ping.durationMs} ms ${ping.error ?? ''}${ping.response ? html`<pre class="small-pre">${ping.response}</pre>` : ''}</div>`}
         ${secret && html`<${SecretOnce} label="New signing secret" value=${secret} />`}
       </section>
+      <section class="card"><h2>Name and URL</h2><${EditDestination} destination=${d} onDone=${state.reload} /></section>
       <section class="card"><h2>Filter</h2><${EditFilter} destination=${d} onDone=${state.reload} /></section>
       <section class="card"><h2>Replay</h2><p>Send stored events again: those matching these fields and the destination's filter. Count them first.</p><${Replay} id=${id} onDone=${state.reload} /></section>
-      <section><h2>Deliveries <button type="button" class="small" onClick=${state.reload}>Refresh</button></h2><${DeliveryList} deliveries=${deliveries} onChange=${state.reload} /></section>`;
+      <section><h2>Deliveries <button type="button" class="small" onClick=${state.reload}>Refresh</button></h2><${DeliveryList} deliveries=${deliveries} onChange=${state.reload} showDestination=${false} /></section>
+      <${DangerZone}>
+        <${Action} label="Delete destination" kind="danger" confirm=${`Delete "${d.name}"? Nothing more is sent to it and it cannot be undone; its deliveries are kept for the record.`}
+          run=${async () => { await api('DELETE', `/destinations/${id}`); setDeleted(true); }} />
+      <//>`;
   }}<//>`;
 }

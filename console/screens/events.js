@@ -92,13 +92,18 @@ function rawBody(base64) {
   }
 }
 
-export function DeliveryList({ deliveries, onChange }) {
-  return html`<${Table} head=${['Delivery', 'State', 'Attempts', 'Last status', 'Last error', 'Next attempt', '']}
+/** Deliveries of an event (each naming its destination) or of one destination (`showDestination` false). */
+export function DeliveryList({ deliveries, onChange, showDestination = true }) {
+  const head = ['Delivery', ...(showDestination ? ['Destination'] : []), 'State', 'Attempts', 'Last status', 'Last error', 'Next attempt', ''];
+  return html`<${Table} head=${head}
     empty=${html`<p>No deliveries. Events are pushed to <a href="#/destinations">destinations</a> whose filter matches them.</p>`}
-    rows=${deliveries.map((delivery) => html`<${DeliveryRow} key=${delivery.id} delivery=${delivery} onChange=${onChange} />`)} />`;
+    rows=${deliveries.map((delivery) => html`<${DeliveryRow} key=${delivery.id} delivery=${delivery} onChange=${onChange} showDestination=${showDestination} columns=${head.length} />`)} />`;
 }
 
-function DeliveryRow({ delivery, onChange }) {
+/** Retry is for a delivery that gave up (failed): a pending one is retried already, a delivered one arrived. */
+const canRetry = (delivery) => delivery.state === 'failed';
+
+function DeliveryRow({ delivery, onChange, showDestination, columns }) {
   const [log, setLog] = useState(null);
   const [error, setError] = useState(null);
   const toggle = async () => {
@@ -111,18 +116,21 @@ function DeliveryRow({ delivery, onChange }) {
   };
   return html`<tr class="delivery-row">
       <td><a href=${`#/events/${delivery.eventId}`}>event ${delivery.eventId}</a></td>
+      ${showDestination && html`<td class="destination">${delivery.destination.deleted
+        ? html`${delivery.destination.name} <span class="badge badge-plain">deleted</span>`
+        : html`<a href=${`#/destinations/${delivery.destination.id}`} title=${delivery.destination.url}>${delivery.destination.name}</a>`}</td>`}
       <td><${Badge} status=${delivery.state} /></td>
       <td class="num">${delivery.attempts}</td>
       <td class="num">${delivery.lastStatusCode ?? '—'}</td>
       <td>${delivery.lastError ?? ''}</td>
       <td>${delivery.state === 'pending' ? when(delivery.nextAttemptAt) : delivery.deliveredAt ? `delivered ${when(delivery.deliveredAt)}` : '—'}</td>
-      <td class="actions">
+      <td><div class="actions">
         <button type="button" class="small" aria-expanded=${Boolean(log)} onClick=${toggle}>${log ? 'Hide attempts' : 'Attempts'}</button>
-        <${Action} label="Retry" run=${async () => { await api('POST', `/deliveries/${delivery.id}/retry`); onChange(); }} />
-      </td>
+        ${canRetry(delivery) && html`<${Action} label="Retry" kind="small" run=${async () => { await api('POST', `/deliveries/${delivery.id}/retry`); onChange(); }} />`}
+      </div></td>
     </tr>
-    ${error && html`<tr><td colspan="7"><${ErrorNote} error=${error} /></td></tr>`}
-    ${log && html`<tr class="attempts"><td colspan="7">${log.length === 0 ? html`<p>No attempt yet.</p>` : html`<ol class="attempt-log">${log.map((attempt) => html`<li class="attempt">
+    ${error && html`<tr><td colspan=${columns}><${ErrorNote} error=${error} /></td></tr>`}
+    ${log && html`<tr class="attempts"><td colspan=${columns}>${log.length === 0 ? html`<p>No attempt yet.</p>` : html`<ol class="attempt-log">${log.map((attempt) => html`<li class="attempt">
       <strong>${when(attempt.at)}</strong>: ${attempt.statusCode ?? 'no answer'} in ${attempt.durationMs} ms${attempt.error ? html` — <span class="error-text">${attempt.error}</span>` : ''}
       ${attempt.responseBody ? html`<pre class="small-pre">${attempt.responseBody}</pre>` : ''}</li>`)}</ol>`}</td></tr>`}`;
 }

@@ -1,4 +1,4 @@
-import { html, api, useLoad, useState, useEffect, Loading, Badge, Table, when, age, ErrorNote, SecretOnce, Field, vendors } from '../lib.js';
+import { html, api, useLoad, useState, useEffect, Loading, Badge, Table, when, age, ErrorNote, SecretOnce, Field, vendors, Health } from '../lib.js';
 import { EventChart } from './chart.js';
 
 const ALERT_STATES = ['pending', 'fetching', 'fetched', 'failed'];
@@ -98,11 +98,11 @@ export function Overview() {
           <section aria-labelledby="dest-title">
             <h2 id="dest-title">Destinations</h2>
             <${Table}
-              head=${['Name', 'Status', 'Backlog', 'Oldest pending']}
+              head=${['Name', 'Health', 'Backlog', 'Oldest pending']}
               empty=${html`<p>No destinations: internal services receive events once you <a href="#/destinations">add a destination</a>.</p>`}
               rows=${destinations.data.map((destination) => html`<tr>
                 <td><a href=${`#/destinations/${destination.id}`}>${destination.name}</a></td>
-                <td><${Badge} status=${destination.status} />${destination.disabledReason ? html`<div class="reason">${destination.disabledReason}</div>` : ''}${destination.throttledUntil && Date.parse(destination.throttledUntil) > Date.now() ? html`<div class="reason">throttled until ${when(destination.throttledUntil)}</div>` : ''}</td>
+                <td class="health"><${Health} destination=${destination} /></td>
                 <td class="num">${destination.backlog}</td>
                 <td>${destination.oldestPendingAt ? `${age(destination.oldestPendingAt)}` : '—'}</td>
               </tr>`)}

@@ -1,4 +1,4 @@
-import { html, api, useLoad, useState, Loading, Badge, Table, when, ErrorNote, SecretOnce, CopyButton, Action, Field, richText } from '../lib.js';
+import { html, api, useLoad, useState, Loading, Badge, Table, when, ErrorNote, SecretOnce, CopyButton, Action, Field, richText, DangerZone } from '../lib.js';
 
 function TestEventResult({ report }) {
   const line = (label, part) => part && html`<li>${label}: ${part.status ?? 'no answer'} in ${part.durationMs} ms${part.error ? html` — <span class="error-text">${part.error}</span>` : ''}${part.response ? html`<pre class="small-pre">${part.response}</pre>` : ''}</li>`;
@@ -98,7 +98,6 @@ export function SubscriptionScreen({ id }) {
           <${Action} label="Send test event" run=${async () => { setReport(await api('POST', `/subscriptions/${id}/test-event`)); state.reload(); }} />
           ${s.status === 'DISABLED' && html`<${Action} label="Enable" run=${async () => { await api('POST', `/subscriptions/${id}/enable`); state.reload(); }} />`}
           ${s.syncable && html`<${Action} label="Sync" run=${async () => { await api('POST', `/subscriptions/${id}/sync`); state.reload(); }} />`}
-          <${Action} label="Delete" kind="danger" confirm=${`Delete "${s.name}"? Deliveries to it will be refused; its events are kept.`} run=${async () => { await api('DELETE', `/subscriptions/${id}`); setDeleted(true); }} />
         </div>
         ${report && html`<${TestEventResult} report=${report} />`}
         ${s.status !== 'DISABLED' && html`<${DisableForm} id=${id} onDone=${state.reload} />`}
@@ -116,6 +115,9 @@ export function SubscriptionScreen({ id }) {
           empty=${html`<p>No events in the last 24 hours. <em>Send test event</em> above to try the whole path.</p>`}
           rows=${events.map((event) => html`<tr><td><a href=${`#/events/${event.id}`}>${when(event.receivedAt)}</a></td><td>${event.eventType ?? '—'}</td><td><${Badge} status=${event.status} /></td><td>${event.isTest ? 'test' : ''}</td></tr>`)} />
         <p><a href=${`#/events?subscriptionId=${s.id}`}>All its events</a></p>
-      </section>`;
+      </section>
+      <${DangerZone}>
+        <${Action} label="Delete subscription" kind="danger" confirm=${`Delete "${s.name}"? Deliveries to it will be refused; its events are kept.`} run=${async () => { await api('DELETE', `/subscriptions/${id}`); setDeleted(true); }} />
+      <//>`;
   }}<//>`;
 }

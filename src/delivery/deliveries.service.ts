@@ -29,7 +29,7 @@ export class DeliveriesService {
   /** Newest first; the cursor is the last id shown. */
   async list(query: ListDeliveriesQuery): Promise<DeliveryPage> {
     const limit = query.limit ?? 100;
-    const qb = this.deliveries.createQueryBuilder('d').orderBy('d.id', 'DESC').limit(limit + 1);
+    const qb = this.withDestination().orderBy('d.id', 'DESC').limit(limit + 1);
     if (query.destinationId) qb.andWhere('d.destination_id = :destinationId', { destinationId: query.destinationId });
     if (query.eventId) qb.andWhere('d.event_id = :eventId', { eventId: query.eventId });
     if (query.state) qb.andWhere('d.state = :state', { state: query.state });
@@ -41,8 +41,7 @@ export class DeliveriesService {
 
   /** One delivery with every attempt, oldest first. */
   async get(id: string): Promise<DeliveryDetail> {
-    const delivery = isBigintId(id) ? await this.deliveries.findOneBy({ id }) : null;
-    if (!delivery) throw notFound(id);
+    const delivery = await this.findOrFail(id);
     const attempts = await this.attempts.find({ where: { deliveryId: delivery.id }, order: { id: 'ASC' } });
     return { ...toDeliveryView(delivery), attemptLog: attempts.map((attempt) => toAttemptView(attempt)) };
   }
@@ -53,12 +52,25 @@ export class DeliveriesService {
    * the delivery is attempted again once that lease ends.
    */
   async retry(id: string): Promise<DeliveryView> {
-    const existing = isBigintId(id) ? await this.deliveries.findOneBy({ id }) : null;
-    if (!existing) throw notFound(id);
+    const existing = await this.findOrFail(id);
     // Its destination must still exist: a deleted one is never sent to.
     await this.destinations.findOrFail(existing.destinationId);
     await this.deliveries.update({ id }, { state: DeliveryState.Pending, attempts: 0, nextAttemptAt: () => 'now()', deliveredAt: null });
-    return toDeliveryView((await this.deliveries.findOneBy({ id }))!);
+    return toDeliveryView(await this.findOrFail(id));
+  }
+
+  /** Deliveries with the id, name, url and deletion of their destination: never its secrets or headers. */
+  private withDestination() {
+    return this.deliveries
+      .createQueryBuilder('d')
+      .innerJoin('d.destination', 'destination')
+      .addSelect(['destination.id', 'destination.name', 'destination.url', 'destination.deletedAt']);
+  }
+
+  private async findOrFail(id: string): Promise<Delivery> {
+    const delivery = isBigintId(id) ? await this.withDestination().where('d.id = :id', { id }).getOne() : null;
+    if (!delivery) throw notFound(id);
+    return delivery;
   }
 
   /**

@@ -4,6 +4,8 @@ import { Delivery } from './delivery.entity';
 /** One POST to a destination and what came of it: the attempt log. */
 @Entity({ name: 'delivery_attempts' })
 @Index('IDX_delivery_attempts_delivery', ['deliveryId', 'id'])
+// Destination health reads the last hour of attempts: this keeps it to that hour.
+@Index('IDX_delivery_attempts_at', ['at'])
 export class DeliveryAttempt {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

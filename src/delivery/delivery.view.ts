@@ -2,6 +2,21 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { DeliveryAttempt } from './delivery-attempt.entity';
 import { DeliveryState, type Delivery } from './delivery.entity';
 
+/** The destination a delivery goes to, named so a reader need not look it up. */
+export class DeliveryDestinationRef {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'Orders service' })
+  name: string;
+
+  @ApiProperty({ example: 'https://orders.internal/hooks/gateway' })
+  url: string;
+
+  @ApiProperty({ description: 'Deleted since: its deliveries are kept for the record, and it answers 404', example: false })
+  deleted: boolean;
+}
+
 /** One event to one destination. */
 export class DeliveryView {
   @ApiProperty({ example: '981' })
@@ -9,6 +24,9 @@ export class DeliveryView {
 
   @ApiProperty({ format: 'uuid' })
   destinationId: string;
+
+  @ApiProperty({ type: () => DeliveryDestinationRef })
+  destination: DeliveryDestinationRef;
 
   @ApiProperty({ description: 'The event id, as the events API shows it (and as sent in webhook-id)', example: '1042' })
   eventId: string;
@@ -69,10 +87,13 @@ export class DeliveryPage {
   nextCursor: string | null;
 }
 
+/** @param delivery loaded with its destination's id, name, url and deletedAt (see DeliveriesService) */
 export function toDeliveryView(delivery: Delivery): DeliveryView {
+  const destination = delivery.destination!;
   return {
     id: String(delivery.id),
     destinationId: delivery.destinationId,
+    destination: { id: destination.id, name: destination.name, url: destination.url, deleted: destination.deletedAt !== null },
     eventId: String(delivery.eventId),
     state: delivery.state,
     attempts: delivery.attempts,

@@ -1,7 +1,52 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { inGrace } from '../subscriptions/secret-grace';
 import { DestinationFilterDto } from './dto/destination-filter.dto';
+import { HEALTH_WINDOW, healthState, type RecentAttempts } from './destination-health';
 import { DestinationStatus, staticHeaders, type Destination } from './destination.entity';
+
+/** How a destination is doing, from its attempts over a recent window and its state. */
+export class DestinationHealth {
+  @ApiProperty({ description: 'The window the figures cover: the attempts of the last hour', example: HEALTH_WINDOW.label })
+  window: string;
+
+  @ApiProperty({ description: 'Attempts made in the window', type: 'integer', example: 12 })
+  attempts: number;
+
+  @ApiProperty({ description: 'Attempts in the window answered 2xx', type: 'integer', example: 9 })
+  succeeded: number;
+
+  @ApiProperty({ description: 'succeeded / attempts, 0 to 1; null when no attempt was made in the window', type: Number, nullable: true, example: 0.75 })
+  successRate: number | null;
+
+  @ApiProperty({ description: 'The last attempt answered 2xx in the window; null when none', type: String, format: 'date-time', nullable: true })
+  lastSuccessAt: string | null;
+
+  @ApiProperty({ description: 'The last failed attempt in the window; null when none', type: String, format: 'date-time', nullable: true })
+  lastFailureAt: string | null;
+
+  @ApiProperty({
+    description: "Failed attempts in a row: those after the window's last success (all of the window's when none succeeded in it); `failingSince` says since when",
+    type: 'integer',
+    example: 3,
+  })
+  consecutiveFailures: number;
+
+  @ApiProperty({ description: 'The first failed attempt since the last success, however long ago; null while it succeeds', type: String, format: 'date-time', nullable: true })
+  failingSince: string | null;
+
+  @ApiProperty({ description: 'Nothing is sent before this time (from a 429 or 503 with Retry-After); null when not throttled now', type: String, format: 'date-time', nullable: true })
+  throttledUntil: string | null;
+
+  @ApiProperty({
+    description:
+      '`paused` (by an operator) and `disabled` (by the gateway) first; `throttled` while a Retry-After is in force; `failing` when its last attempt failed ' +
+      'or no attempt in the window succeeded; `idle` when no attempt was made in the window; else `healthy`',
+    enum: ['healthy', 'failing', 'throttled', 'idle', 'paused', 'disabled'],
+    enumName: 'DestinationHealthState',
+    example: 'healthy',
+  })
+  state: string;
+}
 
 /** A destination as the API shows it: never its signing secret, and only the names of its static headers. */
 export class DestinationView {
@@ -60,6 +105,9 @@ export class DestinationView {
   @ApiProperty({ description: 'When the oldest pending delivery was queued: how long the backlog has waited', type: String, format: 'date-time', nullable: true, example: null })
   oldestPendingAt: string | null;
 
+  @ApiProperty({ description: 'How it is doing: success over the last hour of attempts, failures in a row, throttle; `status` alone says only whether it is switched on', type: () => DestinationHealth })
+  health: DestinationHealth;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
@@ -106,7 +154,7 @@ export class ReplayResult {
   count: number;
 }
 
-export function toDestinationView(destination: Destination, backlog: number, oldestPendingAt: Date | null = null): DestinationView {
+export function toDestinationView(destination: Destination, backlog: number, oldestPendingAt: Date | null, recent: RecentAttempts, now = new Date()): DestinationView {
   return {
     id: destination.id,
     name: destination.name,
@@ -125,8 +173,24 @@ export function toDestinationView(destination: Destination, backlog: number, old
     previousSecretExpiresAt: iso(inGrace(destination.previousSigningSecret, destination.previousSecretExpiresAt) ? destination.previousSecretExpiresAt : null),
     backlog,
     oldestPendingAt: iso(oldestPendingAt),
+    health: toHealth(destination, recent, now),
     createdAt: destination.createdAt.toISOString(),
     updatedAt: destination.updatedAt.toISOString(),
+  };
+}
+
+function toHealth(destination: Destination, recent: RecentAttempts, now: Date): DestinationHealth {
+  return {
+    window: HEALTH_WINDOW.label,
+    attempts: recent.attempts,
+    succeeded: recent.succeeded,
+    successRate: recent.attempts > 0 ? Math.round((recent.succeeded / recent.attempts) * 1000) / 1000 : null,
+    lastSuccessAt: iso(recent.lastSuccessAt),
+    lastFailureAt: iso(recent.lastFailureAt),
+    consecutiveFailures: recent.failuresSinceSuccess,
+    failingSince: iso(destination.failingSince),
+    throttledUntil: destination.throttledUntil && destination.throttledUntil > now ? destination.throttledUntil.toISOString() : null,
+    state: healthState(destination, recent, now),
   };
 }
 

@@ -13,6 +13,7 @@ import { rotatedPrevious } from '../subscriptions/secret-grace';
 import { DeliveryState } from './delivery.entity';
 import { DeliveryHttp, MAX_RESPONSE_BYTES } from './delivery-http';
 import { generateSigningSecret, signatureHeaders, validSigningSecrets } from './delivery-signer';
+import { recentAttempts, recentOf } from './destination-health';
 import { DestinationHostPolicy } from './destination-host-policy';
 import { Destination, DestinationStatus, staticHeaders, type DestinationFilter } from './destination.entity';
 import { toDestinationView, type DestinationPage, type DestinationView, type DestinationWithSecret, type TestPingReport } from './destination.view';
@@ -70,14 +71,16 @@ export class DestinationsService {
       take: query.limit ?? 100,
       skip: query.offset ?? 0,
     });
-    const backlogs = await this.backlogs(rows.map((row) => row.id));
-    return { data: rows.map((row) => toDestinationView(row, backlogs.get(row.id)?.n ?? 0, backlogs.get(row.id)?.oldest)), total };
+    const ids = rows.map((row) => row.id);
+    const [backlogs, recent] = await Promise.all([this.backlogs(ids), recentAttempts(this.destinations.manager, ids)]);
+    return { data: rows.map((row) => toDestinationView(row, backlogs.get(row.id)?.n ?? 0, backlogs.get(row.id)?.oldest ?? null, recentOf(recent, row.id))), total };
   }
 
   async get(id: string): Promise<DestinationView> {
     const destination = await this.findOrFail(id);
-    const backlog = (await this.backlogs([id])).get(id);
-    return toDestinationView(destination, backlog?.n ?? 0, backlog?.oldest);
+    const [backlogs, recent] = await Promise.all([this.backlogs([id]), recentAttempts(this.destinations.manager, [id])]);
+    const backlog = backlogs.get(id);
+    return toDestinationView(destination, backlog?.n ?? 0, backlog?.oldest ?? null, recentOf(recent, id));
   }
 
   async update(id: string, dto: UpdateDestinationDto): Promise<DestinationView> {
