@@ -35,15 +35,15 @@ export async function recentAttempts(manager: EntityManager, ids: string[]): Pro
               WHERE a.at > now() - make_interval(secs => $1::int) AND d.destination_id = ANY($2::uuid[])) recent
       GROUP BY destination_id`,
     [HEALTH_WINDOW.seconds, ids],
-  )) as Array<{ id: string; attempts: number; succeeded: number; last_success: Date | string | null; last_failure: Date | string | null; failures_since_success: number }>;
+  )) as Array<{ id: string; attempts: number; succeeded: number; last_success: Date | null; last_failure: Date | null; failures_since_success: number }>;
   return new Map(
     rows.map((row) => [
       row.id,
       {
         attempts: row.attempts,
         succeeded: row.succeeded,
-        lastSuccessAt: toDate(row.last_success),
-        lastFailureAt: toDate(row.last_failure),
+        lastSuccessAt: row.last_success,
+        lastFailureAt: row.last_failure,
         failuresSinceSuccess: row.failures_since_success,
       },
     ]),
@@ -66,8 +66,4 @@ export function healthState(destination: Pick<Destination, 'status' | 'throttled
   if (destination.failingSince || (recent.attempts > 0 && recent.succeeded === 0)) return 'failing';
   if (recent.attempts === 0) return 'idle';
   return 'healthy';
-}
-
-function toDate(value: Date | string | null): Date | null {
-  return value === null ? null : new Date(value);
 }
