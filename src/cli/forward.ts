@@ -322,6 +322,7 @@ class Forwarder {
       };
       const started = performance.now();
       let outcome: string;
+      let hint: string | undefined;
       try {
         const answer = await sendRequest('POST', this.options.to, headers, body, this.options.timeoutMs, TARGET_ANSWER_CAP);
         const took = Math.round(performance.now() - started);
@@ -331,12 +332,12 @@ class Forwarder {
         outcome = `HTTP ${answer.status} in ${took} ms${answer.body ? `: ${answer.body.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`;
         if ((answer.status === 401 || answer.status === 403) && !this.refusalExplained) {
           this.refusalExplained = true;
-          console.log(this.refusalHint(answer.status));
+          hint = this.refusalHint(answer.status);
         }
       } catch (error) {
         outcome = describeRequestError(error);
       }
-      await this.pause(attempt, `FAIL ${label} → ${outcome}`);
+      await this.pause(attempt, `FAIL ${label} → ${outcome}`, 0, hint);
     }
   }
 
@@ -351,9 +352,11 @@ class Forwarder {
     );
   }
 
-  private async pause(attempt: number, message: string, atLeastMs = 0): Promise<void> {
+  /** Says what failed (and, on a line of its own, what to do about it), then waits before the next try. */
+  private async pause(attempt: number, message: string, atLeastMs = 0, hint?: string): Promise<void> {
     const delay = Math.max(atLeastMs, backoffWithJitter(attempt, RETRY_BASE_MS, RETRY_MAX_MS));
     console.log(`${message}; again in ${(delay / 1000).toFixed(1)} s`);
+    if (hint) console.log(hint);
     await sleep(delay);
   }
 }
