@@ -843,6 +843,12 @@ if (require.main === module) {
     log: (line) => process.stdout.write(`[fake-insideview] ${line}\n`),
   }).then(
     (fake) => {
+      // Listening for the stop before saying it is up: whoever reads the lines below may stop it at once.
+      const stop = () => {
+        void fake.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       process.stdout.write(
         [
           `Fake InsideView listening on ${fake.baseUrl}`,
@@ -858,11 +864,6 @@ if (require.main === module) {
           '',
         ].join('\n'),
       );
-      const stop = () => {
-        void fake.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
     },
     (error: unknown) => {
       process.stderr.write(`Fake InsideView could not start: ${String(error)}\n`);
