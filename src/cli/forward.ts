@@ -10,7 +10,7 @@
  */
 import 'reflect-metadata';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { backoffWithJitter } from '../common/backoff';
@@ -20,8 +20,7 @@ import { generateSigningSecret, signatureHeaders } from '../delivery/delivery-si
 import { definitionsOf } from '../vendors/vendor-definition';
 import { VENDORS } from '../vendors/vendors';
 import { describeRequestError, sendRequest, type RawAnswer } from '../webhooks/sample-sender';
-import { API_TOKEN_FILE } from '../config/app-config';
-import { readPrivateFile } from '../config/private-file';
+import { dataDir, findApiToken } from './gateway-files';
 
 const VENDOR_NAMES = definitionsOf(VENDORS).map((vendor) => vendor.name);
 
@@ -33,7 +32,8 @@ const USAGE = `Usage: npm run forward -- --to <URL> [options]
   --from now|beginning
                       where a new state file starts: at the end of the feed (default) or its first event;
                       an existing state file always resumes where it stopped
-  --state-file FILE   where the position is kept (default .forward-cursor in the current directory)
+  --state-file FILE   where the position is kept (default DATA_DIR/forward-cursor, DATA_DIR defaulting
+                      to ./data as for the gateway; a ./.forward-cursor from an earlier version is resumed)
   --token-file FILE   the API token's file (default: env API_TOKEN, else DATA_DIR/api-token, DATA_DIR
                       defaulting to ./data as for the gateway). Never a token on the command line
   --poll MS           how often an idle feed is read again (default 1000)
@@ -82,6 +82,8 @@ interface Options {
   timeoutMs: number;
   secret: string;
   secretSource: string;
+  /** Said once at start: where the position is read from, when that is not where it would be kept now. */
+  stateNote?: string;
 }
 
 function usageError(message: string): never {
@@ -108,17 +110,27 @@ function milliseconds(value: string | undefined, option: string, fallback: numbe
 }
 
 function readToken(tokenFile: string | undefined): string {
-  const fromFile = (file: string, hint: string): string => {
-    if (!existsSync(file)) usageError(`No API token: ${file} does not exist (${hint})`);
-    const token = readFileSync(file, 'utf8').trim();
-    if (!token) usageError(`No API token: ${file} is empty`);
-    return token;
-  };
-  if (tokenFile !== undefined) return fromFile(tokenFile, 'check --token-file');
-  const fromEnv = process.env.API_TOKEN?.trim();
-  if (fromEnv) return fromEnv;
-  const dataDir = process.env.DATA_DIR?.trim() || './data';
-  return fromFile(readPrivateFile(dataDir, API_TOKEN_FILE).file, 'set API_TOKEN, or --token-file, or DATA_DIR to the gateway’s');
+  const found = findApiToken(tokenFile);
+  if ('problem' in found) usageError(found.problem);
+  return found.token;
+}
+
+/** Where the position is kept when no --state-file is given. */
+const STATE_FILE = 'forward-cursor';
+/** Where it was kept before it moved into DATA_DIR (in the working tree, where git saw it). */
+const OLD_STATE_FILE = '.forward-cursor';
+
+/**
+ * --state-file, else DATA_DIR/forward-cursor, out of the working tree. A position kept at the old place
+ * (./.forward-cursor) is still resumed from there, so an upgrade neither loses nor repeats events.
+ */
+function defaultStateFile(): { file: string; note?: string } {
+  const old = resolve(OLD_STATE_FILE);
+  const file = join(dataDir(), STATE_FILE);
+  if (existsSync(old) && !existsSync(file)) {
+    return { file: old, note: `Using ${old} (and its .secret), kept there by an earlier version; move both to ${file} when convenient` };
+  }
+  return { file };
 }
 
 function checkedSecret(secret: string, where: string): string {
@@ -172,7 +184,7 @@ function parseOptions(): Options {
   if (values.vendor !== undefined && !VENDOR_NAMES.includes(values.vendor)) usageError(`Unknown vendor "${values.vendor}"`);
   const from = values.from ?? 'now';
   if (from !== 'now' && from !== 'beginning') usageError(`--from must be now or beginning, got "${from}"`);
-  const stateFile = resolve(values['state-file'] ?? '.forward-cursor');
+  const { file: stateFile, note: stateNote } = values['state-file'] === undefined ? defaultStateFile() : { file: resolve(values['state-file']), note: undefined };
   const token = readToken(values['token-file']);
   const { secret, source } = signingSecret(stateFile);
   return {
@@ -186,6 +198,7 @@ function parseOptions(): Options {
     timeoutMs: milliseconds(values.timeout, '--timeout', 10_000),
     secret,
     secretSource: source,
+    stateNote,
   };
 }
 
@@ -214,6 +227,9 @@ function saveState(file: string, state: ForwardState): void {
 }
 
 class Forwarder {
+  /** The hint that the target refuses the signature is given once, not at every retry. */
+  private refusalExplained = false;
+
   constructor(private readonly options: Options) {}
 
   async run(): Promise<never> {
@@ -222,6 +238,7 @@ class Forwarder {
     let state: ForwardState | undefined = loadState(options);
     console.log(`Forwarding ${options.gateway}/api/events${options.vendor ? ` (vendor ${options.vendor})` : ''} to ${options.to}`);
     console.log(`Signing secret (${options.secretSource}): ${options.secretSource === 'FORWARD_SECRET' ? 'as set' : options.secret}`);
+    if (options.stateNote) console.log(options.stateNote);
     if (state) {
       console.log(`Resuming where it stopped (${options.stateFile})`);
     } else {
@@ -305,6 +322,7 @@ class Forwarder {
       };
       const started = performance.now();
       let outcome: string;
+      let hint: string | undefined;
       try {
         const answer = await sendRequest('POST', this.options.to, headers, body, this.options.timeoutMs, TARGET_ANSWER_CAP);
         const took = Math.round(performance.now() - started);
@@ -312,16 +330,33 @@ class Forwarder {
           return `OK   ${label} → HTTP ${answer.status} in ${took} ms`;
         }
         outcome = `HTTP ${answer.status} in ${took} ms${answer.body ? `: ${answer.body.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`;
+        if ((answer.status === 401 || answer.status === 403) && !this.refusalExplained) {
+          this.refusalExplained = true;
+          hint = this.refusalHint(answer.status);
+        }
       } catch (error) {
         outcome = describeRequestError(error);
       }
-      await this.pause(attempt, `FAIL ${label} → ${outcome}`);
+      await this.pause(attempt, `FAIL ${label} → ${outcome}`, 0, hint);
     }
   }
 
-  private async pause(attempt: number, message: string, atLeastMs = 0): Promise<void> {
+  /** A 401/403 from the target is almost always a consumer verifying with another secret than this one signs with. */
+  private refusalHint(status: number): string {
+    const { secretSource } = this.options;
+    const signsWith = secretSource === 'FORWARD_SECRET' ? 'FORWARD_SECRET' : `the secret printed above (kept in ${secretSource.replace(/ \(new\)$/, '')})`;
+    return (
+      `HINT ${this.options.to} answers ${status}: it refuses the signature, or wants credentials this forwarder does not send. ` +
+      `Requests are signed with ${signsWith}: give your consumer that secret, or set FORWARD_SECRET to the whsec_… secret your consumer verifies with. ` +
+      'The event is retried meanwhile.'
+    );
+  }
+
+  /** Says what failed (and, on a line of its own, what to do about it), then waits before the next try. */
+  private async pause(attempt: number, message: string, atLeastMs = 0, hint?: string): Promise<void> {
     const delay = Math.max(atLeastMs, backoffWithJitter(attempt, RETRY_BASE_MS, RETRY_MAX_MS));
     console.log(`${message}; again in ${(delay / 1000).toFixed(1)} s`);
+    if (hint) console.log(hint);
     await sleep(delay);
   }
 }

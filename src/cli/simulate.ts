@@ -8,8 +8,11 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { sendHeadCheck, sendSampleDelivery, type DeliveryReport } from '../webhooks/sample-sender';
+import type { SubscriptionView } from '../subscriptions/subscription.view';
 import { definitionsOf, settingNames } from '../vendors/vendor-definition';
 import { VENDORS } from '../vendors/vendors';
+import { sendRequest } from '../webhooks/sample-sender';
+import { findApiToken } from './gateway-files';
 
 const DEFINITIONS = definitionsOf(VENDORS);
 const VENDOR_NAMES = DEFINITIONS.map((vendor) => vendor.name);
@@ -30,7 +33,13 @@ const USAGE = `Usage: WEBHOOK_SECRET=<secret> npm run simulate -- <vendor> --url
   --scheme S             token (default) or hmac-sha256, where the subscription chooses (${NAMED_SIGNATURE})
   --vendor-ref ID        the subscription's vendorRef (the vendor's own id of it, not the gateway's), put in the sample
   --no-head              skip the HEAD check (${having((vendor) => vendor.headCheck !== undefined)})
-  --timeout MS           per request (default 10000)`;
+  --timeout MS           per request (default 10000)
+  --gateway URL          where the gateway's API is, to read the subscription's signature settings when
+                         the signature is refused (default: the origin of --url; token from API_TOKEN,
+                         else DATA_DIR/api-token)
+
+Its events are test events: stored with isTest true, and pushed only to destinations whose filter has
+includeTest: true.`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -43,6 +52,57 @@ function print(report: DeliveryReport): void {
   console.log(`${outcome} ${report.method} ${report.url} → ${status} in ${report.durationMs} ms`);
   if (report.error) console.log(`     ${report.error}`);
   if (report.response !== undefined) console.log(`     ${JSON.stringify(report.response)}`);
+  // Destinations skip test events unless they opt in: say so where the event is seen to arrive.
+  if (report.ok && report.method === 'POST') console.log('     test event: destinations with includeTest only');
+}
+
+const SIGNATURE_REFUSED = new Set(['SIGNATURE_INVALID', 'SIGNATURE_MISSING']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Why the gateway refused the signature, as far as can be told: for a vendor whose subscriptions
+ * choose their scheme and header, those of the subscription (read through the API when a token is at
+ * hand) against those this was signed with; else what to check.
+ */
+async function explainSignatureRefusal(
+  vendor: (typeof DEFINITIONS)[number],
+  used: { header: string; scheme: string },
+  options: { url: string; gateway?: string; timeoutMs: number },
+): Promise<string> {
+  if (!settingNames(vendor).includes('signature')) {
+    return 'HINT The gateway refused the signature: the secret must be the subscription\'s current one (rotated? another subscription\'s?).';
+  }
+  const signed = `scheme ${used.scheme} in header ${used.header}`;
+  const subscription = await readSubscription(options);
+  if (subscription?.signature) {
+    const theirs = { header: subscription.signature.header ?? vendor.signature.header, scheme: subscription.signature.scheme ?? 'token' };
+    const sameHeader = theirs.header.toLowerCase() === used.header.toLowerCase();
+    if (theirs.scheme !== used.scheme || !sameHeader) {
+      const flags = [theirs.scheme !== used.scheme ? `--scheme ${theirs.scheme}` : '', sameHeader ? '' : `--signature-header ${theirs.header}`].filter(Boolean).join(' ');
+      return `HINT The subscription expects scheme ${theirs.scheme} in header ${theirs.header}; this was signed with ${signed}. Run again with ${flags}.`;
+    }
+    return `HINT The scheme and header are the subscription's (${signed}), so the secret is not: give the subscription's current secret.`;
+  }
+  return (
+    `HINT The gateway refused the signature. This was signed with ${signed}: the scheme, the header and the secret must all be the subscription's. ` +
+    `Its scheme and header are "signature" in GET /api/subscriptions/{id} (default scheme token in header ${vendor.signature.header}); ` +
+    'give them with --scheme and --signature-header.'
+  );
+}
+
+/** The subscription the callback URL names, read through the API; undefined when that cannot be done (no token, another id shape, no answer). */
+async function readSubscription(options: { url: string; gateway?: string; timeoutMs: number }): Promise<SubscriptionView | undefined> {
+  const url = new URL(options.url);
+  const id = url.pathname.split('/').filter(Boolean).at(-1) ?? '';
+  const found = findApiToken();
+  if (!UUID.test(id) || 'problem' in found) return undefined;
+  const gateway = (options.gateway ?? url.origin).replace(/\/+$/, '');
+  try {
+    const answer = await sendRequest('GET', `${gateway}/api/subscriptions/${id}`, { Authorization: `Bearer ${found.token}`, Accept: 'application/json' }, undefined, options.timeoutMs);
+    return answer.status === 200 ? (JSON.parse(answer.body) as SubscriptionView) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The secret from standard input, WEBHOOK_SECRET or --secret: never needs to be on a command line. */
@@ -71,6 +131,7 @@ async function main(): Promise<void> {
         'vendor-ref': { type: 'string' },
         'no-head': { type: 'boolean' },
         timeout: { type: 'string' },
+        gateway: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -90,6 +151,7 @@ async function main(): Promise<void> {
   if (values.scheme && values.scheme !== 'token' && values.scheme !== 'hmac-sha256') fail('--scheme must be token or hmac-sha256');
   const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) fail('--timeout must be a whole number of milliseconds');
+  if (values.gateway !== undefined && !/^https?:\/\/[^\s]+$/.test(values.gateway)) fail('--gateway must be the http(s) URL of the gateway');
   const extraHeaders: Record<string, string> = {};
   for (const header of values.header ?? []) {
     const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.+)$/.exec(header);
@@ -107,6 +169,12 @@ async function main(): Promise<void> {
   if (vendor.headCheck && !values['no-head']) reports.push(await sendHeadCheck(vendor.headCheck, values.url, timeoutMs));
   reports.push(await sendSampleDelivery(vendor, target, { extraHeaders, timeoutMs }));
   reports.forEach(print);
+  const delivery = reports.at(-1)!;
+  const code = (delivery.response as { code?: unknown } | undefined)?.code;
+  if (delivery.status === 401 && typeof code === 'string' && SIGNATURE_REFUSED.has(code)) {
+    const used = { header: values['signature-header'] ?? vendor.signature.header, scheme: values.scheme ?? 'token' };
+    console.log(await explainSignatureRefusal(vendor, used, { url: values.url, gateway: values.gateway, timeoutMs }));
+  }
   process.exitCode = reports.every((report) => report.ok) ? 0 : 1;
 }
 

@@ -10,9 +10,11 @@ const MAX_PROBLEMS = 20;
 
 /**
  * The management API's edge: every body, query and path parameter a handler declares passes here.
- * Before the DTO's own rules, two that hold for every field: no string may carry what PostgreSQL
- * text cannot store or UTF-8 cannot carry (NUL, unpaired surrogates), and a body is a JSON object of
- * bounded depth. Then class-validator, with one message per field: the type when the type is wrong
+ * Before the DTO's own rules, three that hold for every field: no string may carry what PostgreSQL
+ * text cannot store or UTF-8 cannot carry (NUL, unpaired surrogates), a body is a JSON object of
+ * bounded depth, and no key at any depth is `__proto__`, `constructor` or `prototype` (class-transformer
+ * drops those without a word, so the whitelist never sees them: they are refused here as any other
+ * unknown key is). Then class-validator, with one message per field: the type when the type is wrong
  * (not a list of range checks that cannot apply), `must not be null` for a null.
  */
 @Injectable()
@@ -31,7 +33,7 @@ export class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && value !== undefined && !isPlainObject(value) && isDto(metadata)) {
       throw validationFailed([`The body must be a JSON object, not ${kindOf(value)}`]);
     }
-    const problems = unstorableStrings(value, metadata.data ?? '', metadata.type === 'body' ? 'the body' : `the ${metadata.type}`);
+    const problems = edgeProblems(value, metadata.data ?? '', metadata.type === 'body' ? 'the body' : `the ${metadata.type}`);
     if (problems.length > 0) throw validationFailed(problems);
     return super.transform(value, metadata);
   }
@@ -50,13 +52,16 @@ function isDto(metadata: ArgumentMetadata): boolean {
   return typeof metadata.metatype === 'function' && ![String, Number, Boolean, Object, Array].includes(metadata.metatype as never);
 }
 
+/** Keys that name an object's own machinery: JSON.parse keeps them, class-transformer silently drops them. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * Paths of strings (values and keys, at any depth) that no text column can hold: NUL, which
  * PostgreSQL refuses in text, and unpaired UTF-16 surrogates, which have no UTF-8 form (the driver
- * would silently store U+FFFD instead). Walked without recursion; deeper than MAX_BODY_DEPTH is a
- * problem of its own.
+ * would silently store U+FFFD instead); and keys in PROTOTYPE_KEYS, worded as the whitelist words an
+ * unknown key. Walked without recursion; deeper than MAX_BODY_DEPTH is a problem of its own.
  */
-function unstorableStrings(root: unknown, rootPath: string, rootName: string): string[] {
+function edgeProblems(root: unknown, rootPath: string, rootName: string): string[] {
   const problems: string[] = [];
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: rootPath, depth: 0 }];
   while (stack.length > 0 && problems.length < MAX_PROBLEMS) {
@@ -75,6 +80,7 @@ function unstorableStrings(root: unknown, rootPath: string, rootName: string): s
       const problem = unstorable(key);
       // The key itself is not echoed: it is what cannot be shown safely.
       if (problem) problems.push(`${path || rootName} has a key that contains ${problem}`);
+      else if (PROTOTYPE_KEYS.has(key)) problems.push(`property ${path ? `${path}.${key}` : key} should not exist`);
       else stack.push({ value: child, path: path ? `${path}.${key}` : key, depth: depth + 1 });
     }
   }

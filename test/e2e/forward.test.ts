@@ -216,7 +216,7 @@ describe('npm run forward', () => {
     const one = forward(args, { DATA_DIR: dataDir }, cwd);
     await one.waitFor(/Starting at the end of the feed/);
     const generated = (await one.waitFor(/Signing secret \(.*\): (whsec_\S+)/))[1];
-    assert.equal(readFileSync(join(cwd, '.forward-cursor.secret'), 'utf8').trim(), generated);
+    assert.equal(readFileSync(join(dataDir, 'forward-cursor.secret'), 'utf8').trim(), generated);
 
     const a = await sendWalnut(walnut, 'a');
     const visit = await app

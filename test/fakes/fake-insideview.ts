@@ -728,7 +728,8 @@ export class FakeInsideView {
    *   POST   /_fake/subscriptions/{id}/validate            run the HEAD handshake now
    *   POST   /_fake/subscriptions/{id}/status              {"status","code"?,"message"?}
    *   POST   /_fake/subscriptions/{id}/alerts              {"alertId", "pages"?: [[ids]], "kind"?, "send"?: true,
-   *                                                        "signature"?, "date"?, "type"?} set details and notify
+   *                                                        "signature"?, "date"?, "type"?} set details and notify;
+   *                                                        without "pages", a new alert gets SAMPLE_ALERT_PAGES
    *   POST   /_fake/failures                               a FailureRule; "path" may be "/regex/" for a RegExp
    *   DELETE /_fake/failures                               clear the failure rules
    */
@@ -773,6 +774,9 @@ export class FakeInsideView {
         if (parts.length === 3 && parts[2] === 'alerts' && method === 'POST') {
           const alertId = (input.alertId as string | number | undefined) ?? String(randomInt(100_000, 1_000_000));
           if (Array.isArray(input.pages)) this.setAlert(id, String(alertId), { pages: input.pages as string[][], kind: input.kind as IdKind | undefined });
+          // Invented: an alert sent by hand without "pages" is made fetchable with one page of sample ids, so
+          // that `{"alertId":"1"}` is an alert the gateway fetches, not one InsideView answers 400-1510 for.
+          else if (!this.alerts.get(id)?.has(String(alertId))) this.setAlert(id, String(alertId), { pages: SAMPLE_ALERT_PAGES, kind: input.kind as IdKind | undefined });
           if (input.send === false) return { status: 200, body: { alertId } };
           const delivered = await this.sendAlert(id, {
             alertId,
@@ -789,6 +793,9 @@ export class FakeInsideView {
     }
   }
 }
+
+/** The details of an alert sent through the control API without "pages": one page of two ids. */
+export const SAMPLE_ALERT_PAGES: Array<string[]> = [['1001', '1002']];
 
 function subscriptionNotFound(): Answer {
   return apiError(404, '404-1001', 'Subscription not found');
@@ -836,6 +843,12 @@ if (require.main === module) {
     log: (line) => process.stdout.write(`[fake-insideview] ${line}\n`),
   }).then(
     (fake) => {
+      // Listening for the stop before saying it is up: whoever reads the lines below may stop it at once.
+      const stop = () => {
+        void fake.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       process.stdout.write(
         [
           `Fake InsideView listening on ${fake.baseUrl}`,
@@ -851,11 +864,6 @@ if (require.main === module) {
           '',
         ].join('\n'),
       );
-      const stop = () => {
-        void fake.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
     },
     (error: unknown) => {
       process.stderr.write(`Fake InsideView could not start: ${String(error)}\n`);

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { FakeInsideView } from '../fakes/fake-insideview';
+import { FakeInsideView, SAMPLE_ALERT_PAGES } from '../fakes/fake-insideview';
 import { freePort } from '../support/gateway-process';
 import { REPO_ROOT } from '../support/paths';
 
@@ -250,6 +250,28 @@ describe('Fake InsideView', () => {
     assert.deepEqual(list.body.alerts.map((alert: { alertId: string }) => alert.alertId), ['364559', '8']);
     assert.ok(list.body.alerts.every((alert: { createdDate: string }) => !Number.isNaN(Date.parse(alert.createdDate))));
     assert.throws(() => fake.setAlert('nosuchsubscription00', '1', { pages: [] }));
+  });
+
+  it('makes an alert sent through the control API without pages fetchable (the README’s `{"alertId":"1"}`)', async () => {
+    const id = await createSubscription();
+    // As the README's curl sends it: no pages, no content type.
+    const sent = await fetch(`${fake.baseUrl}/_fake/subscriptions/${id}/alerts`, { method: 'POST', body: '{"alertId":"1"}' });
+    assert.equal(sent.status, 200);
+    assert.deepEqual(((await sent.json()) as { alertId: string }).alertId, '1');
+    assert.equal(JSON.parse(stub.received.at(-1)!.body.toString()).alertId, '1', 'the notification was sent');
+    const details = await api('GET', `/subscription/${id}/alert/1`);
+    assert.equal(details.status, 200, details.text);
+    assert.deepEqual(details.body.companyIds, SAMPLE_ALERT_PAGES[0]);
+    assert.equal(details.body.totalResults, SAMPLE_ALERT_PAGES.flat().length);
+
+    // Details set before (or given with "pages") are kept, not replaced by the sample.
+    fake.setAlert(id, '2', { pages: [['9']] });
+    await fetch(`${fake.baseUrl}/_fake/subscriptions/${id}/alerts`, { method: 'POST', body: '{"alertId":"2"}' });
+    assert.deepEqual((await api('GET', `/subscription/${id}/alert/2`)).body.companyIds, ['9']);
+    await fetch(`${fake.baseUrl}/_fake/subscriptions/${id}/alerts`, { method: 'POST', body: '{"alertId":"3","pages":[["7"],["8"]]}' });
+    assert.deepEqual((await api('GET', `/subscription/${id}/alert/3?page=2`)).body.companyIds, ['8']);
+    // An id never sent is still InsideView's 400-1510.
+    assert.equal((await api('GET', `/subscription/${id}/alert/4`)).body.errorCode, '400-1510');
   });
 
   it('injects 500, 429 with Retry-After, malformed, slow and reset answers, and logs them', async () => {

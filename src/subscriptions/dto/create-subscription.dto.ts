@@ -10,10 +10,10 @@ import {
   IsString,
   IsUrl,
   MaxLength,
-  MinLength,
   ValidateNested,
 } from 'class-validator';
 import { IsOmittable } from '../../common/is-omittable.decorator';
+import { IsSubscriptionSecret } from './secret.validator';
 import { ownSettingsOf, type VendorDefinition } from '../../vendors/vendor-definition';
 import { IsHeaderMap } from './header-map.validator';
 import { SignatureSettingsDto } from './signature-settings.dto';
@@ -54,9 +54,7 @@ export class CreateSubscriptionDto {
     example: 'whsec_0123456789abcdef',
   })
   @IsOmittable()
-  @IsString()
-  @MinLength(8)
-  @MaxLength(500)
+  @IsSubscriptionSecret()
   secret?: string;
 
   /** The URL exactly as it will be registered at the vendor; defaults to PUBLIC_BASE_URL/webhooks/{vendor}/{id}. */

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { IsOmittable } from '../../common/is-omittable.decorator';
+import { IsSubscriptionSecret } from './secret.validator';
 
 export const DEFAULT_GRACE_SECONDS = 24 * 60 * 60;
 
@@ -13,9 +14,7 @@ export class RotateSecretDto {
     example: 'whsec_fedcba9876543210',
   })
   @IsOmittable()
-  @IsString()
-  @MinLength(8)
-  @MaxLength(500)
+  @IsSubscriptionSecret()
   secret?: string;
 
   /** How long the old secret keeps working (default 24 h; 0 ends it at once; at most 30 days). */
