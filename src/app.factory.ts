@@ -54,6 +54,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   server.keepAliveTimeout = 5_000;
   setUpApiDocs(app);
   mountConsole(app);
+  // The root has nothing of its own: a person who opens the gateway's address wants the console.
+  const http = app.getHttpAdapter();
+  http.get('/', (_req, res) => http.redirect(res, 302, '/console/'));
   return app;
 }
 

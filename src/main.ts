@@ -30,19 +30,18 @@ async function main(): Promise<void> {
     // Shown once, at creation, to the person at the terminal so they can call the API at once. Never
     // into a log (stdout not a terminal): the log line below names the file instead.
     console.log(`\nCreated an API token for /api (kept in ${config.generatedApiToken.file}):\n\n  ${config.apiTokens[0]}\n`);
-  } else if (config.generatedApiToken) {
-    logger.log(`${config.generatedApiToken.createdNow ? 'Created an API token' : 'API token'} for /api: see ${config.generatedApiToken.file}`);
+  } else if (config.generatedApiToken?.createdNow) {
+    logger.log(`Created an API token for /api: see ${config.generatedApiToken.file}`);
   }
   if (config.generatedSecretsKey?.createdNow) {
     logger.warn(`Created the key that encrypts stored secrets: ${config.generatedSecretsKey.file}. Back it up with the data; without it they cannot be read.`);
   }
-  logger.log(`Listening on http://${config.host}:${port} (database: ${config.databaseUrl ? 'PostgreSQL' : `embedded, in ${config.dataDir}`})`);
+  logger.log(readyLine(config, port));
 
   // Graceful stop: refuse new connections first, then let in-flight requests and job runs finish,
   // give back alert leases, and close the database last (app.close runs the hooks in that order).
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
     stopping = true;
     logger.log(`${signal}: stopping`);
     app.getHttpServer().close();
@@ -57,8 +56,47 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const signals = signalCounter();
+  const onSignal = (signal: NodeJS.Signals) => {
+    const count = signals(Date.now());
+    if (count === undefined) return;
+    if (!stopping) stop(signal);
+    else if (count === 2) logger.warn(`${signal} again: still stopping (finishing in-flight requests and jobs, then closing the database); send it once more to force the stop`);
+    else {
+      // What is not finished is cut short: the embedded database is recovered at the next start.
+      logger.error(`${signal} a third time: forcing the stop without waiting for in-flight work or closing the database`);
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    }
+  };
+  // Not once(): a later signal must meet this handler, not Node's default (which kills at once).
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/**
+ * One Ctrl-C reaches the gateway several times: from the terminal, and again from each npm that
+ * runs it (`npm start` is two, so three SIGINTs within a few ms). A signal within ECHO_MS of the one
+ * counted is that same request. Returns the request's number, or undefined for an echo.
+ */
+const ECHO_MS = 500;
+function signalCounter(): (now: number) => number | undefined {
+  let count = 0;
+  let last = -Infinity;
+  return (now) => {
+    if (now - last < ECHO_MS) return undefined;
+    last = now;
+    return ++count;
+  };
+}
+
+/** The one start-up line: where the console, the API docs and the API token are. */
+function readyLine(config: AppConfig, port: number): string {
+  // A wildcard address is not one a browser can open; this machine's own name for it is.
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const base = `http://${host}:${port}`;
+  const token = config.generatedApiToken ? `API token in ${config.generatedApiToken.file}` : 'API tokens from API_TOKENS';
+  const database = config.databaseUrl ? 'PostgreSQL' : `embedded, in ${config.dataDir}`;
+  return `Listening on ${base}: console ${base}/console/, API docs ${base}/docs, ${token} (database: ${database})`;
 }
 
 main().catch((error: unknown) => {
