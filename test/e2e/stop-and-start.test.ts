@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
-import { fixture } from '../support/paths';
+import { freePort, startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
+import { fixture, productionNodeArgs, REPO_ROOT } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { TEST_API_TOKEN, TEST_SECRETS_KEY } from '../support/test-app';
@@ -131,6 +132,32 @@ for (const kind of ['embedded', 'postgres'] as const) {
       gateway = undefined;
       assert.equal(code, 130, output);
       assert.match(output, /SIGINT a third time: forcing the stop/);
+    });
+
+    it('a Ctrl-C while the embedded database opens stops once it has opened: exit 0, the lock released', { skip: kind === 'postgres' && 'nothing to close while starting on PostgreSQL: it exits at once' }, async () => {
+      const child = spawn(process.execPath, [...productionNodeArgs(), join(REPO_ROOT, 'dist', 'src', 'main.js')], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: String(await freePort()), NO_COLOR: '1', LOG_FORMAT: 'json', ...(await env()) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      // The lock is taken just before the database is opened (which takes seconds), and after the signal handlers are set.
+      const lockFile = join(dataDir, 'gateway.lock');
+      while (!existsSync(lockFile)) {
+        assert.equal(child.exitCode, null, output);
+        await sleep(5);
+      }
+      child.kill('SIGINT');
+      await sleep(5);
+      child.kill('SIGINT');
+      const result = await exited;
+      assert.deepEqual(result, { code: 0, signal: null }, output);
+      assert.match(output, /SIGINT: stopping once the embedded database has opened/);
+      assert.doesNotMatch(output, /Listening on/, 'stopped before it was ready');
+      assert.equal(existsSync(lockFile), false, 'DATA_DIR/gateway.lock is released');
     });
   });
 }
