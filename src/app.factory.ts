@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppModule } from './app.module';
 import { mountConsole } from './console/console-assets';
 import { documentErrorCodes, documentHookErrors } from './common/api-error.decorator';
@@ -54,6 +54,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   server.keepAliveTimeout = 5_000;
   setUpApiDocs(app);
   mountConsole(app);
+  // The root has nothing of its own: a person who opens the gateway's address wants the console.
+  // Mounted like the console, not as a route: it is a browser's way in, not part of the API (/docs).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.path === '/' && (req.method === 'GET' || req.method === 'HEAD')) res.redirect(302, '/console/');
+    else next();
+  });
   return app;
 }
 

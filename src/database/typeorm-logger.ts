@@ -26,8 +26,9 @@ export class TypeOrmLogger implements TypeOrmLoggerInterface {
     this.logger.log(message);
   }
 
+  /** Its narration ("All classes found using provided glob pattern…", every start) is debug. */
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
     if (level === 'warn') this.logger.warn(String(message));
-    else this.logger.log(String(message));
+    else this.logger.debug(String(message));
   }
 }

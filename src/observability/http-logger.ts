@@ -4,6 +4,7 @@ import type { LogLevel } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { AppConfig } from '../config/app-config';
+import { ErrorCode } from '../common/error-code';
 import type { WebhookLocals } from '../webhooks/webhook-request';
 
 /** Request headers that may be logged; everything else (signatures, tokens, custom auth headers) never is. */
@@ -47,6 +48,35 @@ export function requestLogger(request: IncomingMessage): Logger | undefined {
 const LAZY_LOG = Symbol('requestLogger');
 type LeanRequest = IncomingMessage & { id?: unknown; [LAZY_LOG]?: () => Logger };
 
+type LocalsResponse = ServerResponse & { locals?: WebhookLocals; err?: Error };
+
+/** The stable code the error filter answered with (it notes it on every route), if it answered. */
+function refusalCode(res: ServerResponse): string | undefined {
+  return (res as LocalsResponse).locals?.error?.code;
+}
+
+/**
+ * Whether the answer is a fault rather than a refusal: an error thrown or emitted on the response, or
+ * a 5xx without a code (or with INTERNAL_ERROR). A 4xx, or a 503 with its code (the database is
+ * unavailable, a vendor API not configured), is the gateway working as designed: `warn`, no stack.
+ */
+function unexpected(res: ServerResponse, error?: Error): boolean {
+  if (error || (res as LocalsResponse).err) return true;
+  if (res.statusCode < 500) return false;
+  const code = refusalCode(res);
+  return code === undefined || code === ErrorCode.InternalError;
+}
+
+/** pino-http's made-up error for a 5xx answered without one (see customErrorObject below). */
+function isStandIn(res: ServerResponse, error: Error): boolean {
+  return error !== (res as LocalsResponse).err && error.message === `failed with status code ${res.statusCode}`;
+}
+
+function withoutErr(fields: Record<string, unknown>): Record<string, unknown> {
+  const { err: _dropped, ...rest } = fields;
+  return rest;
+}
+
 /** The app's pino logger and the pino-http middleware that writes one line per request through it. */
 export function createHttpLogger(config: AppConfig): HttpLoggerPair {
   const level = PINO_LEVELS[config.logLevels.at(-1) ?? 'log'];
@@ -58,12 +88,16 @@ export function createHttpLogger(config: AppConfig): HttpLoggerPair {
     ...(config.logFormat === 'pretty' && prettyAvailable() && { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }),
   });
   const customLogLevel = (_req: IncomingMessage, res: ServerResponse, error?: Error): pino.LevelWithSilent => {
-    const chosen = error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+    const chosen = unexpected(res, error) ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
     // 'silent' when the line would not be written: pino-http then skips building it (the bindings, a child logger).
     return logger.isLevelEnabled(chosen) ? chosen : 'silent';
   };
   const message = (req: IncomingMessage, res: ServerResponse) => `${req.method} ${(req as { originalUrl?: string }).originalUrl ?? req.url} ${res.statusCode}`;
-  const customProps = (_req: IncomingMessage, res: ServerResponse) => (res as ServerResponse & { locals?: WebhookLocals }).locals?.webhook ?? {};
+  const customProps = (_req: IncomingMessage, res: ServerResponse) => {
+    const code = refusalCode(res);
+    const webhook = (res as LocalsResponse).locals?.webhook;
+    return code === undefined ? (webhook ?? {}) : { ...webhook, code };
+  };
   const middleware = pinoHttp({
     logger,
     genReqId: requestId,
@@ -71,6 +105,10 @@ export function createHttpLogger(config: AppConfig): HttpLoggerPair {
     customSuccessMessage: message,
     customErrorMessage: message,
     customProps,
+    // pino-http gives every 5xx an `err`, making one up ("failed with status code 503", with a stack
+    // into pino-http) when there is none: only a real error is kept. An unexpected exception's stack
+    // is in the error filter's own line, which carries the request's id.
+    customErrorObject: (_req: IncomingMessage, res: ServerResponse, error: Error, fields: Record<string, unknown>) => (isStandIn(res, error) ? withoutErr(fields) : fields),
     serializers: {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string; headers: Record<string, string> }) => ({
         id: req.id,
@@ -120,9 +158,8 @@ function onlyFailures(
       const props = options.customProps(req, res);
       const line = Object.keys(props).length > 0 ? log().child(props) : log();
       const responseTime = Date.now() - started;
-      if (error || res.statusCode >= 500) {
-        const failure = error || new Error(`failed with status code ${res.statusCode}`);
-        line[level]({ res, err: failure, responseTime }, options.message(req, res));
+      if (error) {
+        line[level]({ res, err: error, responseTime }, options.message(req, res));
       } else {
         line[level]({ res, responseTime }, options.message(req, res));
       }

@@ -2,6 +2,12 @@ import type { LoggerService } from '@nestjs/common';
 import type { Logger as PinoLogger, Level } from 'pino';
 
 /**
+ * Nest's start-up narration (each module loaded, each route mapped: some 80 lines), which says nothing
+ * a person starting the gateway needs; main.ts prints the one line that does. Kept at `debug`.
+ */
+const FRAMEWORK_CHATTER = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+/**
  * Nest's own log calls (`new Logger('Context').log(...)`, its start-up and exception handlers),
  * written through the app's pino logger: `{context, msg}`, an Error as `err`. What nestjs-pino's
  * Logger did, without the package (it wants Node 22).
@@ -18,7 +24,7 @@ export class NestPinoLogger implements LoggerService {
   }
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    this.write(FRAMEWORK_CHATTER.has(params.at(-1) as string) ? 'debug' : 'info', message, params);
   }
 
   warn(message: unknown, ...params: unknown[]): void {
