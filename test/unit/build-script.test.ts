@@ -7,24 +7,23 @@ import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../support/paths';
 
 /**
- * `npm start` and `npm test` run `scripts/build.js --if-stale`: tsc only when a source changed since
+ * `npm start` and `npm test` run `src/cli/build.js --if-stale`: tsc only when a source changed since
  * the last build. Tried on a one-file project of its own (this project's dist/ is in use by the tests).
  */
-describe('scripts/build.js --if-stale', () => {
+describe('src/cli/build.js --if-stale', () => {
   const root = mkdtempSync(join(tmpdir(), 'gateway-build-'));
   after(() => rmSync(root, { recursive: true, force: true }));
-  mkdirSync(join(root, 'scripts'));
-  mkdirSync(join(root, 'src'));
-  copyFileSync(join(REPO_ROOT, 'scripts', 'build.js'), join(root, 'scripts', 'build.js'));
+  mkdirSync(join(root, 'src', 'cli'), { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'src', 'cli', 'build.js'), join(root, 'src', 'cli', 'build.js'));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
   writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { outDir: 'dist', rootDir: '.', incremental: true, tsBuildInfoFile: 'dist/.tsbuildinfo', types: [] }, include: ['src/**/*.ts'] }));
   writeFileSync(join(root, 'src', 'main.ts'), 'export const answer: number = 42;\n');
   // Sources older than any build below, as after a checkout.
   const past = new Date(Date.now() - 60_000);
-  for (const path of ['tsconfig.json', 'src/main.ts', 'src']) utimesSync(join(root, path), past, past);
+  for (const path of ['tsconfig.json', 'src/main.ts', 'src/cli/build.js', 'src/cli', 'src']) utimesSync(join(root, path), past, past);
 
   const buildIfStale = () => {
-    const result = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-stale'], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [join(root, 'src', 'cli', 'build.js'), '--if-stale'], { cwd: root, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stdout + result.stderr);
     return { compiled: /Compiling/.test(result.stderr), output: result.stdout + result.stderr };
   };

@@ -1,12 +1,12 @@
 // Compiles the project (tsc -p tsconfig.json). With --if-stale, only when a source changed since the
 // last build through this script: tsc takes several seconds even when it has nothing to emit, and
-// `npm start` and `npm test` would pay them on every run. Plain JavaScript, as it runs before any build.
+// `npm start` and `npm test` would pay them on every run. Plain JavaScript (outside tsc's include), as it runs before any build.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { existsSync, readdirSync, rmSync, statSync, writeFileSync, utimesSync } = require('node:fs');
 const { join } = require('node:path');
 
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
 /** Written after each successful build, dated when that build began. */
 const STAMP = join(DIST, '.build-stamp');
