@@ -2,9 +2,15 @@
 export function runUntilSignalled(start: () => Promise<{ close(): Promise<void> }>): void {
   start().then(
     (app) => {
-      const stop = () => void app.close().then(() => process.exit(0));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      // `on`, and once: a repeated signal must not kill the close.
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        void app.close().then(() => process.exit(0));
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     },
     (error: unknown) => {
       console.error(error);

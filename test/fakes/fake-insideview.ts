@@ -844,11 +844,15 @@ if (require.main === module) {
   }).then(
     (fake) => {
       // Listening for the stop before saying it is up: whoever reads the lines below may stop it at once.
+      // `on`, and once: under `npm run`, one Ctrl-C arrives several times, and a repeat must not kill the close.
+      let stopping = false;
       const stop = () => {
+        if (stopping) return;
+        stopping = true;
         void fake.close().then(() => process.exit(0));
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       process.stdout.write(
         [
           `Fake InsideView listening on ${fake.baseUrl}`,
