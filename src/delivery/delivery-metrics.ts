@@ -7,6 +7,9 @@ import { MetricsService } from '../observability/metrics.service';
 import type { AttemptOutcomeKind } from './delivery-outcome';
 import { DeliveryState } from './delivery.entity';
 
+/** How long one count of the pending deliveries serves /metrics scrapes. */
+const SNAPSHOT_MAX_AGE_MS = 5000;
+
 /** Delivery metrics on the service's registry: attempts and latency as they happen, the queue as of at most snapshotMaxAgeMs ago. */
 @Injectable()
 export class DeliveryMetrics {
@@ -15,7 +18,7 @@ export class DeliveryMetrics {
   private readonly yieldingGauge: Gauge;
   private readonly yieldSeconds: Counter;
   /** How long one backlog aggregate serves scrapes (a seam for tests). */
-  snapshotMaxAgeMs = 5000;
+  snapshotMaxAgeMs = SNAPSHOT_MAX_AGE_MS;
   private snapshot?: { at: number; rows: Promise<Array<{ destination: string; backlog: number; age: number }>> };
 
   constructor(metrics: MetricsService, @InjectDataSource() dataSource: DataSource) {
@@ -64,7 +67,7 @@ export class DeliveryMetrics {
     };
     new Gauge({
       name: 'delivery_backlog',
-      help: 'Deliveries pending per destination id (queued, being attempted, or waiting for a retry)',
+      help: `Deliveries pending per destination id (queued, being attempted, or waiting for a retry), counted at most every ${SNAPSHOT_MAX_AGE_MS / 1000} s`,
       labelNames: ['destination'] as const,
       registers,
       async collect() {
@@ -74,7 +77,7 @@ export class DeliveryMetrics {
     });
     new Gauge({
       name: 'delivery_oldest_pending_age_seconds',
-      help: 'Age of the oldest pending delivery per destination id (0 when none)',
+      help: `Age of the oldest pending delivery per destination id (0 when none), found at most every ${SNAPSHOT_MAX_AGE_MS / 1000} s`,
       labelNames: ['destination'] as const,
       registers,
       async collect() {
