@@ -136,13 +136,20 @@ const MIN_REDACTED_LENGTH = 4;
 
 /**
  * `text` (what a destination answered) with every static header value in it, as sent or as a JSON
- * string would escape it, replaced by `[redacted]`: the values are never shown, so an endpoint that
- * echoes its request must not hand them back through the attempt log or a test ping.
+ * string would escape it, replaced by `[redacted]`, and the start of one it was cut off in (answers
+ * keep their first 4 KB): the values are never shown, so an endpoint that echoes its request must not
+ * hand them back through the attempt log or a test ping.
  */
 export function redactStaticHeaders(text: string, staticHeaders: Record<string, string>): string {
   const values = Object.values(staticHeaders)
     .flatMap((value) => [value, JSON.stringify(value).slice(1, -1)])
     .filter((value) => value.length >= MIN_REDACTED_LENGTH)
     .sort((a, b) => b.length - a.length);
-  return values.reduce((redacted, value) => redacted.split(value).join('[redacted]'), text);
+  const redacted = values.reduce((result, value) => result.split(value).join('[redacted]'), text);
+  for (const value of values) {
+    for (let length = value.length - 1; length >= MIN_REDACTED_LENGTH; length -= 1) {
+      if (redacted.endsWith(value.slice(0, length))) return `${redacted.slice(0, -length)}[redacted]`;
+    }
+  }
+  return redacted;
 }

@@ -9,6 +9,7 @@ import { DeliveryHttp } from '../../src/delivery/delivery-http';
 import { generateSigningSecret, signatureHeaders, validSigningSecrets } from '../../src/delivery/delivery-signer';
 import { DestinationHostPolicy } from '../../src/delivery/destination-host-policy';
 import { loadDeliveryConfig } from '../../src/delivery/delivery.config';
+import { redactStaticHeaders } from '../../src/delivery/delivery.view';
 
 const policyWith = (allowedHosts?: string[]) => new DestinationHostPolicy(loadDeliveryConfig(allowedHosts ? { DESTINATION_ALLOWED_HOSTS: allowedHosts.join(',') } : {}));
 
@@ -98,6 +99,24 @@ describe('Destination host policy', () => {
     assert.match(policy.hostProblem('evilsvc.example.com')!, /DESTINATION_ALLOWED_HOSTS/);
     assert.match(policy.hostProblem('billing.internal')!, /DESTINATION_ALLOWED_HOSTS/);
     assert.match(policyWith(['169.254.169.254']).hostProblem('169.254.169.254')!, /metadata/, 'never a metadata address');
+  });
+});
+
+describe('Static header redaction', () => {
+  const headers = { authorization: 'Bearer s3cret-token', 'x-quoted': 'a"b\\c-long', 'x-short': 'abc' };
+
+  it('hides every static header value a destination echoes, as sent or JSON-escaped, and leaves short values alone', () => {
+    const echoed = JSON.stringify({ authorization: headers.authorization, 'x-quoted': headers['x-quoted'], 'x-short': 'abc', note: 'Bearer s3cret-token again' });
+    assert.equal(
+      redactStaticHeaders(echoed, headers),
+      '{"authorization":"[redacted]","x-quoted":"[redacted]","x-short":"abc","note":"[redacted] again"}',
+    );
+    assert.equal(redactStaticHeaders('nothing of theirs', headers), 'nothing of theirs');
+  });
+
+  it('hides the start of a value the 4 KB cut left at the end', () => {
+    assert.equal(redactStaticHeaders('x'.repeat(10) + 'Bearer s3c', headers), `${'x'.repeat(10)}[redacted]`);
+    assert.equal(redactStaticHeaders('ends with Bea', headers), 'ends with Bea', 'three characters are no credential');
   });
 });
 
