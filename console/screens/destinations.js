@@ -79,21 +79,14 @@ function EditFilter({ destination, onDone }) {
   return html`<form class="inline" onSubmit=${submit} aria-label="Filter"><${FilterFields} value=${filter} onChange=${setFilter} /><button type="submit">Save filter</button>${saved ? html`<span role="status">Saved.</span>` : ''}<${ErrorNote} error=${error} /></form>`;
 }
 
-/** Name and URL (PATCH). Static headers stay with the URL's origin: moving to another one needs them given again, or none. */
+/** Name and URL (PATCH). Static headers stay with the URL they were given for: a new URL needs them given again, or none. */
 function EditDestination({ destination, onDone }) {
   const [name, setName] = useState(destination.name);
   const [url, setUrl] = useState(destination.url);
   const [dropHeaders, setDropHeaders] = useState(false);
   const [error, setError] = useState(null);
   const [saved, setSaved] = useState(false);
-  const origin = (text) => {
-    try {
-      return new URL(text).origin;
-    } catch {
-      return null;
-    }
-  };
-  const movesAway = destination.headerNames.length > 0 && url !== destination.url && origin(url) !== origin(destination.url);
+  const movesAway = destination.headerNames.length > 0 && url !== destination.url;
   const submit = async (event) => {
     event.preventDefault();
     setError(null);
@@ -114,7 +107,7 @@ function EditDestination({ destination, onDone }) {
   return html`<form class="inline" onSubmit=${submit} aria-label="Name and URL">
     <${Field} label="Name"><input id="edit-name" required maxlength="200" value=${name} onInput=${(event) => { setName(event.target.value); setSaved(false); }} /><//>
     <${Field} label="URL" hint="Events not yet delivered go to the new URL"><input id="edit-url" class="wide" type="url" required value=${url} onInput=${(event) => { setUrl(event.target.value); setSaved(false); }} /><//>
-    ${movesAway && html`<label class="check"><input type="checkbox" checked=${dropHeaders} onChange=${(event) => setDropHeaders(event.target.checked)} /> Send no static headers (${destination.headerNames.join(', ')}) to the new origin: they were given for ${origin(destination.url)} (give new ones with the API)</label>`}
+    ${movesAway && html`<label class="check"><input type="checkbox" checked=${dropHeaders} onChange=${(event) => setDropHeaders(event.target.checked)} /> Send no static headers (${destination.headerNames.join(', ')}) to the new URL: they were given for the current one (give new ones with the API)</label>`}
     <button type="submit">Save</button>${saved ? html`<span role="status">Saved.</span>` : ''}
     <${ErrorNote} error=${error} />
   </form>`;

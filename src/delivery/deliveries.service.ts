@@ -7,6 +7,7 @@ import { isBigintId } from '../events/event-cursor';
 import { eventFilterConditions } from '../events/event-filter';
 import { DeliveryAttempt } from './delivery-attempt.entity';
 import { Delivery, DeliveryState } from './delivery.entity';
+import { Destination, staticHeaders } from './destination.entity';
 import { toAttemptView, toDeliveryView, type DeliveryDetail, type DeliveryPage, type DeliveryView } from './delivery.view';
 import { destinationFilterSql } from './delivery-filter';
 import type { ReplayResult } from './destination.view';
@@ -36,14 +37,20 @@ export class DeliveriesService {
     if (query.cursor) qb.andWhere('d.id < :cursor', { cursor: query.cursor });
     const rows = await qb.getMany();
     const page = rows.slice(0, limit);
-    return { data: page.map((row) => toDeliveryView(row)), nextCursor: rows.length > limit ? String(page.at(-1)!.id) : null };
+    const totals = await this.totalAttempts(page.map((row) => row.id));
+    return { data: page.map((row) => toDeliveryView(row, totals.get(row.id) ?? 0)), nextCursor: rows.length > limit ? String(page.at(-1)!.id) : null };
   }
 
   /** One delivery with every attempt, oldest first. */
   async get(id: string): Promise<DeliveryDetail> {
     const delivery = await this.findOrFail(id);
-    const attempts = await this.attempts.find({ where: { deliveryId: delivery.id }, order: { id: 'ASC' } });
-    return { ...toDeliveryView(delivery), attemptLog: attempts.map((attempt) => toAttemptView(attempt)) };
+    const [attempts, destination] = await Promise.all([
+      this.attempts.find({ where: { deliveryId: delivery.id }, order: { id: 'ASC' } }),
+      // Its static headers (decrypted), only to keep their values out of the answers shown.
+      this.deliveries.manager.findOne(Destination, { select: { id: true, headers: true }, where: { id: delivery.destinationId } }),
+    ]);
+    const headers = destination ? staticHeaders(destination) : {};
+    return { ...toDeliveryView(delivery, attempts.length), attemptLog: attempts.map((attempt) => toAttemptView(attempt, headers)) };
   }
 
   /**
@@ -56,7 +63,18 @@ export class DeliveriesService {
     // Its destination must still exist: a deleted one is never sent to.
     await this.destinations.findOrFail(existing.destinationId);
     await this.deliveries.update({ id }, { state: DeliveryState.Pending, attempts: 0, nextAttemptAt: () => 'now()', deliveredAt: null });
-    return toDeliveryView(await this.findOrFail(id));
+    const retried = await this.findOrFail(id);
+    return toDeliveryView(retried, (await this.totalAttempts([retried.id])).get(retried.id) ?? 0);
+  }
+
+  /** Entries in the attempt log per delivery (IDX_delivery_attempts_delivery serves it). */
+  private async totalAttempts(ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await this.attempts.query(
+      'SELECT delivery_id::text AS id, count(*)::int AS n FROM delivery_attempts WHERE delivery_id = ANY($1::bigint[]) GROUP BY delivery_id',
+      [ids],
+    )) as Array<{ id: string; n: number }>;
+    return new Map(rows.map((row) => [row.id, row.n]));
   }
 
   /** Deliveries with the id, name, url and deletion of their destination: never its secrets or headers. */

@@ -7,13 +7,19 @@ import { MetricsService } from '../observability/metrics.service';
 import type { AttemptOutcomeKind } from './delivery-outcome';
 import { DeliveryState } from './delivery.entity';
 
-/** Delivery metrics on the service's registry: attempts and latency as they happen, the queue at scrape time. */
+/** How long one count of the pending deliveries serves /metrics scrapes. */
+const SNAPSHOT_MAX_AGE_MS = 5000;
+
+/** Delivery metrics on the service's registry: attempts and latency as they happen, the queue as of at most snapshotMaxAgeMs ago. */
 @Injectable()
 export class DeliveryMetrics {
   private readonly attempts: Counter<'destination' | 'outcome'>;
   private readonly latency: Histogram;
   private readonly yieldingGauge: Gauge;
   private readonly yieldSeconds: Counter;
+  /** How long one backlog aggregate serves scrapes (a seam for tests). */
+  snapshotMaxAgeMs = SNAPSHOT_MAX_AGE_MS;
+  private snapshot?: { at: number; rows: Promise<Array<{ destination: string; backlog: number; age: number }>> };
 
   constructor(metrics: MetricsService, @InjectDataSource() dataSource: DataSource) {
     const registers = [metrics.registry];
@@ -39,20 +45,29 @@ export class DeliveryMetrics {
       help: 'Seconds this instance has spent holding its deliveries back for webhooks (see delivery_yielding_to_ingest)',
       registers,
     });
-    // Both gauges from one query per scrape.
-    let snapshot: Promise<Array<{ destination: string; backlog: number; age: number }>> | undefined;
-    const read = () => {
-      snapshot ??= queryRows<{ destination: string; backlog: number; age: number }>(
-        dataSource,
-        `SELECT d.id AS destination, count(l.id)::int AS backlog, COALESCE(EXTRACT(EPOCH FROM now() - min(l.created_at)), 0)::float8 AS age
-           FROM destinations d LEFT JOIN deliveries l ON l.destination_id = d.id AND l.state = '${DeliveryState.Pending}'
-          WHERE d.deleted_at IS NULL GROUP BY d.id`,
-      ).finally(() => setImmediate(() => (snapshot = undefined)));
-      return snapshot;
+    // Both gauges from one aggregate, run at most once per snapshotMaxAgeMs however often (and by
+    // however many) the service is scraped: at tens of thousands pending it is not free.
+    const read = async () => {
+      const now = Date.now();
+      if (!this.snapshot || now - this.snapshot.at >= this.snapshotMaxAgeMs) {
+        const rows = queryRows<{ destination: string; backlog: number; age: number }>(
+          dataSource,
+          `SELECT d.id AS destination, count(l.id)::int AS backlog, COALESCE(EXTRACT(EPOCH FROM now() - min(l.created_at)), 0)::float8 AS age
+             FROM destinations d LEFT JOIN deliveries l ON l.destination_id = d.id AND l.state = '${DeliveryState.Pending}'
+            WHERE d.deleted_at IS NULL GROUP BY d.id`,
+        );
+        const snapshot = { at: now, rows };
+        this.snapshot = snapshot;
+        // A failed read (the database down) is not kept: the next scrape tries again.
+        rows.catch(() => this.snapshot === snapshot && (this.snapshot = undefined));
+      }
+      const { at, rows } = this.snapshot;
+      // The oldest pending grows older while the snapshot is reused.
+      return (await rows).map((row) => ({ ...row, age: row.backlog > 0 ? row.age + (Date.now() - at) / 1000 : 0 }));
     };
     new Gauge({
       name: 'delivery_backlog',
-      help: 'Deliveries pending per destination id (queued, being attempted, or waiting for a retry)',
+      help: `Deliveries pending per destination id (queued, being attempted, or waiting for a retry), counted at most every ${SNAPSHOT_MAX_AGE_MS / 1000} s`,
       labelNames: ['destination'] as const,
       registers,
       async collect() {
@@ -62,7 +77,7 @@ export class DeliveryMetrics {
     });
     new Gauge({
       name: 'delivery_oldest_pending_age_seconds',
-      help: 'Age of the oldest pending delivery per destination id (0 when none)',
+      help: `Age of the oldest pending delivery per destination id (0 when none), found at most every ${SNAPSHOT_MAX_AGE_MS / 1000} s`,
       labelNames: ['destination'] as const,
       registers,
       async collect() {

@@ -34,11 +34,20 @@ export class DeliveryView {
   @ApiProperty({ description: '`failed`: out of attempts or too old (the dead letter); kept for retry and replay', enum: DeliveryState, enumName: 'DeliveryState' })
   state: string;
 
-  @ApiProperty({ description: 'Attempts made since it was queued (or last retried)', type: 'integer', example: 1 })
+  @ApiProperty({
+    description:
+      'Attempts of this round: counted against the retry schedule since it was queued, or last retried or replayed (0 again then). ' +
+      'A throttled answer (429, 503 with Retry-After) or a 410 is not counted here',
+    type: 'integer',
+    example: 1,
+  })
   attempts: number;
 
-  @ApiProperty({ description: 'When it is next due (pending only)', format: 'date-time' })
-  nextAttemptAt: string;
+  @ApiProperty({ description: 'Every attempt ever made, across retries and replays, throttled ones too: the entries of its attempt log', type: 'integer', example: 6 })
+  totalAttempts: number;
+
+  @ApiProperty({ description: 'When it is next due; null unless pending', type: String, format: 'date-time', nullable: true })
+  nextAttemptAt: string | null;
 
   @ApiProperty({ type: 'integer', nullable: true, example: 200 })
   lastStatusCode: number | null;
@@ -87,8 +96,11 @@ export class DeliveryPage {
   nextCursor: string | null;
 }
 
-/** @param delivery loaded with its destination's id, name, url and deletedAt (see DeliveriesService) */
-export function toDeliveryView(delivery: Delivery): DeliveryView {
+/**
+ * @param delivery loaded with its destination's id, name, url and deletedAt (see DeliveriesService)
+ * @param totalAttempts the entries of its attempt log
+ */
+export function toDeliveryView(delivery: Delivery, totalAttempts: number): DeliveryView {
   const destination = delivery.destination!;
   return {
     id: String(delivery.id),
@@ -97,7 +109,9 @@ export function toDeliveryView(delivery: Delivery): DeliveryView {
     eventId: String(delivery.eventId),
     state: delivery.state,
     attempts: delivery.attempts,
-    nextAttemptAt: delivery.nextAttemptAt.toISOString(),
+    totalAttempts,
+    // The column keeps its last value once delivered or failed: it says nothing then.
+    nextAttemptAt: delivery.state === DeliveryState.Pending ? delivery.nextAttemptAt.toISOString() : null,
     lastStatusCode: delivery.lastStatusCode,
     lastError: delivery.lastError,
     createdAt: delivery.createdAt.toISOString(),
@@ -105,13 +119,37 @@ export function toDeliveryView(delivery: Delivery): DeliveryView {
   };
 }
 
-export function toAttemptView(attempt: DeliveryAttempt): DeliveryAttemptView {
+/** @param staticHeaders its destination's static headers, whose values never come back (see redactStaticHeaders) */
+export function toAttemptView(attempt: DeliveryAttempt, staticHeaders: Record<string, string>): DeliveryAttemptView {
   return {
     at: attempt.at.toISOString(),
     statusCode: attempt.statusCode,
     durationMs: attempt.durationMs,
-    responseHeaders: attempt.responseHeaders,
-    responseBody: attempt.responseBody,
+    responseHeaders: Object.fromEntries(Object.entries(attempt.responseHeaders).map(([name, value]) => [name, redactStaticHeaders(value, staticHeaders)])),
+    responseBody: attempt.responseBody === null ? null : redactStaticHeaders(attempt.responseBody, staticHeaders),
     error: attempt.error,
   };
+}
+
+/** Shorter static header values are no credential, and hiding them would garble the text they occur in. */
+const MIN_REDACTED_LENGTH = 4;
+
+/**
+ * `text` (what a destination answered) with every static header value in it, as sent or as a JSON
+ * string would escape it, replaced by `[redacted]`, and the start of one it was cut off in (answers
+ * keep their first 4 KB): the values are never shown, so an endpoint that echoes its request must not
+ * hand them back through the attempt log or a test ping.
+ */
+export function redactStaticHeaders(text: string, staticHeaders: Record<string, string>): string {
+  const values = Object.values(staticHeaders)
+    .flatMap((value) => [value, JSON.stringify(value).slice(1, -1)])
+    .filter((value) => value.length >= MIN_REDACTED_LENGTH)
+    .sort((a, b) => b.length - a.length);
+  const redacted = values.reduce((result, value) => result.split(value).join('[redacted]'), text);
+  for (const value of values) {
+    for (let length = value.length - 1; length >= MIN_REDACTED_LENGTH; length -= 1) {
+      if (redacted.endsWith(value.slice(0, length))) return `${redacted.slice(0, -length)}[redacted]`;
+    }
+  }
+  return redacted;
 }

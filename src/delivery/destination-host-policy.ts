@@ -16,35 +16,67 @@ const METADATA_HOSTS = new Set([
 ]);
 
 /**
- * Link-local addresses (where AWS, GCP, Azure and OpenStack serve metadata, 169.254.169.254, and
- * ECS its credentials) and the other cloud-metadata addresses: never a destination.
+ * Never a destination: link-local addresses (where AWS, GCP, Azure and OpenStack serve metadata on
+ * 169.254.169.254, ECS its credentials on 169.254.170.2 and EKS Pod Identity on 169.254.170.23) and
+ * the cloud-internal service addresses outside it. The one list of them: add a provider here.
  */
 const REFUSED_ADDRESSES = (() => {
   const list = new BlockList();
   list.addSubnet('169.254.0.0', 16, 'ipv4');
   list.addSubnet('fe80::', 10, 'ipv6');
-  list.addAddress('fd00:ec2::254', 'ipv6'); // AWS IMDS over IPv6
+  list.addAddress('fd00:ec2::254', 'ipv6'); // AWS EC2 instance metadata (IMDS) over IPv6
+  list.addAddress('fd00:ec2::23', 'ipv6'); // AWS EKS Pod Identity Agent (credentials) over IPv6
+  list.addAddress('fd20:ce::254', 'ipv6'); // Google Cloud metadata server over IPv6
+  list.addAddress('fd00:42::42', 'ipv6'); // Scaleway instance metadata over IPv6
+  list.addAddress('168.63.129.16', 'ipv4'); // Azure WireServer (platform agent channel, not link-local)
+  list.addAddress('192.0.0.192', 'ipv4'); // Oracle Cloud Classic metadata
   list.addAddress('100.100.100.200', 'ipv4'); // Alibaba Cloud metadata
   return list;
 })();
 
 /**
- * The IPv4 address an IPv6 one carries and may be routed to: IPv4-mapped (`::ffff:a9fe:a9fe`,
- * `::ffff:169.254.169.254`), IPv4-translated (`::ffff:0:…`), IPv4-compatible (`::169.254.169.254`)
- * and NAT64 (`64:ff9b::…`, where a NAT64 gateway reaches that IPv4 address); else null.
+ * Where IPv6 carries an IPv4 address a gateway or tunnel may route to: [first bytes of the address
+ * that must match, byte offsets of the IPv4 address]. The local-use NAT64 prefix 64:ff9b:1::/48
+ * (RFC 8215) may hold a NAT64 prefix of any length from /48, so each RFC 6052 layout is read (byte 8,
+ * the "u" octet, is skipped); 6to4 (RFC 3056) carries it in bytes 2-5.
  */
-function embeddedIpv4(address: string): string | null {
+const EMBEDDINGS: Array<[prefix: number[], offsets: number[]]> = [
+  [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff], [12, 13, 14, 15]], // IPv4-mapped ::ffff:a.b.c.d
+  [[0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0], [12, 13, 14, 15]], // IPv4-translated ::ffff:0:a.b.c.d
+  [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [12, 13, 14, 15]], // IPv4-compatible ::a.b.c.d
+  [[0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], [12, 13, 14, 15]], // NAT64 well-known 64:ff9b::/96
+  [[0, 0x64, 0xff, 0x9b, 0, 1], [6, 7, 9, 10]], // local-use NAT64 64:ff9b:1::/48, a /48 inside
+  [[0, 0x64, 0xff, 0x9b, 0, 1], [7, 9, 10, 11]], // … a /56
+  [[0, 0x64, 0xff, 0x9b, 0, 1], [9, 10, 11, 12]], // … a /64
+  [[0, 0x64, 0xff, 0x9b, 0, 1], [12, 13, 14, 15]], // … a /96: the last 32 bits
+  [[0x20, 0x02], [2, 3, 4, 5]], // 6to4 2002::/16
+];
+
+/** The IPv4 addresses an IPv6 one carries and may be routed to (see EMBEDDINGS); empty when none. */
+function embeddedIpv4(address: string): string[] {
+  const bytes = ipv6Bytes(address);
+  if (!bytes) return [];
+  return EMBEDDINGS.filter(([prefix]) => prefix.every((byte, index) => bytes[index] === byte)).map(([, offsets]) =>
+    offsets.map((offset) => bytes[offset]).join('.'),
+  );
+}
+
+/** The 16 bytes of an IPv6 address in any spelling (compressed, dotted tail, zone-less), or null. */
+function ipv6Bytes(address: string): number[] | null {
   let canonical: string;
   try {
-    // The URL parser writes every IPv6 spelling one way: compressed, lowercase, hex groups.
+    // The URL parser writes every IPv6 spelling one way: compressed, lowercase, hex groups only.
     canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
   } catch {
     return null;
   }
-  const hex = /^(?:::ffff:|::ffff:0:|64:ff9b::|::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
-  if (!hex) return null;
-  const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+  const [head, tail] = canonical.includes('::') ? canonical.split('::') : [canonical, undefined];
+  const groupsOf = (part: string | undefined) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
+  const front = groupsOf(head);
+  const back = groupsOf(tail);
+  const groups = tail === undefined ? front : [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
+  if (groups.length !== 8) return null;
+  return groups.flatMap((group) => [group >> 8, group & 255]);
 }
 
 /** Thrown by the connect-time lookup; DeliveryHttp reports it as the attempt's error. */
@@ -84,10 +116,13 @@ export class DestinationHostPolicy {
     return null;
   }
 
-  /** Why an IP address may not be connected to (link-local, cloud metadata), or null. */
+  /** Why an IP address may not be connected to (link-local, cloud-internal, or one of those inside IPv6), or null. */
   addressProblem(address: string): string | null {
-    const v4 = isIP(address) === 4 ? address : isIP(address) === 6 ? embeddedIpv4(address) : null;
-    const refused = v4 ? REFUSED_ADDRESSES.check(v4, 'ipv4') : isIP(address) === 6 && REFUSED_ADDRESSES.check(address, 'ipv6');
+    const family = isIP(address);
+    const refused =
+      family === 4
+        ? REFUSED_ADDRESSES.check(address, 'ipv4')
+        : family === 6 && (REFUSED_ADDRESSES.check(address, 'ipv6') || embeddedIpv4(address).some((v4) => REFUSED_ADDRESSES.check(v4, 'ipv4')));
     return refused ? `${address} is a link-local or cloud-metadata address` : null;
   }
 

@@ -16,6 +16,7 @@ import { generateSigningSecret, signatureHeaders, validSigningSecrets } from './
 import { recentAttempts, recentOf } from './destination-health';
 import { DestinationHostPolicy } from './destination-host-policy';
 import { Destination, DestinationStatus, staticHeaders, type DestinationFilter } from './destination.entity';
+import { redactStaticHeaders } from './delivery.view';
 import { toDestinationView, type DestinationPage, type DestinationView, type DestinationWithSecret, type TestPingReport } from './destination.view';
 import { DESTINATION_LIMITS, type CreateDestinationDto } from './dto/create-destination.dto';
 import type { DestinationFilterDto } from './dto/destination-filter.dto';
@@ -86,10 +87,11 @@ export class DestinationsService {
   async update(id: string, dto: UpdateDestinationDto): Promise<DestinationView> {
     const destination = await this.findOrFail(id);
     if (dto.url !== undefined) this.hosts.assertAllowed(dto.url);
-    // The static headers (often a credential for that service) were given for the URL's origin and
-    // are never shown: moving the URL to another origin must not hand them to it unless given again.
-    const movesAway = dto.url !== undefined && dto.headers === undefined && new URL(dto.url).origin !== new URL(destination.url).origin;
-    if (movesAway && destination.headers !== null) throw headersStayBehind(destination.url);
+    // The static headers (often a credential for that service) were given for its URL and are never
+    // shown: a new URL, even another path of the same origin (where another service may read them
+    // back to the caller), must not receive them unless given again.
+    const movesAway = dto.url !== undefined && dto.headers === undefined && new URL(dto.url).href !== new URL(destination.url).href;
+    if (movesAway && destination.headers !== null) throw headersStayBehind();
     const changes: QueryDeepPartialEntity<Destination> = {};
     if (dto.name !== undefined) changes.name = dto.name;
     if (dto.url !== undefined) changes.url = dto.url;
@@ -104,7 +106,7 @@ export class DestinationsService {
     if (Object.keys(changes).length > 0) {
       // A concurrent PATCH that set headers meanwhile must not be moved along either.
       const result = await this.destinations.update({ id: destination.id, ...(movesAway && { headers: IsNull() }) }, changes);
-      if (!result.affected && movesAway) throw headersStayBehind(destination.url);
+      if (!result.affected && movesAway) throw headersStayBehind();
     }
     return this.get(destination.id);
   }
@@ -172,7 +174,7 @@ export class DestinationsService {
       ok: result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300,
       status: result.statusCode,
       durationMs: result.durationMs,
-      response: result.responseBody === null ? null : result.responseBody.slice(0, MAX_RESPONSE_BYTES),
+      response: result.responseBody === null ? null : redactStaticHeaders(result.responseBody.slice(0, MAX_RESPONSE_BYTES), staticHeaders(destination)),
       error: result.error,
     };
   }
@@ -213,11 +215,11 @@ function headersText(headers: Record<string, string> | undefined): string | null
   return headers && Object.keys(headers).length > 0 ? JSON.stringify(headers) : null;
 }
 
-function headersStayBehind(url: string): AppException {
+function headersStayBehind(): AppException {
   return new AppException(
     HttpStatus.BAD_REQUEST,
     ErrorCode.ValidationFailed,
-    `headers: the static headers were given for ${new URL(url).origin} and are not sent to another origin: ` +
+    'headers: the static headers were given for the current url and are not sent to another one, even on the same origin: ' +
       'give them again with the new url (headers: {} for none)',
   );
 }

@@ -9,6 +9,7 @@ import { DeliveryHttp } from '../../src/delivery/delivery-http';
 import { generateSigningSecret, signatureHeaders, validSigningSecrets } from '../../src/delivery/delivery-signer';
 import { DestinationHostPolicy } from '../../src/delivery/destination-host-policy';
 import { loadDeliveryConfig } from '../../src/delivery/delivery.config';
+import { redactStaticHeaders } from '../../src/delivery/delivery.view';
 
 const policyWith = (allowedHosts?: string[]) => new DestinationHostPolicy(loadDeliveryConfig(allowedHosts ? { DESTINATION_ALLOWED_HOSTS: allowedHosts.join(',') } : {}));
 
@@ -60,6 +61,35 @@ describe('Destination host policy', () => {
     for (const host of ['127.0.0.1', '10.0.0.7', 'orders.internal', '[::1]', 'localhost']) assert.equal(policy.hostProblem(host), null, host);
   });
 
+  it('refuses the cloud-internal addresses outside link-local: GCP, AWS EKS and Scaleway over IPv6, Azure WireServer, Oracle Cloud', () => {
+    const policy = policyWith();
+    for (const host of ['[fd20:ce::254]', '[fd00:ec2::23]', '[fd00:42::42]', '[FD00:0042:0:0:0:0:0:0042]', '168.63.129.16', '192.0.0.192']) {
+      assert.match(policy.hostProblem(host) ?? 'allowed', /link-local or cloud-metadata/, host);
+    }
+    for (const host of ['[fd20:ce::253]', '[fd00:ec2::24]', '[fd00:42::43]', '168.63.129.17', '192.0.0.193']) assert.equal(policy.hostProblem(host), null, host);
+  });
+
+  it('unwraps IPv4 carried in local-use NAT64 (every RFC 6052 layout from /48) and 6to4 before checking', () => {
+    const policy = policyWith();
+    for (const host of [
+      '[64:ff9b:1:a9fe:a9:fe00::]', // /48: bits 48-63 and 72-87 (the "u" octet between)
+      '[64:ff9b:1:a9:fe:a9fe::]', // /56: bytes 7, 9, 10 and 11
+      '[64:ff9b:1:0:a9:fea9:fe00:0]', // /64: bytes 9-12
+      '[64:ff9b:1::a9fe:a9fe]', // the last 32 bits
+      '[64:ff9b:1::169.254.169.254]',
+      '[64:ff9b:1:a83f:81:1000::]', // 168.63.129.16 in the /48 layout
+      '[2002:a9fe:a9fe::]', // 6to4
+      '[2002:a9fe:a9fe:1::1]',
+      '[2002:c000:00c0::]', // 192.0.0.192
+    ]) {
+      assert.match(policy.hostProblem(host) ?? 'allowed', /link-local or cloud-metadata/, host);
+    }
+    // The same prefixes carrying an ordinary address (10.0.0.7), and look-alikes outside them.
+    for (const host of ['[64:ff9b:1:a00:0:700::]', '[64:ff9b:1::a00:7]', '[2002:a00:7::]', '[2002::1]', '[64:ff9b:2::a9fe:a9fe]', '[2003:a9fe:a9fe::]']) {
+      assert.equal(policy.hostProblem(host), null, host);
+    }
+  });
+
   it('with DESTINATION_ALLOWED_HOSTS, allows only those names, exact or *.suffix', () => {
     const policy = policyWith(['orders.internal', '*.svc.example.com']);
     assert.equal(policy.hostProblem('orders.internal'), null);
@@ -69,6 +99,24 @@ describe('Destination host policy', () => {
     assert.match(policy.hostProblem('evilsvc.example.com')!, /DESTINATION_ALLOWED_HOSTS/);
     assert.match(policy.hostProblem('billing.internal')!, /DESTINATION_ALLOWED_HOSTS/);
     assert.match(policyWith(['169.254.169.254']).hostProblem('169.254.169.254')!, /metadata/, 'never a metadata address');
+  });
+});
+
+describe('Static header redaction', () => {
+  const headers = { authorization: 'Bearer s3cret-token', 'x-quoted': 'a"b\\c-long', 'x-short': 'abc' };
+
+  it('hides every static header value a destination echoes, as sent or JSON-escaped, and leaves short values alone', () => {
+    const echoed = JSON.stringify({ authorization: headers.authorization, 'x-quoted': headers['x-quoted'], 'x-short': 'abc', note: 'Bearer s3cret-token again' });
+    assert.equal(
+      redactStaticHeaders(echoed, headers),
+      '{"authorization":"[redacted]","x-quoted":"[redacted]","x-short":"abc","note":"[redacted] again"}',
+    );
+    assert.equal(redactStaticHeaders('nothing of theirs', headers), 'nothing of theirs');
+  });
+
+  it('hides the start of a value the 4 KB cut left at the end', () => {
+    assert.equal(redactStaticHeaders('x'.repeat(10) + 'Bearer s3c', headers), `${'x'.repeat(10)}[redacted]`);
+    assert.equal(redactStaticHeaders('ends with Bea', headers), 'ends with Bea', 'three characters are no credential');
   });
 });
 

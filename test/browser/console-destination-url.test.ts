@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createDestination } from '../support/destinations';
+import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+
+/** Debian's chromium, launched as test/browser/console.test.ts does. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** A destination's URL form when it has static headers: any new URL, even on the same origin, needs them given again or dropped. */
+describe("The console's URL form and static headers", () => {
+  let app: TestApp;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    app = await startTestApp();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${app.baseUrl}/console/`);
+    await page.fill('#token', TEST_API_TOKEN);
+    await page.click('button[type=submit]');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('offers to drop the headers for a new path of the same origin, and saves only then', async () => {
+    const destination = await createDestination(app, { name: 'With headers', url: 'http://127.0.0.1:1/orders', headers: { 'X-Api-Key': 'key-0123456789' } });
+    await page.goto(`${app.baseUrl}/console/#/destinations/${destination.id}`);
+    const form = page.getByRole('form', { name: 'Name and URL' });
+    const drop = form.getByRole('checkbox', { name: /Send no static headers \(X-Api-Key\) to the new URL/ });
+    await form.locator('#edit-url').waitFor();
+    assert.equal(await drop.count(), 0, 'nothing to decide while the URL is unchanged');
+
+    await form.locator('#edit-url').fill('http://127.0.0.1:1/echo');
+    await drop.waitFor();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('alert').filter({ hasText: 'give them again with the new url' }).waitFor();
+    assert.equal((await app.api('get', `/api/destinations/${destination.id}`)).body.url, 'http://127.0.0.1:1/orders', 'refused: unchanged');
+
+    await drop.check();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.locator('dd code', { hasText: 'http://127.0.0.1:1/echo' }).waitFor();
+    const saved = (await app.api('get', `/api/destinations/${destination.id}`)).body;
+    assert.deepEqual([saved.url, saved.headerNames], ['http://127.0.0.1:1/echo', []]);
+    assert.deepEqual(pageErrors, []);
+  });
+});
