@@ -8,6 +8,7 @@
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
  *            --no-delivery  --delivery-only  --delivery-rate N (latency pass, default 500)  --max-concurrency N (destination's, default 50)
+ *            --no-search  --search-only  --search-events N (stored for the payload search pass, default 1000000)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -37,6 +38,7 @@ import { alertIdOf, buildEvents, delivery, rawRequest, VENDORS, type BenchEvent,
 import type { LoadJob, LoadResult } from './load-generator';
 import { productionNodeArgs } from '../support/paths';
 import { DeliveryBench } from './delivery-bench';
+import { PayloadSearchBench } from './payload-search-bench';
 import { startServer, type ServerProcess } from './servers';
 
 interface Options {
@@ -55,6 +57,9 @@ interface Options {
   delivery: boolean;
   deliveryRate: number;
   maxConcurrency: number;
+  /** The payload-search pass (payload-search-bench.ts) and the events it stores first. */
+  search: boolean;
+  searchEvents: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -64,6 +69,7 @@ function parseOptions(argv: string[]): Options {
   };
   const smoke = argv.includes('--smoke');
   const deliveryOnly = argv.includes('--delivery-only');
+  const searchOnly = argv.includes('--search-only');
   const vendors = (value('vendors')?.split(',') ?? [...VENDORS]) as Vendor[];
   for (const vendor of vendors) if (!VENDORS.includes(vendor)) throw new Error(`Unknown vendor ${vendor}`);
   return {
@@ -73,13 +79,15 @@ function parseOptions(argv: string[]): Options {
     vendors,
     rate: Number(value('rate') ?? 1000),
     rateSeconds: Number(value('rate-seconds') ?? (smoke ? 0.3 : 10)),
-    nodb: !smoke && !deliveryOnly && !argv.includes('--no-nodb'),
-    dbPasses: !deliveryOnly && !argv.includes('--nodb-only'),
-    fetch: !deliveryOnly && !argv.includes('--no-fetch'),
+    nodb: !smoke && !deliveryOnly && !searchOnly && !argv.includes('--no-nodb'),
+    dbPasses: !deliveryOnly && !searchOnly && !argv.includes('--nodb-only'),
+    fetch: !deliveryOnly && !searchOnly && !argv.includes('--no-fetch'),
     profileDir: value('profile') ? resolve(value('profile')!) : undefined,
-    delivery: !argv.includes('--no-delivery') && !argv.includes('--nodb-only'),
+    delivery: !searchOnly && !argv.includes('--no-delivery') && !argv.includes('--nodb-only'),
     deliveryRate: Number(value('delivery-rate') ?? 500),
     maxConcurrency: Number(value('max-concurrency') ?? 50),
+    search: !deliveryOnly && !argv.includes('--no-search') && !argv.includes('--nodb-only'),
+    searchEvents: Number(value('search-events') ?? (smoke ? 10_000 : 1_000_000)),
   };
 }
 
@@ -715,8 +723,17 @@ async function main(): Promise<void> {
       );
       await delivery.run();
     }
+    let search: PayloadSearchBench | undefined;
+    if (options.search) {
+      search = new PayloadSearchBench(
+        { databaseUrl: database.url, apiToken: API_TOKEN, subscription: (vendor) => bench.subscription(vendor), startGateway: () => bench.startGateway(), log: (line) => bench.log(line) },
+        { smoke: options.smoke, events: options.searchEvents, requests: options.smoke ? 20 : 200 },
+      );
+      await search.run();
+    }
     ok = bench.report();
     if (delivery) ok = delivery.report((line) => bench.log(line)) && ok;
+    if (search) ok = search.report((line) => bench.log(line)) && ok;
     process.stdout.write(`\nload average after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     process.stdout.write(ok ? 'zero-loss: every check passed\n' : 'zero-loss: FAILED\n');
   } finally {

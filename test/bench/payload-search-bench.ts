@@ -1,0 +1,225 @@
+/**
+ * The payload-search pass of `npm run bench` ("Find an event by what it contains"): N events stored
+ * at once with SQL (the vendors' documented samples, every identifying field made distinct, spread
+ * over the bench's subscriptions), ANALYZEd, then `GET /api/events?payload=…` timed through the
+ * gateway's HTTP API, one request at a time, for searches that match 1, about 10 and about 100
+ * events. Target (full run, 1,000,000 events): p95 ≤ 50 ms for each of them. See BENCHMARKS.md,
+ * "Payload search".
+ *
+ * Every answer is checked: 200, and exactly the expected number of events (over the pages, for the
+ * search that matches more than one page), each of which contains the search.
+ */
+import { Client } from 'pg';
+import { INSIDEVIEW_DOCUMENTED_SAMPLE } from '../../src/vendors/insideview/insideview.sample';
+import { INSIGHTARC_DOCUMENTED_SAMPLE } from '../../src/vendors/insightarc/insightarc.sample';
+import { VISITOR_TRACKING_DOCUMENTED_SAMPLE } from '../../src/vendors/visitor-tracking/visitor-tracking.sample';
+import { WALNUT_DOCUMENTED_SAMPLE } from '../../src/vendors/walnut/walnut.sample';
+import type { BenchSubscription, Vendor } from './events';
+import type { ServerProcess } from './servers';
+
+export interface PayloadSearchContext {
+  databaseUrl: string;
+  apiToken: string;
+  subscription(vendor: Vendor): BenchSubscription;
+  startGateway(): Promise<ServerProcess>;
+  log(line: string): void;
+}
+
+export interface PayloadSearchOptions {
+  smoke: boolean;
+  /** Events stored before the searches. */
+  events: number;
+  /** Timed requests per search. */
+  requests: number;
+}
+
+/** p95 target of a search returning at most 100 events, ms. */
+const TARGET_P95_MS = 50;
+/** Rows per INSERT: one transaction each, so the load never holds one for minutes. */
+const BATCH = 100_000;
+
+/** Every 4th event is Walnut's; among them a user email repeats every 10th, a demo id every 100th. */
+const walnutRows = (events: number) => Math.ceil(events / 4);
+
+interface Search {
+  name: string;
+  query: Record<string, string>;
+  /** Expected matches: the count the answer must hold. */
+  expected: number;
+  judged: boolean;
+}
+
+interface SearchFigures {
+  search: Search;
+  p50: number;
+  p95: number;
+  p99: number;
+  problems: string[];
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export class PayloadSearchBench {
+  private results: SearchFigures[] = [];
+  private loadSeconds = 0;
+  private indexMb = 0;
+
+  constructor(
+    private readonly context: PayloadSearchContext,
+    private readonly options: PayloadSearchOptions,
+  ) {}
+
+  async run(): Promise<void> {
+    const { log } = this.context;
+    log(`\npayload search: loading ${this.options.events.toLocaleString('en')} events`);
+    await this.load();
+    log(`  loaded and analysed in ${this.loadSeconds.toFixed(0)} s; GIN index ${this.indexMb.toFixed(0)} MB`);
+    const gateway = await this.context.startGateway();
+    try {
+      const base = `http://127.0.0.1:${gateway.port}`;
+      for (const search of this.searches()) {
+        const figures = await this.time(base, search);
+        this.results.push(figures);
+        log(`  ${search.name.padEnd(44)} p50 ${figures.p50.toFixed(1)} ms  p95 ${figures.p95.toFixed(1)} ms  p99 ${figures.p99.toFixed(1)} ms${figures.problems.length ? `  PROBLEMS: ${figures.problems.slice(0, 3).join('; ')}` : ''}`);
+      }
+    } finally {
+      await gateway.stop();
+      await this.empty();
+    }
+  }
+
+  /** Leaves the event table as the passes after this one expect it: empty. */
+  private async empty(): Promise<void> {
+    const client = new Client({ connectionString: this.context.databaseUrl });
+    await client.connect();
+    try {
+      await client.query('TRUNCATE webhook_events CASCADE');
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** The section of the final report; whether every answer was right (and, in the full run, fast enough). */
+  report(log: (line: string) => void): boolean {
+    log(`\npayload search over ${this.options.events.toLocaleString('en')} stored events (${this.options.requests} requests each, one at a time)`);
+    let ok = true;
+    for (const { search, p50, p95, p99, problems } of this.results) {
+      const slow = search.judged && !this.options.smoke && p95 > TARGET_P95_MS;
+      ok = ok && problems.length === 0 && !slow;
+      const verdict = problems.length > 0 ? 'WRONG ANSWERS' : !search.judged || this.options.smoke ? '' : slow ? `FAILED (target p95 ≤ ${TARGET_P95_MS} ms)` : 'ok';
+      log(`  ${search.name.padEnd(44)} p50 ${p50.toFixed(1).padStart(6)}  p95 ${p95.toFixed(1).padStart(6)}  p99 ${p99.toFixed(1).padStart(6)} ms  ${verdict}`);
+    }
+    return ok;
+  }
+
+  private searches(): Search[] {
+    const walnut = walnutRows(this.options.events);
+    const pick = (modulo: number) => Math.floor(modulo / 2);
+    const sessionOf = (n: number) => `session-${n}`;
+    const payload = (value: object) => JSON.stringify(value);
+    return [
+      { name: 'session id (1 event)', query: { payload: payload({ data: { session_id: sessionOf(Math.floor(walnut / 2)) } }) }, expected: 1, judged: true },
+      {
+        name: 'user email (10 events)',
+        query: { payload: payload({ data: { user: { email: `user-${pick(walnut / 10)}@example.com` } } }) },
+        expected: Math.floor(walnut / 10) > 0 ? 10 : 0,
+        judged: true,
+      },
+      { name: 'demo id (100 events)', query: { payload: payload({ data: { demo: { id: `demo-${pick(walnut / 100)}` } } }), limit: '100' }, expected: 100, judged: true },
+      {
+        name: 'demo id + vendor + since (100 events)',
+        query: { payload: payload({ data: { demo: { id: `demo-${pick(walnut / 100) + 1}` } } }), vendor: 'walnut', since: '2020-01-01T00:00:00Z', limit: '100' },
+        expected: 100,
+        judged: true,
+      },
+      { name: 'no match', query: { payload: payload({ data: { session_id: 'no-such-session' } }) }, expected: 0, judged: true },
+      // Informative: a search most events match (a first page of 100 of them).
+      { name: 'event type, first page (1 in 4 match)', query: { payload: payload({ event: 'demo_session_finished' }), limit: '100' }, expected: 100, judged: false },
+    ];
+  }
+
+  private async time(base: string, search: Search): Promise<SearchFigures> {
+    const problems: string[] = [];
+    const durations: number[] = [];
+    const url = `${base}/api/events?${new URLSearchParams(search.query)}`;
+    const headers = { Authorization: `Bearer ${this.context.apiToken}` };
+    const contained = JSON.parse(search.query.payload) as object;
+    // Two untimed requests first: connections and plans warm, as in steady use.
+    for (let i = 0; i < this.options.requests + 2; i++) {
+      const started = performance.now();
+      const response = await fetch(url, { headers });
+      const body = (await response.json()) as { data?: Array<{ payload: unknown }> };
+      const took = performance.now() - started;
+      if (i >= 2) durations.push(took);
+      if (response.status !== 200 || !Array.isArray(body.data)) {
+        problems.push(`answered ${response.status}`);
+        continue;
+      }
+      if (body.data.length !== search.expected) problems.push(`${body.data.length} events, expected ${search.expected}`);
+      if (!body.data.every((event) => contains(event.payload, contained))) problems.push('an event that does not contain the search');
+    }
+    durations.sort((a, b) => a - b);
+    return { search, p50: percentile(durations, 50), p95: percentile(durations, 95), p99: percentile(durations, 99), problems: [...new Set(problems)] };
+  }
+
+  /**
+   * The events, stored with SQL in batches: event n is Walnut's when n % 4 = 0 (session `session-<w>`,
+   * user `user-<w % (W/10)>@example.com`, demo `demo-<w % (W/100)>`, w = n / 4, W Walnut's count),
+   * else InsightArc's, a visit, or an InsideView alert, each with its own distinct ids.
+   */
+  private async load(): Promise<void> {
+    const started = performance.now();
+    const client = new Client({ connectionString: this.context.databaseUrl });
+    await client.connect();
+    try {
+      // The bench database is the run's own: what earlier passes stored would only blur the counts.
+      await client.query('TRUNCATE webhook_events CASCADE');
+      const walnut = walnutRows(this.options.events);
+      const emails = Math.max(1, Math.floor(walnut / 10));
+      const demos = Math.max(1, Math.floor(walnut / 100));
+      const samples = [
+        JSON.stringify(WALNUT_DOCUMENTED_SAMPLE),
+        JSON.stringify(INSIGHTARC_DOCUMENTED_SAMPLE),
+        JSON.stringify(VISITOR_TRACKING_DOCUMENTED_SAMPLE),
+        JSON.stringify(INSIDEVIEW_DOCUMENTED_SAMPLE),
+      ];
+      const subscriptions = (['walnut', 'insightarc', 'visitor-tracking', 'insideview'] as const).map((vendor) => this.context.subscription(vendor).id);
+      for (let from = 0; from < this.options.events; from += BATCH) {
+        const to = Math.min(this.options.events, from + BATCH) - 1;
+        await client.query(
+          `INSERT INTO webhook_events
+             (subscription_id, vendor, event_type, dedupe_key, status, occurred_at, received_at, payload, raw_body, created_xid)
+           SELECT (ARRAY[$3, $4, $5, $6]::uuid[])[v + 1], (ARRAY['walnut', 'insightarc', 'visitor-tracking', 'insideview'])[v + 1],
+                  (ARRAY['demo_session_finished', 'drop_alert', 'NEW_VISIT', 'ALERT'])[v + 1], 'bench-' || n, 'accepted',
+                  at, at, p, convert_to(p::text, 'UTF8'), pg_current_xact_id()::text::bigint
+             FROM (SELECT n, n % 4 AS v, n / 4 AS w, timestamptz '2025-01-01' + n * interval '1 second' AS at FROM generate_series($1::int, $2::int) n) s,
+                  LATERAL (SELECT CASE v
+                    WHEN 0 THEN jsonb_set(jsonb_set(jsonb_set($7::jsonb,
+                                  '{data,session_id}', to_jsonb('session-' || w)),
+                                  '{data,user,email}', to_jsonb('user-' || (w % $11) || '@example.com')),
+                                  '{data,demo,id}', to_jsonb('demo-' || (w % $12)))
+                    WHEN 1 THEN jsonb_set($8::jsonb, '{relevant_events}', jsonb_build_array(jsonb_build_object('name', 'https://example.com/checkout/' || n)))
+                    WHEN 2 THEN jsonb_set(jsonb_set($9::jsonb, '{id}', to_jsonb('visit-' || n)), '{visitor,id}', to_jsonb('visitor-' || n))
+                    ELSE jsonb_set($10::jsonb, '{alertId}', to_jsonb('alert' || n))
+                  END AS p) payloads`,
+          [from, to, ...subscriptions, ...samples, emails, demos],
+        );
+      }
+      await client.query('ANALYZE webhook_events');
+      const { rows } = await client.query(`SELECT pg_relation_size('"IDX_webhook_events_payload"') AS bytes`);
+      this.indexMb = Number(rows[0].bytes) / 1024 / 1024;
+    } finally {
+      await client.end();
+    }
+    this.loadSeconds = (performance.now() - started) / 1000;
+  }
+}
+
+/** jsonb `@>` in JS, enough for the bench's searches (objects of strings). */
+function contains(value: unknown, search: unknown): boolean {
+  if (typeof search !== 'object' || search === null) return value === search;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(search).every(([key, child]) => contains((value as Record<string, unknown>)[key], child));
+}
