@@ -174,47 +174,59 @@ export class PayloadSearchBench {
     const client = new Client({ connectionString: this.context.databaseUrl });
     await client.connect();
     try {
-      // The bench database is the run's own: what earlier passes stored would only blur the counts.
-      await client.query('TRUNCATE webhook_events CASCADE');
-      const walnut = walnutRows(this.options.events);
-      const emails = Math.max(1, Math.floor(walnut / 10));
-      const demos = Math.max(1, Math.floor(walnut / 100));
-      const samples = [
-        JSON.stringify(WALNUT_DOCUMENTED_SAMPLE),
-        JSON.stringify(INSIGHTARC_DOCUMENTED_SAMPLE),
-        JSON.stringify(VISITOR_TRACKING_DOCUMENTED_SAMPLE),
-        JSON.stringify(INSIDEVIEW_DOCUMENTED_SAMPLE),
-      ];
       const subscriptions = (['walnut', 'insightarc', 'visitor-tracking', 'insideview'] as const).map((vendor) => this.context.subscription(vendor).id);
-      for (let from = 0; from < this.options.events; from += BATCH) {
-        const to = Math.min(this.options.events, from + BATCH) - 1;
-        await client.query(
-          `INSERT INTO webhook_events
-             (subscription_id, vendor, event_type, dedupe_key, status, occurred_at, received_at, payload, raw_body, created_xid)
-           SELECT (ARRAY[$3, $4, $5, $6]::uuid[])[v + 1], (ARRAY['walnut', 'insightarc', 'visitor-tracking', 'insideview'])[v + 1],
-                  (ARRAY['demo_session_finished', 'drop_alert', 'NEW_VISIT', 'ALERT'])[v + 1], 'bench-' || n, 'accepted',
-                  at, at, p, convert_to(p::text, 'UTF8'), pg_current_xact_id()::text::bigint
-             FROM (SELECT n, n % 4 AS v, n / 4 AS w, timestamptz '2025-01-01' + n * interval '1 second' AS at FROM generate_series($1::int, $2::int) n) s,
-                  LATERAL (SELECT CASE v
-                    WHEN 0 THEN jsonb_set(jsonb_set(jsonb_set($7::jsonb,
-                                  '{data,session_id}', to_jsonb('session-' || w)),
-                                  '{data,user,email}', to_jsonb('user-' || (w % $11) || '@example.com')),
-                                  '{data,demo,id}', to_jsonb('demo-' || (w % $12)))
-                    WHEN 1 THEN jsonb_set($8::jsonb, '{relevant_events}', jsonb_build_array(jsonb_build_object('name', 'https://example.com/checkout/' || n)))
-                    WHEN 2 THEN jsonb_set(jsonb_set($9::jsonb, '{id}', to_jsonb('visit-' || n)), '{visitor,id}', to_jsonb('visitor-' || n))
-                    ELSE jsonb_set($10::jsonb, '{alertId}', to_jsonb('alert' || n))
-                  END AS p) payloads`,
-          [from, to, ...subscriptions, ...samples, emails, demos],
-        );
-      }
-      await client.query('ANALYZE webhook_events');
-      const { rows } = await client.query(`SELECT pg_relation_size('"IDX_webhook_events_payload"') AS bytes`);
-      this.indexMb = Number(rows[0].bytes) / 1024 / 1024;
+      this.indexMb = await loadSearchEvents((sql, params) => client.query(sql, params).then((result) => result.rows), this.options.events, subscriptions);
     } finally {
       await client.end();
     }
     this.loadSeconds = (performance.now() - started) / 1000;
   }
+}
+
+type Query = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/**
+ * Stores `events` events with SQL in batches (see PayloadSearchBench.load), the four vendors' in turn
+ * with `subscriptions` (ids, or nulls), then ANALYZE; returns the size of the payload index in MB.
+ * Event n is Walnut's when n % 4 = 0: session `session-<w>`, user `user-<w % (W/10)>@example.com`,
+ * demo `demo-<w % (W/100)>` (w = n / 4, W Walnut's count); the others each have their own distinct ids.
+ */
+export async function loadSearchEvents(query: Query, events: number, subscriptions: Array<string | null>, analyze = true): Promise<number> {
+  // The bench database is the run's own: what earlier passes stored would only blur the counts.
+  await query('TRUNCATE webhook_events CASCADE');
+  const walnut = walnutRows(events);
+  const emails = Math.max(1, Math.floor(walnut / 10));
+  const demos = Math.max(1, Math.floor(walnut / 100));
+  const samples = [
+    JSON.stringify(WALNUT_DOCUMENTED_SAMPLE),
+    JSON.stringify(INSIGHTARC_DOCUMENTED_SAMPLE),
+    JSON.stringify(VISITOR_TRACKING_DOCUMENTED_SAMPLE),
+    JSON.stringify(INSIDEVIEW_DOCUMENTED_SAMPLE),
+  ];
+  for (let from = 0; from < events; from += BATCH) {
+    const to = Math.min(events, from + BATCH) - 1;
+    await query(
+      `INSERT INTO webhook_events
+         (subscription_id, vendor, event_type, dedupe_key, status, occurred_at, received_at, payload, raw_body, created_xid)
+       SELECT (ARRAY[$3, $4, $5, $6]::uuid[])[v + 1], (ARRAY['walnut', 'insightarc', 'visitor-tracking', 'insideview'])[v + 1],
+              (ARRAY['demo_session_finished', 'drop_alert', 'NEW_VISIT', 'ALERT'])[v + 1], 'bench-' || n, 'accepted',
+              at, at, p, convert_to(p::text, 'UTF8'), pg_current_xact_id()::text::bigint
+         FROM (SELECT n, n % 4 AS v, n / 4 AS w, timestamptz '2025-01-01' + n * interval '1 second' AS at FROM generate_series($1::int, $2::int) n) s,
+              LATERAL (SELECT CASE v
+                WHEN 0 THEN jsonb_set(jsonb_set(jsonb_set($7::jsonb,
+                              '{data,session_id}', to_jsonb('session-' || w)),
+                              '{data,user,email}', to_jsonb('user-' || (w % $11) || '@example.com')),
+                              '{data,demo,id}', to_jsonb('demo-' || (w % $12)))
+                WHEN 1 THEN jsonb_set($8::jsonb, '{relevant_events}', jsonb_build_array(jsonb_build_object('name', 'https://example.com/checkout/' || n)))
+                WHEN 2 THEN jsonb_set(jsonb_set($9::jsonb, '{id}', to_jsonb('visit-' || n)), '{visitor,id}', to_jsonb('visitor-' || n))
+                ELSE jsonb_set($10::jsonb, '{alertId}', to_jsonb('alert' || n))
+              END AS p) payloads`,
+      [from, to, ...subscriptions, ...samples, emails, demos],
+    );
+  }
+  if (analyze) await query('ANALYZE webhook_events');
+  const [row] = await query(`SELECT pg_relation_size('"IDX_webhook_events_payload"') AS bytes`);
+  return Number(row.bytes) / 1024 / 1024;
 }
 
 /** jsonb `@>` in JS, enough for the bench's searches (objects of strings). */
