@@ -6,7 +6,7 @@ import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
 import type { ListEventsQuery } from './dto/list-events.query';
 import { commitHorizon } from './commit-horizon';
-import { decodeCursor, encodeCursor, isBigintId } from './event-cursor';
+import { decodeCursor, encodeCursor, isBigintId, type EventCursor } from './event-cursor';
 import { eventFilterConditions } from './event-filter';
 import { EventView, toEventView } from './event.view';
 import { WebhookEvent } from './webhook-event.entity';
@@ -39,27 +39,8 @@ export class EventsService {
     const limit = query.limit ?? 100;
     // Read before the feed query's snapshot is taken; see commitHorizon().
     const horizon = await commitHorizon(this.events);
-    const qb = this.events
-      .createQueryBuilder('e')
-      .addSelect('e.createdXid')
-      .where('e.created_xid < :horizon', { horizon })
-      .orderBy('e.created_xid', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .limit(limit + 1);
-    const filterParams: Record<string, unknown> = {};
-    const param = (value: unknown) => {
-      const name = `f${Object.keys(filterParams).length}`;
-      filterParams[name] = value;
-      return `:${name}`;
-    };
-    for (const condition of eventFilterConditions(query, 'e', param)) qb.andWhere(condition);
-    qb.setParameters(filterParams);
-    if (query.isTest) qb.andWhere('e.is_test = :isTest', { isTest: query.isTest === 'true' });
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      qb.andWhere('(e.created_xid, e.id) > (:xid, :id)', { xid: cursor.xid, id: cursor.id });
-    }
-    const rows = await qb.getMany();
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = query.payload ? await this.searchPage(query, horizon, cursor, limit + 1) : await this.feedPage(query, horizon, cursor, limit + 1);
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -70,9 +51,89 @@ export class EventsService {
     };
   }
 
+  /** Up to `count` events of the feed from `cursor`, in feed order. */
+  private async feedPage(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined, count: number): Promise<WebhookEvent[]> {
+    const qb = this.feedQuery().where('e.created_xid < :horizon', { horizon }).limit(count);
+    const filterParams: Record<string, unknown> = {};
+    const param = (value: unknown) => {
+      const name = `f${Object.keys(filterParams).length}`;
+      filterParams[name] = value;
+      return `:${name}`;
+    };
+    for (const condition of eventFilterConditions(query, 'e', param)) qb.andWhere(condition);
+    qb.setParameters(filterParams);
+    if (query.isTest) qb.andWhere('e.is_test = :isTest', { isTest: query.isTest === 'true' });
+    if (cursor) qb.andWhere('(e.created_xid, e.id) > (:xid, :id)', { xid: cursor.xid, id: cursor.id });
+    return qb.getMany();
+  }
+
+  /**
+   * Up to `count` events of the feed from `cursor` whose payload contains `query.payload`, in feed
+   * order. Walking the feed in order and testing each payload is fastest when matches are common; for
+   * a rare match (one session's events) it reads the whole table, which the planner cannot foresee
+   * without statistics (PGlite never gathers them). So: the next FEED_WINDOW events of the feed first;
+   * when they hold fewer than `count` matches and the feed goes on, the matches from the GIN index.
+   */
+  private async searchPage(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined, count: number): Promise<WebhookEvent[]> {
+    const window = feedWindowSql(query, horizon, cursor);
+    const walked = (await this.events.query(window.sql, window.params)) as Array<{ id: string; matched: boolean }>;
+    let ids = walked.filter((row) => row.matched).map((row) => row.id);
+    if (ids.length < count && walked.length === FEED_WINDOW) {
+      const indexed = payloadMatchesSql(query, horizon, cursor, count);
+      ids = ((await this.events.query(indexed.sql, indexed.params)) as Array<{ id: string }>).map((row) => row.id);
+    }
+    ids = ids.slice(0, count);
+    if (ids.length === 0) return [];
+    return this.feedQuery().where('e.id IN (:...ids)', { ids }).getMany();
+  }
+
+  private feedQuery() {
+    return this.events.createQueryBuilder('e').addSelect('e.createdXid').orderBy('e.created_xid', 'ASC').addOrderBy('e.id', 'ASC');
+  }
+
   async get(id: string): Promise<EventView> {
     const event = isBigintId(id) ? await this.events.findOneBy({ id }) : null;
     if (!event) throw new AppException(HttpStatus.NOT_FOUND, ErrorCode.EventNotFound, `No event ${id}`);
     return toEventView(event, true);
   }
+}
+
+/** Events of the feed a payload search tests in order before it asks the GIN index instead. */
+export const FEED_WINDOW = 1000;
+
+/** The conditions of a feed query on the row `alias`, with their parameters numbered after `params`. */
+function feedConditions(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined, alias: string, params: unknown[]): string[] {
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const conditions = [`${alias}.created_xid < ${param(horizon)}`, ...eventFilterConditions({ ...query, payload: undefined }, alias, param)];
+  if (query.isTest) conditions.push(`${alias}.is_test = ${param(query.isTest === 'true')}`);
+  if (cursor) conditions.push(`(${alias}.created_xid, ${alias}.id) > (${param(cursor.xid)}, ${param(cursor.id)})`);
+  return conditions;
+}
+
+/** The next FEED_WINDOW events of the feed (ids, and whether each payload matches), in order. */
+function feedWindowSql(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined): { sql: string; params: unknown[] } {
+  const params: unknown[] = [query.payload];
+  const conditions = feedConditions(query, horizon, cursor, 'e', params);
+  return {
+    sql: `SELECT e.id, e.payload @> CAST($1 AS jsonb) AS matched FROM webhook_events e
+           WHERE ${conditions.join(' AND ')} ORDER BY e.created_xid, e.id LIMIT ${FEED_WINDOW}`,
+    params,
+  };
+}
+
+/**
+ * The first `count` matches of a payload search in feed order, taken from the GIN index: the
+ * materialised CTE holds the payload test alone, so the planner cannot walk the feed's order
+ * instead; the other filters apply to what it found.
+ */
+export function payloadMatchesSql(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined, count: number): { sql: string; params: unknown[] } {
+  const params: unknown[] = [query.payload];
+  const conditions = feedConditions(query, horizon, cursor, 'm', params);
+  return {
+    sql: `WITH m AS MATERIALIZED (
+            SELECT id, created_xid, vendor, subscription_id, event_type, status, received_at, is_test
+              FROM webhook_events WHERE payload @> CAST($1 AS jsonb))
+          SELECT m.id FROM m WHERE ${conditions.join(' AND ')} ORDER BY m.created_xid, m.id LIMIT ${Number(count)}`,
+    params,
+  };
 }

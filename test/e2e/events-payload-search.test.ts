@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { createSubscription, type CreatedSubscription } from '../support/subscriptions';
+import { payloadMatchesSql } from '../../src/events/events.service';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('Management API: events searched by payload', () => {
@@ -153,26 +154,47 @@ describe('Management API: events searched by payload', () => {
     assert.equal((await search({ payload: ' { "data" : { } } ' })).ids.length >= 5, true);
   });
 
-  it('is served by a GIN index on the payload', async () => {
+  it('is served by a GIN index on the payload, and pages through matches far apart in a long feed', async () => {
     const [index] = await app.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = 'webhook_events' AND indexname = 'IDX_webhook_events_payload'`);
     assert.match(index?.indexdef ?? '', /USING gin \(payload jsonb_path_ops\)/);
-    // Enough rows that scanning them would cost more than the index; then the search's own shape must use it.
+    // A feed longer than the window a search walks in order (FEED_WINDOW): rare matches come from the index.
     await app.query(
       `INSERT INTO webhook_events (subscription_id, vendor, event_type, dedupe_key, status, payload, raw_body, created_xid)
        SELECT $1, 'walnut', 'demo_session_finished', 'bulk-' || n, 'accepted', p, convert_to(p::text, 'UTF8'), pg_current_xact_id()::text::bigint
-         FROM generate_series(1, 20000) n, LATERAL (SELECT jsonb_build_object('event', 'demo_session_finished', 'data', jsonb_build_object('session_id', 'bulk-' || n)) AS p) x`,
+         FROM generate_series(1, 20000) n,
+              LATERAL (SELECT jsonb_build_object('event', 'bulk', 'data', jsonb_build_object('session_id', 'bulk-' || n, 'group', 'g-' || (n % 5000))) AS p) x`,
       [other.id],
     );
-    await app.query('ANALYZE webhook_events');
-    assert.deepEqual((await search({ payload: payload({ data: { session_id: 'bulk-12345' } }) })).ids.length, 1);
+    const expected = async (value: object) =>
+      (await app.query<{ eventId: string }>(`SELECT id::text AS "eventId" FROM webhook_events WHERE payload @> CAST($1 AS jsonb) ORDER BY created_xid, id`, [payload(value)])).map((row) => row.eventId);
+    const one = await expected({ data: { session_id: 'bulk-12345' } });
+    assert.equal(one.length, 1);
+    assert.deepEqual((await search({ payload: payload({ data: { session_id: 'bulk-12345' } }) })).ids, one);
+    // Group 7: events 7, 5007, 10007 and 15007, the first inside the walked window, the others far beyond it.
+    const group = await expected({ data: { group: 'g-7' } });
+    assert.equal(group.length, 4);
+    for (const limit of ['1', '3', '10']) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 6; i++) {
+        const page = await search({ payload: payload({ data: { group: 'g-7' } }), limit, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.ids);
+        cursor = page.nextCursor ?? cursor;
+        if (!page.hasMore) break;
+      }
+      assert.deepEqual(seen, group, `pages of ${limit}`);
+    }
+    assert.deepEqual((await search({ payload: payload({ data: { group: 'g-7' } }), subscriptionId: other.id, eventType: 'demo_session_finished' })).ids, group);
+    assert.deepEqual((await search({ payload: payload({ data: { group: 'g-7' } }), subscriptionId: subscription.id })).ids, []);
+    assert.deepEqual((await search({ payload: payload({ data: { group: 'g-7' } }), until: '2000-01-01T00:00:00Z' })).ids, []);
+    // The query that finds them starts from the GIN index, with statistics and without.
     const [{ horizon }] = await app.query<{ horizon: string }>('SELECT (max(created_xid) + 1)::text AS horizon FROM webhook_events');
-    // The shape of EventsService.list's query with a payload search.
-    const plan = await app.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN SELECT e.* FROM webhook_events e
-        WHERE e.created_xid < $1 AND e.payload @> CAST($2 AS jsonb)
-        ORDER BY e.created_xid, e.id LIMIT 101`,
-      [horizon, payload({ data: { session_id: 'bulk-12345' } })],
-    );
-    assert.match(plan.map((row) => row['QUERY PLAN']).join('\n'), /IDX_webhook_events_payload/);
+    const plan = async () => {
+      const { sql, params } = payloadMatchesSql({ payload: payload({ data: { session_id: 'bulk-12345' } }), subscriptionId: other.id }, horizon, undefined, 101);
+      return (await app.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((row) => row['QUERY PLAN']).join('\n');
+    };
+    assert.match(await plan(), /Bitmap Index Scan on "IDX_webhook_events_payload"/);
+    await app.query('ANALYZE webhook_events');
+    assert.match(await plan(), /Bitmap Index Scan on "IDX_webhook_events_payload"/);
   });
 });
