@@ -9,6 +9,7 @@
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
  *            --no-delivery  --delivery-only  --delivery-rate N (latency pass, default 500)  --max-concurrency N (destination's, default 50)
  *            --no-search  --search-only  --search-events N (stored for the payload search pass, default 1000000)
+ *            --search-embedded (that pass on the embedded database too: its load takes minutes; always in --smoke)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -60,6 +61,7 @@ interface Options {
   /** The payload-search pass (payload-search-bench.ts) and the events it stores first. */
   search: boolean;
   searchEvents: number;
+  searchEmbedded: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -88,6 +90,7 @@ function parseOptions(argv: string[]): Options {
     maxConcurrency: Number(value('max-concurrency') ?? 50),
     search: !deliveryOnly && !argv.includes('--no-search') && !argv.includes('--nodb-only'),
     searchEvents: Number(value('search-events') ?? (smoke ? 10_000 : 1_000_000)),
+    searchEmbedded: smoke || argv.includes('--search-embedded'),
   };
 }
 
@@ -294,6 +297,8 @@ class Bench {
       DATABASE_URL: this.databaseUrl,
       SECRETS_KEY,
       API_TOKENS: API_TOKEN,
+      // The payload-search pass reads the API back to back, faster than the default limit per minute.
+      API_RATE_LIMIT: '1000000',
       DATA_DIR: this.dataDir,
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
@@ -727,7 +732,7 @@ async function main(): Promise<void> {
     if (options.search) {
       search = new PayloadSearchBench(
         { databaseUrl: database.url, apiToken: API_TOKEN, subscription: (vendor) => bench.subscription(vendor), startGateway: () => bench.startGateway(), log: (line) => bench.log(line) },
-        { smoke: options.smoke, events: options.searchEvents, requests: options.smoke ? 20 : 200 },
+        { smoke: options.smoke, events: options.searchEvents, requests: options.smoke ? 20 : 200, embedded: options.searchEmbedded },
       );
       await search.run();
     }

@@ -9,13 +9,23 @@
  * Every answer is checked: 200, and exactly the expected number of events (over the pages, for the
  * search that matches more than one page), each of which contains the search.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { definitionsOf } from '../../src/vendors/vendor-definition';
+import { VENDORS } from '../../src/vendors/vendors';
+import { freePort } from '../support/gateway-process';
+import { productionNodeArgs } from '../support/paths';
 import { INSIDEVIEW_DOCUMENTED_SAMPLE } from '../../src/vendors/insideview/insideview.sample';
 import { INSIGHTARC_DOCUMENTED_SAMPLE } from '../../src/vendors/insightarc/insightarc.sample';
 import { VISITOR_TRACKING_DOCUMENTED_SAMPLE } from '../../src/vendors/visitor-tracking/visitor-tracking.sample';
 import { WALNUT_DOCUMENTED_SAMPLE } from '../../src/vendors/walnut/walnut.sample';
 import type { BenchSubscription, Vendor } from './events';
-import type { ServerProcess } from './servers';
+import { startServer, type ServerProcess } from './servers';
 
 export interface PayloadSearchContext {
   databaseUrl: string;
@@ -31,7 +41,11 @@ export interface PayloadSearchOptions {
   events: number;
   /** Timed requests per search. */
   requests: number;
+  /** Also on the embedded database (PGlite), whose load takes minutes at 1,000,000 events. */
+  embedded: boolean;
 }
+
+type Database = 'PostgreSQL' | 'embedded';
 
 /** p95 target of a search returning at most 100 events, ms. */
 const TARGET_P95_MS = 50;
@@ -50,6 +64,7 @@ interface Search {
 }
 
 interface SearchFigures {
+  database: Database;
   search: Search;
   p50: number;
   p95: number;
@@ -63,8 +78,7 @@ function percentile(sorted: number[], p: number): number {
 
 export class PayloadSearchBench {
   private results: SearchFigures[] = [];
-  private loadSeconds = 0;
-  private indexMb = 0;
+  private readonly loads: Array<{ database: Database; seconds: number; indexMb: number }> = [];
 
   constructor(
     private readonly context: PayloadSearchContext,
@@ -73,21 +87,61 @@ export class PayloadSearchBench {
 
   async run(): Promise<void> {
     const { log } = this.context;
-    log(`\npayload search: loading ${this.options.events.toLocaleString('en')} events`);
-    await this.load();
-    log(`  loaded and analysed in ${this.loadSeconds.toFixed(0)} s; GIN index ${this.indexMb.toFixed(0)} MB`);
+    log(`\npayload search: loading ${this.options.events.toLocaleString('en')} events into PostgreSQL`);
+    let started = performance.now();
+    const indexMb = await this.loadPostgres();
+    this.loaded('PostgreSQL', started, indexMb);
     const gateway = await this.context.startGateway();
     try {
-      const base = `http://127.0.0.1:${gateway.port}`;
-      for (const search of this.searches()) {
-        const figures = await this.time(base, search);
-        this.results.push(figures);
-        log(`  ${search.name.padEnd(44)} p50 ${figures.p50.toFixed(1)} ms  p95 ${figures.p95.toFixed(1)} ms  p99 ${figures.p99.toFixed(1)} ms${figures.problems.length ? `  PROBLEMS: ${figures.problems.slice(0, 3).join('; ')}` : ''}`);
-      }
+      await this.timeAll('PostgreSQL', gateway);
     } finally {
       await gateway.stop();
       await this.empty();
     }
+    if (!this.options.embedded) return;
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-bench-search-'));
+    try {
+      log(`\npayload search: loading ${this.options.events.toLocaleString('en')} events into the embedded database`);
+      started = performance.now();
+      this.loaded('embedded', started, await loadEmbedded(dataDir, this.options.events));
+      const embedded = await this.startEmbeddedGateway(dataDir);
+      try {
+        await this.timeAll('embedded', embedded);
+      } finally {
+        await embedded.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  private loaded(database: Database, started: number, indexMb: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.loads.push({ database, seconds, indexMb });
+    this.context.log(`  loaded and analysed in ${seconds.toFixed(0)} s; GIN index ${indexMb.toFixed(0)} MB`);
+  }
+
+  private async timeAll(database: Database, gateway: ServerProcess): Promise<void> {
+    const base = `http://127.0.0.1:${gateway.port}`;
+    for (const search of this.searches()) {
+      const figures = await this.time(database, base, search);
+      this.results.push(figures);
+      this.context.log(`  ${search.name.padEnd(44)} p50 ${figures.p50.toFixed(1)} ms  p95 ${figures.p95.toFixed(1)} ms  p99 ${figures.p99.toFixed(1)} ms${figures.problems.length ? `  PROBLEMS: ${figures.problems.slice(0, 3).join('; ')}` : ''}`);
+    }
+  }
+
+  /** The gateway (production build) on the embedded database in `dataDir`. */
+  private async startEmbeddedGateway(dataDir: string): Promise<ServerProcess> {
+    const port = await freePort();
+    return startServer('gateway (embedded database)', 'src/main.js', port, {
+      SECRETS_KEY: randomBytes(32).toString('base64'),
+      API_TOKENS: this.context.apiToken,
+      API_RATE_LIMIT: '1000000',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    }, productionNodeArgs());
   }
 
   /** Leaves the event table as the passes after this one expect it: empty. */
@@ -104,12 +158,13 @@ export class PayloadSearchBench {
   /** The section of the final report; whether every answer was right (and, in the full run, fast enough). */
   report(log: (line: string) => void): boolean {
     log(`\npayload search over ${this.options.events.toLocaleString('en')} stored events (${this.options.requests} requests each, one at a time)`);
+    for (const { database, seconds, indexMb } of this.loads) log(`  ${database}: stored and analysed in ${seconds.toFixed(0)} s, GIN index ${indexMb.toFixed(0)} MB`);
     let ok = true;
-    for (const { search, p50, p95, p99, problems } of this.results) {
+    for (const { database, search, p50, p95, p99, problems } of this.results) {
       const slow = search.judged && !this.options.smoke && p95 > TARGET_P95_MS;
       ok = ok && problems.length === 0 && !slow;
       const verdict = problems.length > 0 ? 'WRONG ANSWERS' : !search.judged || this.options.smoke ? '' : slow ? `FAILED (target p95 ≤ ${TARGET_P95_MS} ms)` : 'ok';
-      log(`  ${search.name.padEnd(44)} p50 ${p50.toFixed(1).padStart(6)}  p95 ${p95.toFixed(1).padStart(6)}  p99 ${p99.toFixed(1).padStart(6)} ms  ${verdict}`);
+      log(`  ${database.padEnd(10)} ${search.name.padEnd(40)} p50 ${p50.toFixed(1).padStart(6)}  p95 ${p95.toFixed(1).padStart(6)}  p99 ${p99.toFixed(1).padStart(6)} ms  ${verdict}`);
     }
     return ok;
   }
@@ -140,7 +195,7 @@ export class PayloadSearchBench {
     ];
   }
 
-  private async time(base: string, search: Search): Promise<SearchFigures> {
+  private async time(database: Database, base: string, search: Search): Promise<SearchFigures> {
     const problems: string[] = [];
     const durations: number[] = [];
     const url = `${base}/api/events?${new URLSearchParams(search.query)}`;
@@ -161,7 +216,7 @@ export class PayloadSearchBench {
       if (!body.data.every((event) => contains(event.payload, contained))) problems.push('an event that does not contain the search');
     }
     durations.sort((a, b) => a - b);
-    return { search, p50: percentile(durations, 50), p95: percentile(durations, 95), p99: percentile(durations, 99), problems: [...new Set(problems)] };
+    return { database, search, p50: percentile(durations, 50), p95: percentile(durations, 95), p99: percentile(durations, 99), problems: [...new Set(problems)] };
   }
 
   /**
@@ -169,17 +224,27 @@ export class PayloadSearchBench {
    * user `user-<w % (W/10)>@example.com`, demo `demo-<w % (W/100)>`, w = n / 4, W Walnut's count),
    * else InsightArc's, a visit, or an InsideView alert, each with its own distinct ids.
    */
-  private async load(): Promise<void> {
-    const started = performance.now();
+  private async loadPostgres(): Promise<number> {
     const client = new Client({ connectionString: this.context.databaseUrl });
     await client.connect();
     try {
       const subscriptions = (['walnut', 'insightarc', 'visitor-tracking', 'insideview'] as const).map((vendor) => this.context.subscription(vendor).id);
-      this.indexMb = await loadSearchEvents((sql, params) => client.query(sql, params).then((result) => result.rows), this.options.events, subscriptions);
+      return await loadSearchEvents((sql, params) => client.query(sql, params).then((result) => result.rows), this.options.events, subscriptions);
     } finally {
       await client.end();
     }
-    this.loadSeconds = (performance.now() - started) / 1000;
+  }
+}
+
+/** A fresh embedded database in `dataDir`, migrated and loaded (events without subscriptions: none exist there). */
+async function loadEmbedded(dataDir: string, events: number): Promise<number> {
+  const dataSource = new DataSource({ ...buildDataSourceOptions({ dataDir }, definitionsOf(VENDORS)), logging: false });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations();
+    return await loadSearchEvents((sql, params) => dataSource.query(sql, params), events, [null, null, null, null]);
+  } finally {
+    await dataSource.destroy();
   }
 }
 
