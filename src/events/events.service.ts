@@ -101,22 +101,39 @@ export class EventsService {
 /** Events of the feed a payload search tests in order before it asks the GIN index instead. */
 export const FEED_WINDOW = 1000;
 
-/** The conditions of a feed query on the row `alias`, with their parameters numbered after `params`. */
-function feedConditions(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined, alias: string, params: unknown[]): string[] {
+/** The filters of `query` but the payload on the row `alias`, with their parameters numbered after `params`. */
+function filterConditions(query: ListEventsQuery, alias: string, params: unknown[]): string[] {
   const param = (value: unknown) => `$${params.push(value)}`;
-  const conditions = [`${alias}.created_xid < ${param(horizon)}`, ...eventFilterConditions({ ...query, payload: undefined }, alias, param)];
+  const conditions = eventFilterConditions({ ...query, payload: undefined }, alias, param);
   if (query.isTest) conditions.push(`${alias}.is_test = ${param(query.isTest === 'true')}`);
+  return conditions;
+}
+
+/** Where the feed's page may come from: below the commit horizon, after the cursor. */
+function positionConditions(horizon: string, cursor: EventCursor | undefined, alias: string, params: unknown[]): string[] {
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const conditions = [`${alias}.created_xid < ${param(horizon)}`];
   if (cursor) conditions.push(`(${alias}.created_xid, ${alias}.id) > (${param(cursor.xid)}, ${param(cursor.id)})`);
   return conditions;
 }
 
-/** The next FEED_WINDOW events of the feed (ids, and whether each payload matches), in order. */
+const FILTERED_COLUMNS = 'id, created_xid, vendor, subscription_id, event_type, status, received_at, is_test';
+
+/**
+ * The next FEED_WINDOW events of the whole feed (ids, and whether each matches the search and the
+ * filters), in order. The filters are tested on the window, not used to find it: with them, a
+ * planner without statistics may fetch and sort every event of a vendor instead of walking the
+ * feed's index.
+ */
 function feedWindowSql(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined): { sql: string; params: unknown[] } {
   const params: unknown[] = [query.payload];
-  const conditions = feedConditions(query, horizon, cursor, 'e', params);
+  const position = positionConditions(horizon, cursor, 'e', params);
+  const matched = ['w.payload @> CAST($1 AS jsonb)', ...filterConditions(query, 'w', params)];
   return {
-    sql: `SELECT e.id, e.payload @> CAST($1 AS jsonb) AS matched FROM webhook_events e
-           WHERE ${conditions.join(' AND ')} ORDER BY e.created_xid, e.id LIMIT ${FEED_WINDOW}`,
+    sql: `SELECT w.id, (${matched.join(' AND ')}) AS matched
+            FROM (SELECT ${FILTERED_COLUMNS}, payload FROM webhook_events e
+                   WHERE ${position.join(' AND ')} ORDER BY e.created_xid, e.id LIMIT ${FEED_WINDOW}) w
+           ORDER BY w.created_xid, w.id`,
     params,
   };
 }
@@ -128,11 +145,9 @@ function feedWindowSql(query: ListEventsQuery, horizon: string, cursor: EventCur
  */
 export function payloadMatchesSql(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined, count: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [query.payload];
-  const conditions = feedConditions(query, horizon, cursor, 'm', params);
+  const conditions = [...positionConditions(horizon, cursor, 'm', params), ...filterConditions(query, 'm', params)];
   return {
-    sql: `WITH m AS MATERIALIZED (
-            SELECT id, created_xid, vendor, subscription_id, event_type, status, received_at, is_test
-              FROM webhook_events WHERE payload @> CAST($1 AS jsonb))
+    sql: `WITH m AS MATERIALIZED (SELECT ${FILTERED_COLUMNS} FROM webhook_events WHERE payload @> CAST($1 AS jsonb))
           SELECT m.id FROM m WHERE ${conditions.join(' AND ')} ORDER BY m.created_xid, m.id LIMIT ${Number(count)}`,
     params,
   };
