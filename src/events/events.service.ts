@@ -69,22 +69,18 @@ export class EventsService {
 
   /**
    * Up to `count` events of the feed from `cursor` whose payload contains `query.payload`, in feed
-   * order. Walking the feed in order and testing each payload is fastest when matches are common; for
-   * a rare match (one session's events) it reads the whole table, which the planner cannot foresee
-   * without statistics (PGlite never gathers them). So: the next FEED_WINDOW events of the feed first;
-   * when they hold fewer than `count` matches and the feed goes on, the matches from the GIN index.
+   * order. A search is mostly for something rare (one session's events): those come from the GIN
+   * index, whatever the planner would guess. The planner's own plan would walk the feed in order and
+   * test each payload when it expects many matches, which without statistics (PGlite never gathers
+   * them) it expects of every search, reading a million events to find one. Only when the index
+   * finds more than INDEX_CAP matches is the planner asked, for the feed with the search as a filter.
    */
   private async searchPage(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined, count: number): Promise<WebhookEvent[]> {
-    const window = feedWindowSql(query, horizon, cursor);
-    const walked = (await this.events.query(window.sql, window.params)) as Array<{ id: string; matched: boolean }>;
-    let ids = walked.filter((row) => row.matched).map((row) => row.id);
-    if (ids.length < count && walked.length === FEED_WINDOW) {
-      const indexed = payloadMatchesSql(query, horizon, cursor, count);
-      ids = ((await this.events.query(indexed.sql, indexed.params)) as Array<{ id: string }>).map((row) => row.id);
-    }
-    ids = ids.slice(0, count);
-    if (ids.length === 0) return [];
-    return this.feedQuery().where('e.id IN (:...ids)', { ids }).getMany();
+    const indexed = payloadMatchesSql(query, horizon, cursor, count);
+    const [found] = (await this.events.query(indexed.sql, indexed.params)) as Array<{ matches: number; ids: string[] }>;
+    if (found.matches > INDEX_CAP) return this.feedPage(query, horizon, cursor, count);
+    if (found.ids.length === 0) return [];
+    return this.feedQuery().where('e.id IN (:...ids)', { ids: found.ids }).getMany();
   }
 
   private feedQuery() {
@@ -98,57 +94,27 @@ export class EventsService {
   }
 }
 
-/** Events of the feed a payload search tests in order before it asks the GIN index instead. */
-export const FEED_WINDOW = 1000;
-
-/** The filters of `query` but the payload on the row `alias`, with their parameters numbered after `params`. */
-function filterConditions(query: ListEventsQuery, alias: string, params: unknown[]): string[] {
-  const param = (value: unknown) => `$${params.push(value)}`;
-  const conditions = eventFilterConditions({ ...query, payload: undefined }, alias, param);
-  if (query.isTest) conditions.push(`${alias}.is_test = ${param(query.isTest === 'true')}`);
-  return conditions;
-}
-
-/** Where the feed's page may come from: below the commit horizon, after the cursor. */
-function positionConditions(horizon: string, cursor: EventCursor | undefined, alias: string, params: unknown[]): string[] {
-  const param = (value: unknown) => `$${params.push(value)}`;
-  const conditions = [`${alias}.created_xid < ${param(horizon)}`];
-  if (cursor) conditions.push(`(${alias}.created_xid, ${alias}.id) > (${param(cursor.xid)}, ${param(cursor.id)})`);
-  return conditions;
-}
-
-const FILTERED_COLUMNS = 'id, created_xid, vendor, subscription_id, event_type, status, received_at, is_test';
+/** The most matches of a payload search taken from the GIN index; beyond, the feed is walked in order. */
+export const INDEX_CAP = 1000;
 
 /**
- * The next FEED_WINDOW events of the whole feed (ids, and whether each matches the search and the
- * filters), in order. The filters are tested on the window, not used to find it: with them, a
- * planner without statistics may fetch and sort every event of a vendor instead of walking the
- * feed's index.
- */
-function feedWindowSql(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined): { sql: string; params: unknown[] } {
-  const params: unknown[] = [query.payload];
-  const position = positionConditions(horizon, cursor, 'e', params);
-  const matched = ['w.payload @> CAST($1 AS jsonb)', ...filterConditions(query, 'w', params)];
-  return {
-    sql: `SELECT w.id, (${matched.join(' AND ')}) AS matched
-            FROM (SELECT ${FILTERED_COLUMNS}, payload FROM webhook_events e
-                   WHERE ${position.join(' AND ')} ORDER BY e.created_xid, e.id LIMIT ${FEED_WINDOW}) w
-           ORDER BY w.created_xid, w.id`,
-    params,
-  };
-}
-
-/**
- * The first `count` matches of a payload search in feed order, taken from the GIN index: the
- * materialised CTE holds the payload test alone, so the planner cannot walk the feed's order
- * instead; the other filters apply to what it found.
+ * How many events the GIN index finds for a payload search (at most INDEX_CAP + 1: counting further
+ * would cost what the cap saves), and, when it is not more than INDEX_CAP, the ids of the first
+ * `count` of them in feed order that pass the filters, after the cursor, below the commit horizon.
+ * The materialised CTE holds the payload test alone, so the planner cannot walk the feed instead.
  */
 export function payloadMatchesSql(query: ListEventsQuery, horizon: string, cursor: EventCursor | undefined, count: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [query.payload];
-  const conditions = [...positionConditions(horizon, cursor, 'm', params), ...filterConditions(query, 'm', params)];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const conditions = [`m.created_xid < ${param(horizon)}`, ...eventFilterConditions({ ...query, payload: undefined }, 'm', param)];
+  if (query.isTest) conditions.push(`m.is_test = ${param(query.isTest === 'true')}`);
+  if (cursor) conditions.push(`(m.created_xid, m.id) > (${param(cursor.xid)}, ${param(cursor.id)})`);
   return {
-    sql: `WITH m AS MATERIALIZED (SELECT ${FILTERED_COLUMNS} FROM webhook_events WHERE payload @> CAST($1 AS jsonb))
-          SELECT m.id FROM m WHERE ${conditions.join(' AND ')} ORDER BY m.created_xid, m.id LIMIT ${Number(count)}`,
+    sql: `WITH m AS MATERIALIZED (
+            SELECT id, created_xid, vendor, subscription_id, event_type, status, received_at, is_test
+              FROM webhook_events WHERE payload @> CAST($1 AS jsonb) LIMIT ${INDEX_CAP + 1})
+          SELECT (SELECT count(*) FROM m)::int AS matches,
+                 ARRAY(SELECT m.id::text FROM m WHERE ${conditions.join(' AND ')} ORDER BY m.created_xid, m.id LIMIT ${Number(count)}) AS ids`,
     params,
   };
 }

@@ -154,10 +154,10 @@ describe('Management API: events searched by payload', () => {
     assert.equal((await search({ payload: ' { "data" : { } } ' })).ids.length >= 5, true);
   });
 
-  it('is served by a GIN index on the payload, and pages through matches far apart in a long feed', async () => {
+  it('is served by a GIN index on the payload, and pages through rare matches far apart and common ones in a long feed', async () => {
     const [index] = await app.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = 'webhook_events' AND indexname = 'IDX_webhook_events_payload'`);
     assert.match(index?.indexdef ?? '', /USING gin \(payload jsonb_path_ops\)/);
-    // A feed longer than the window a search walks in order (FEED_WINDOW): rare matches come from the index.
+    // A long feed: rare matches come from the index, a search more than INDEX_CAP events match walks the feed.
     await app.query(
       `INSERT INTO webhook_events (subscription_id, vendor, event_type, dedupe_key, status, payload, raw_body, created_xid)
        SELECT $1, 'walnut', 'demo_session_finished', 'bulk-' || n, 'accepted', p, convert_to(p::text, 'UTF8'), pg_current_xact_id()::text::bigint
@@ -170,7 +170,7 @@ describe('Management API: events searched by payload', () => {
     const one = await expected({ data: { session_id: 'bulk-12345' } });
     assert.equal(one.length, 1);
     assert.deepEqual((await search({ payload: payload({ data: { session_id: 'bulk-12345' } }) })).ids, one);
-    // Group 7: events 7, 5007, 10007 and 15007, the first inside the walked window, the others far beyond it.
+    // Group 7: events 7, 5007, 10007 and 15007, far apart in the feed.
     const group = await expected({ data: { group: 'g-7' } });
     assert.equal(group.length, 4);
     for (const limit of ['1', '3', '10']) {
@@ -187,6 +187,14 @@ describe('Management API: events searched by payload', () => {
     assert.deepEqual((await search({ payload: payload({ data: { group: 'g-7' } }), subscriptionId: other.id, eventType: 'demo_session_finished' })).ids, group);
     assert.deepEqual((await search({ payload: payload({ data: { group: 'g-7' } }), subscriptionId: subscription.id })).ids, []);
     assert.deepEqual((await search({ payload: payload({ data: { group: 'g-7' } }), until: '2000-01-01T00:00:00Z' })).ids, []);
+    // 20,000 matches, more than INDEX_CAP: the same pages, from the feed's own order.
+    const bulk = await expected({ event: 'bulk' });
+    assert.equal(bulk.length, 20000);
+    const first = await search({ payload: payload({ event: 'bulk' }), limit: '500' });
+    assert.deepEqual(first.ids, bulk.slice(0, 500));
+    assert.equal(first.hasMore, true);
+    assert.deepEqual((await search({ payload: payload({ event: 'bulk' }), limit: '500', cursor: first.nextCursor! })).ids, bulk.slice(500, 1000));
+    assert.deepEqual((await search({ payload: payload({ event: 'bulk' }), subscriptionId: subscription.id })).ids, []);
     // The query that finds them starts from the GIN index, with statistics and without.
     const [{ horizon }] = await app.query<{ horizon: string }>('SELECT (max(created_xid) + 1)::text AS horizon FROM webhook_events');
     const plan = async () => {
