@@ -193,7 +193,9 @@ describe('Management API: events searched by payload', () => {
     const first = await search({ payload: payload({ event: 'bulk' }), limit: '500' });
     assert.deepEqual(first.ids, bulk.slice(0, 500));
     assert.equal(first.hasMore, true);
-    assert.deepEqual((await search({ payload: payload({ event: 'bulk' }), limit: '500', cursor: first.nextCursor! })).ids, bulk.slice(500, 1000));
+    const second = await search({ payload: payload({ event: 'bulk' }), limit: '500', cursor: first.nextCursor! });
+    assert.deepEqual(second.ids, bulk.slice(500, 1000));
+    assert.deepEqual((await search({ payload: payload({ event: 'bulk' }), limit: '500', cursor: second.nextCursor! })).ids, bulk.slice(1000, 1500));
     assert.deepEqual((await search({ payload: payload({ event: 'bulk' }), subscriptionId: subscription.id })).ids, []);
     // The query that finds them starts from the GIN index, with statistics and without.
     const [{ horizon }] = await app.query<{ horizon: string }>('SELECT (max(created_xid) + 1)::text AS horizon FROM webhook_events');
