@@ -7,14 +7,46 @@ function toIso(local) {
   return local ? new Date(local).toISOString() : undefined;
 }
 
+const SEARCH_FORMS = 'a JSON object such as {"data":{"session_id":"…"}}, or a path and a value such as data.session_id=…';
+
+/**
+ * The `payload` search of what the operator typed: a JSON object as is, or `a.b.c=value` made one
+ * (the value as JSON when it is, such as 42 or true; text otherwise, "quoted" to keep digits text).
+ * `{ error }` when it is neither.
+ */
+export function payloadSearch(text) {
+  const typed = text.trim();
+  if (!typed) return { value: '' };
+  if (typed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(typed);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { value: typed };
+    } catch {
+      // told below
+    }
+    return { error: `The search is not a JSON object: write ${SEARCH_FORMS}.` };
+  }
+  const match = /^([^=\s]+)=(.*)$/s.exec(typed);
+  const path = match?.[1].split('.');
+  if (!match || path.some((key) => key === '')) return { error: `The search is not understood: write ${SEARCH_FORMS}.` };
+  let value;
+  try {
+    value = JSON.parse(match[2]);
+  } catch {
+    value = match[2];
+  }
+  return { value: JSON.stringify(path.reduceRight((inner, key) => ({ [key]: inner }), value)) };
+}
+
 /** The event feed: filters, then a live tail that follows the feed's cursor (GET /api/events). */
 export function EventsScreen({ initial = {} }) {
   const [names, setNames] = useState([]);
-  const [form, setForm] = useState({ vendor: '', subscriptionId: '', eventType: '', status: '', isTest: '', since: '', until: '', ...initial });
+  const [form, setForm] = useState({ vendor: '', subscriptionId: '', eventType: '', status: '', isTest: '', since: '', until: '', payload: '', ...initial });
   const [filters, setFilters] = useState(form);
   const [events, setEvents] = useState([]);
   const [live, setLive] = useState(true);
   const [error, setError] = useState(null);
+  const [searchError, setSearchError] = useState(null);
   const [caughtUp, setCaughtUp] = useState(false);
   const cursor = useRef(null);
   useEffect(() => {
@@ -29,8 +61,9 @@ export function EventsScreen({ initial = {} }) {
     setError(null);
     const params = {
       vendor: filters.vendor, subscriptionId: filters.subscriptionId, eventType: filters.eventType, status: filters.status, isTest: filters.isTest,
-      // Without a start, the last 24 hours: the feed runs oldest first, so it starts somewhere recent.
-      since: toIso(filters.since) ?? new Date(Date.now() - 86_400_000).toISOString(),
+      payload: payloadSearch(filters.payload ?? '').value,
+      // Without a start, the last 24 hours: the feed runs oldest first, so it starts somewhere recent. A search looks at every event.
+      since: toIso(filters.since) ?? (filters.payload?.trim() ? undefined : new Date(Date.now() - 86_400_000).toISOString()),
       until: toIso(filters.until),
     };
     const step = async () => {
@@ -55,7 +88,9 @@ export function EventsScreen({ initial = {} }) {
   const input = (name) => (event) => setForm({ ...form, [name]: event.target.value });
   const apply = (event) => {
     event.preventDefault();
-    setFilters({ ...form });
+    const search = payloadSearch(form.payload);
+    setSearchError(search.error ?? null);
+    if (!search.error) setFilters({ ...form });
   };
   return html`<h1>Events</h1>
     <form class="filters" onSubmit=${apply} aria-label="Filters">
@@ -64,11 +99,13 @@ export function EventsScreen({ initial = {} }) {
       <${Field} label="Type"><input value=${form.eventType} onInput=${input('eventType')} /><//>
       <${Field} label="Status"><select value=${form.status} onChange=${input('status')}><option value="">any</option><option value="accepted">accepted</option><option value="quarantined">quarantined</option></select><//>
       <${Field} label="Test events"><select value=${form.isTest} onChange=${input('isTest')}><option value="">included</option><option value="false">left out</option><option value="true">only</option></select><//>
-      <${Field} label="Since" hint="Default: 24 hours ago"><input type="datetime-local" value=${form.since} onInput=${input('since')} /><//>
+      <${Field} label="Payload contains" hint="JSON object, or path=value"><input id="payload-search" type="search" value=${form.payload} onInput=${input('payload')} placeholder='{"data":{"session_id":"…"}} or data.session_id=…' aria-invalid=${searchError ? 'true' : 'false'} aria-describedby="payload-search-error" /><//>
+      <${Field} label="Since" hint="Default: 24 hours ago (all time when searching)"><input type="datetime-local" value=${form.since} onInput=${input('since')} /><//>
       <${Field} label="Until"><input type="datetime-local" value=${form.until} onInput=${input('until')} /><//>
       <button type="submit">Apply</button>
       <label class="check"><input type="checkbox" checked=${live} onChange=${(event) => setLive(event.target.checked)} /> Live tail</label>
     </form>
+    <p id="payload-search-error" class="error" role="alert" hidden=${!searchError}>${searchError}</p>
     <${ErrorNote} error=${error} />
     <p class="muted" aria-live="polite">${caughtUp ? (live && !filters.until ? `Following the feed: new events appear at the top (every ${POLL_MS / 1000} s).` : 'Up to date.') : 'Reading the feed…'} Newest first; the latest ${SHOWN} shown.</p>
     <${Table} head=${['Received', 'Vendor', 'Type', 'Status', 'Subscription']}

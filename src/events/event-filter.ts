@@ -8,6 +8,8 @@ export interface EventFilter {
   since?: string;
   /** Received before this instant (ISO-8601). */
   until?: string;
+  /** JSON text of an object: events whose payload contains it (jsonb `@>`), checked by payloadMatchProblem. */
+  payload?: string;
 }
 
 /**
@@ -23,5 +25,6 @@ export function eventFilterConditions(filter: EventFilter, alias: string, param:
   if (filter.status) conditions.push(`${alias}.status = ${param(filter.status)}`);
   if (filter.since) conditions.push(`${alias}.received_at >= ${param(new Date(filter.since))}`);
   if (filter.until) conditions.push(`${alias}.received_at < ${param(new Date(filter.until))}`);
+  if (filter.payload) conditions.push(`${alias}.payload @> CAST(${param(filter.payload)} AS jsonb)`);
   return conditions;
 }

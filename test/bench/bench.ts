@@ -8,6 +8,8 @@
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
  *            --no-delivery  --delivery-only  --delivery-rate N (latency pass, default 500)  --max-concurrency N (destination's, default 50)
+ *            --no-search  --search-only  --search-events N (stored for the payload search pass, default 1000000)
+ *            --search-embedded (that pass on the embedded database too: its load takes minutes; always in --smoke)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -37,6 +39,7 @@ import { alertIdOf, buildEvents, delivery, rawRequest, VENDORS, type BenchEvent,
 import type { LoadJob, LoadResult } from './load-generator';
 import { productionNodeArgs } from '../support/paths';
 import { DeliveryBench } from './delivery-bench';
+import { PayloadSearchBench } from './payload-search-bench';
 import { startServer, type ServerProcess } from './servers';
 
 interface Options {
@@ -55,6 +58,10 @@ interface Options {
   delivery: boolean;
   deliveryRate: number;
   maxConcurrency: number;
+  /** The payload-search pass (payload-search-bench.ts) and the events it stores first. */
+  search: boolean;
+  searchEvents: number;
+  searchEmbedded: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -64,6 +71,7 @@ function parseOptions(argv: string[]): Options {
   };
   const smoke = argv.includes('--smoke');
   const deliveryOnly = argv.includes('--delivery-only');
+  const searchOnly = argv.includes('--search-only');
   const vendors = (value('vendors')?.split(',') ?? [...VENDORS]) as Vendor[];
   for (const vendor of vendors) if (!VENDORS.includes(vendor)) throw new Error(`Unknown vendor ${vendor}`);
   return {
@@ -73,13 +81,16 @@ function parseOptions(argv: string[]): Options {
     vendors,
     rate: Number(value('rate') ?? 1000),
     rateSeconds: Number(value('rate-seconds') ?? (smoke ? 0.3 : 10)),
-    nodb: !smoke && !deliveryOnly && !argv.includes('--no-nodb'),
-    dbPasses: !deliveryOnly && !argv.includes('--nodb-only'),
-    fetch: !deliveryOnly && !argv.includes('--no-fetch'),
+    nodb: !smoke && !deliveryOnly && !searchOnly && !argv.includes('--no-nodb'),
+    dbPasses: !deliveryOnly && !searchOnly && !argv.includes('--nodb-only'),
+    fetch: !deliveryOnly && !searchOnly && !argv.includes('--no-fetch'),
     profileDir: value('profile') ? resolve(value('profile')!) : undefined,
-    delivery: !argv.includes('--no-delivery') && !argv.includes('--nodb-only'),
+    delivery: !searchOnly && !argv.includes('--no-delivery') && !argv.includes('--nodb-only'),
     deliveryRate: Number(value('delivery-rate') ?? 500),
     maxConcurrency: Number(value('max-concurrency') ?? 50),
+    search: !deliveryOnly && !argv.includes('--no-search') && !argv.includes('--nodb-only'),
+    searchEvents: Number(value('search-events') ?? (smoke ? 10_000 : 1_000_000)),
+    searchEmbedded: smoke || argv.includes('--search-embedded'),
   };
 }
 
@@ -286,6 +297,8 @@ class Bench {
       DATABASE_URL: this.databaseUrl,
       SECRETS_KEY,
       API_TOKENS: API_TOKEN,
+      // The payload-search pass reads the API back to back, faster than the default limit per minute.
+      API_RATE_LIMIT: '1000000',
       DATA_DIR: this.dataDir,
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
@@ -715,8 +728,17 @@ async function main(): Promise<void> {
       );
       await delivery.run();
     }
+    let search: PayloadSearchBench | undefined;
+    if (options.search) {
+      search = new PayloadSearchBench(
+        { databaseUrl: database.url, apiToken: API_TOKEN, subscription: (vendor) => bench.subscription(vendor), startGateway: () => bench.startGateway(), log: (line) => bench.log(line) },
+        { smoke: options.smoke, events: options.searchEvents, requests: options.smoke ? 20 : 200, embedded: options.searchEmbedded },
+      );
+      await search.run();
+    }
     ok = bench.report();
     if (delivery) ok = delivery.report((line) => bench.log(line)) && ok;
+    if (search) ok = search.report((line) => bench.log(line)) && ok;
     process.stdout.write(`\nload average after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     process.stdout.write(ok ? 'zero-loss: every check passed\n' : 'zero-loss: FAILED\n');
   } finally {
