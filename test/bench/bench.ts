@@ -8,6 +8,7 @@
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
  *            --no-delivery  --delivery-only  --delivery-rate N (latency pass, default 500)  --max-concurrency N (destination's, default 50)
+ *            --no-startup  --startup-only  --startup-runs N (start-up time and idle memory, startup-bench.ts; default 3)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -38,6 +39,7 @@ import type { LoadJob, LoadResult } from './load-generator';
 import { productionNodeArgs } from '../support/paths';
 import { DeliveryBench } from './delivery-bench';
 import { startServer, type ServerProcess } from './servers';
+import { runStartupBench } from './startup-bench';
 
 interface Options {
   smoke: boolean;
@@ -55,6 +57,9 @@ interface Options {
   delivery: boolean;
   deliveryRate: number;
   maxConcurrency: number;
+  /** The start-up pass (startup-bench.ts): 'only' with --startup-only. */
+  startup: boolean | 'only';
+  startupRuns: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -80,6 +85,8 @@ function parseOptions(argv: string[]): Options {
     delivery: !argv.includes('--no-delivery') && !argv.includes('--nodb-only'),
     deliveryRate: Number(value('delivery-rate') ?? 500),
     maxConcurrency: Number(value('max-concurrency') ?? 50),
+    startup: argv.includes('--startup-only') ? 'only' : !argv.includes('--no-startup'),
+    startupRuns: Number(value('startup-runs') ?? 3),
   };
 }
 
@@ -653,6 +660,11 @@ function machine(): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // First, on a quiet machine: each start is alone. With --startup-only, nothing else.
+  const startup = options.startup
+    ? await runStartupBench({ smoke: options.smoke, runs: options.startupRuns, createDatabase }, (line) => process.stdout.write(`${line}\n`))
+    : undefined;
+  if (options.startup === 'only') return void process.stdout.write(`\n${startup}`);
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
   const started = Date.now();
   const database = await createDatabase();
@@ -715,6 +727,7 @@ async function main(): Promise<void> {
       );
       await delivery.run();
     }
+    if (startup) bench.log(`\n${startup}`);
     ok = bench.report();
     if (delivery) ok = delivery.report((line) => bench.log(line)) && ok;
     process.stdout.write(`\nload average after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
