@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { lockDataDir, type DataDirLock } from './data-dir-lock';
 
@@ -68,12 +68,22 @@ export function createPGlite(pgdata: string): Promise<PGlite> {
 }
 
 /**
- * Creates the database cluster in an empty `pgdata` in a short-lived child process (pglite-initdb.ts),
+ * Creates the database cluster for an empty `pgdata` in a short-lived child process (pglite-initdb.ts),
  * so that the memory initdb takes leaves with it: done in this process, it stays resident for good.
+ * It is built beside `pgdata` and renamed into place when complete, so a start killed half-way
+ * leaves no half-made database behind, only a staging directory the next first start removes.
  */
-function initdbInChildProcess(pgdata: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'pglite-initdb.js'), [pgdata], {
+async function initdb(pgdata: string): Promise<void> {
+  if (readdirSync(pgdata).length > 0) {
+    throw new Error(`${pgdata} holds files but no database (no PG_VERSION): move them away, or set DATA_DIR to another directory`);
+  }
+  const parent = dirname(pgdata);
+  const prefix = `${basename(pgdata)}.initdb-`;
+  for (const stale of readdirSync(parent).filter((name) => name.startsWith(prefix))) rmSync(join(parent, stale), { recursive: true, force: true });
+  const staging = join(parent, `${prefix}${process.pid}`);
+  mkdirSync(staging);
+  await new Promise<void>((resolve, reject) => {
+    const child = fork(join(__dirname, 'pglite-initdb.js'), [staging], {
       // Its own debugger port would clash with this process's.
       execArgv: process.execArgv.filter((arg) => !arg.startsWith('--inspect')),
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
@@ -85,6 +95,8 @@ function initdbInChildProcess(pgdata: string): Promise<void> {
       code === 0 ? resolve() : reject(new Error(`Could not create the embedded database in ${pgdata} (initdb ${signal ?? `exit ${code}`}): ${stderr.trim()}`)),
     );
   });
+  // Replaces the empty directory (one process at a time holds DATA_DIR, so it is still empty).
+  renameSync(staging, pgdata);
 }
 
 type ConnectCallback = (err: Error | null, client: PGliteClient | null, release: () => void) => void;
@@ -102,7 +114,7 @@ class PGlitePool extends EventEmitter {
       try {
         const pgdata = join(dataDir, 'pgdata');
         mkdirSync(pgdata, { recursive: true });
-        if (!existsSync(join(pgdata, 'PG_VERSION'))) await initdbInChildProcess(pgdata);
+        if (!existsSync(join(pgdata, 'PG_VERSION'))) await initdb(pgdata);
         return new PGliteClient(await createPGlite(pgdata));
       } catch (error) {
         await this.lock.release();

@@ -6,10 +6,15 @@ import { createPGlite } from './pglite-driver';
  * PGlite's WebAssembly memory (and builds the cluster in memory first) to several hundred MB that a
  * process never gives back; the server then opens the finished cluster in a fresh instance.
  */
+// Orphaned (the server was killed): stop; the next first start removes the staging directory.
+process.once('disconnect', () => process.exit(1));
 createPGlite(process.argv[2]).then(
-  (db) => db.close(),
+  async (db) => {
+    await db.close();
+    process.exit(0);
+  },
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );
