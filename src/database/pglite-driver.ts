@@ -60,11 +60,18 @@ export const PG_COMPATIBLE_PARSERS = {
  * query; a service receiving a few webhooks a minute needs far less, and the operating system's
  * page cache still holds the data files (BENCHMARKS.md, "Start-up and memory").
  */
-const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
-/** Opens (or, in an empty directory, creates) the PGlite database in `pgdata`, with the settings above. */
+/**
+ * Opens (or, in an empty directory, creates) the PGlite database in `pgdata`, with the settings above:
+ * initdb writes them into postgresql.conf too (and runs with them: a lower peak while it does).
+ */
 export function createPGlite(pgdata: string): Promise<PGlite> {
-  return PGlite.create(pgdata, { parsers: PG_COMPATIBLE_PARSERS, startParams: EMBEDDED_START_PARAMS });
+  return PGlite.create(pgdata, {
+    parsers: PG_COMPATIBLE_PARSERS,
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+    initDbStartParams: EMBEDDED_SETTINGS,
+  });
 }
 
 /**

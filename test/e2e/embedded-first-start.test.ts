@@ -45,6 +45,7 @@ describe("The embedded database's first start: initdb in a process of its own, p
     assert.ok(rss < 450, `the gateway holds ${rss.toFixed(0)} MB after its first start`);
     assert.deepEqual(readdirSync(dataDir).filter((name) => name.startsWith('pgdata.')), [], 'no staging directory is left');
     assert.ok(existsSync(join(dataDir, 'pgdata', 'PG_VERSION')), 'the database is in pgdata');
+    assert.match(readFileSync(join(dataDir, 'pgdata', 'postgresql.conf'), 'utf8'), /^shared_buffers = 16MB\b/m, 'postgresql.conf says what the database runs with');
     assert.deepEqual(await gateway.stop('SIGTERM'), { code: 0, signal: null });
     gateway = undefined;
 
