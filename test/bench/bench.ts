@@ -661,6 +661,7 @@ function machine(): string {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   // First, on a quiet machine: each start is alone. With --startup-only, nothing else.
+  if (options.startup) process.stdout.write('start-up and memory (startup-bench.ts)\n');
   const startup = options.startup
     ? await runStartupBench({ smoke: options.smoke, runs: options.startupRuns, createDatabase }, (line) => process.stdout.write(`${line}\n`))
     : undefined;
