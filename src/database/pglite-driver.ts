@@ -1,6 +1,7 @@
+import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { lockDataDir, type DataDirLock } from './data-dir-lock';
 
@@ -52,6 +53,59 @@ export const PG_COMPATIBLE_PARSERS = {
   [types.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex'),
 };
 
+/**
+ * PostgreSQL's settings for the embedded database, on top of PGlite's own (given on the command line,
+ * so they apply to a database created by an older version too). PostgreSQL touches all of
+ * shared_buffers as it starts, so its default of 128MB is 128 MB of resident memory before the first
+ * query; a service receiving a few webhooks a minute needs far less, and the operating system's
+ * page cache still holds the data files (BENCHMARKS.md, "Start-up and memory").
+ */
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB'];
+
+/**
+ * Opens (or, in an empty directory, creates) the PGlite database in `pgdata`, with the settings above:
+ * initdb writes them into postgresql.conf too (and runs with them: a lower peak while it does).
+ */
+export function createPGlite(pgdata: string): Promise<PGlite> {
+  return PGlite.create(pgdata, {
+    parsers: PG_COMPATIBLE_PARSERS,
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+    initDbStartParams: EMBEDDED_SETTINGS,
+  });
+}
+
+/**
+ * Creates the database cluster for an empty `pgdata` in a short-lived child process (pglite-initdb.ts),
+ * so that the memory initdb takes leaves with it: done in this process, it stays resident for good.
+ * It is built beside `pgdata` and renamed into place when complete, so a start killed half-way
+ * leaves no half-made database behind, only a staging directory the next first start removes.
+ */
+async function initdb(pgdata: string): Promise<void> {
+  if (readdirSync(pgdata).length > 0) {
+    throw new Error(`${pgdata} holds files but no database (no PG_VERSION): move them away, or set DATA_DIR to another directory`);
+  }
+  const parent = dirname(pgdata);
+  const prefix = `${basename(pgdata)}.initdb-`;
+  for (const stale of readdirSync(parent).filter((name) => name.startsWith(prefix))) rmSync(join(parent, stale), { recursive: true, force: true });
+  const staging = join(parent, `${prefix}${process.pid}`);
+  mkdirSync(staging);
+  await new Promise<void>((resolve, reject) => {
+    const child = fork(join(__dirname, 'pglite-initdb.js'), [staging], {
+      // Its own debugger port would clash with this process's.
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--inspect')),
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`Could not create the embedded database in ${pgdata} (initdb ${signal ?? `exit ${code}`}): ${stderr.trim()}`)),
+    );
+  });
+  // Replaces the empty directory (one process at a time holds DATA_DIR, so it is still empty).
+  renameSync(staging, pgdata);
+}
+
 type ConnectCallback = (err: Error | null, client: PGliteClient | null, release: () => void) => void;
 
 class PGlitePool extends EventEmitter {
@@ -67,7 +121,8 @@ class PGlitePool extends EventEmitter {
       try {
         const pgdata = join(dataDir, 'pgdata');
         mkdirSync(pgdata, { recursive: true });
-        return new PGliteClient(await PGlite.create(pgdata, { parsers: PG_COMPATIBLE_PARSERS }));
+        if (!existsSync(join(pgdata, 'PG_VERSION'))) await initdb(pgdata);
+        return new PGliteClient(await createPGlite(pgdata));
       } catch (error) {
         await this.lock.release();
         throw error;

@@ -10,6 +10,7 @@
  *            --no-delivery  --delivery-only  --delivery-rate N (latency pass, default 500)  --max-concurrency N (destination's, default 50)
  *            --no-search  --search-only  --search-events N (stored for the payload search pass, default 1000000)
  *            --search-embedded (that pass on the embedded database too: its load takes minutes; always in --smoke)
+ *            --no-startup  --startup-only  --startup-runs N (start-up time and idle memory, startup-bench.ts; default 3)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -41,6 +42,7 @@ import { productionNodeArgs } from '../support/paths';
 import { DeliveryBench } from './delivery-bench';
 import { PayloadSearchBench } from './payload-search-bench';
 import { startServer, type ServerProcess } from './servers';
+import { runStartupBench } from './startup-bench';
 
 interface Options {
   smoke: boolean;
@@ -62,6 +64,9 @@ interface Options {
   search: boolean;
   searchEvents: number;
   searchEmbedded: boolean;
+  /** The start-up pass (startup-bench.ts): 'only' with --startup-only. */
+  startup: boolean | 'only';
+  startupRuns: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -91,6 +96,8 @@ function parseOptions(argv: string[]): Options {
     search: !deliveryOnly && !argv.includes('--no-search') && !argv.includes('--nodb-only'),
     searchEvents: Number(value('search-events') ?? (smoke ? 10_000 : 1_000_000)),
     searchEmbedded: smoke || argv.includes('--search-embedded'),
+    startup: argv.includes('--startup-only') ? 'only' : !deliveryOnly && !searchOnly && !argv.includes('--no-startup'),
+    startupRuns: Number(value('startup-runs') ?? 3),
   };
 }
 
@@ -666,6 +673,12 @@ function machine(): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // First, on a quiet machine: each start is alone. With --startup-only, nothing else.
+  if (options.startup) process.stdout.write('start-up and memory (startup-bench.ts)\n');
+  const startup = options.startup
+    ? await runStartupBench({ smoke: options.smoke, runs: options.startupRuns, createDatabase }, (line) => process.stdout.write(`${line}\n`))
+    : undefined;
+  if (options.startup === 'only') return void process.stdout.write(`\n${startup}`);
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
   const started = Date.now();
   const database = await createDatabase();
@@ -736,6 +749,7 @@ async function main(): Promise<void> {
       );
       await search.run();
     }
+    if (startup) bench.log(`\n${startup}`);
     ok = bench.report();
     if (delivery) ok = delivery.report((line) => bench.log(line)) && ok;
     if (search) ok = search.report((line) => bench.log(line)) && ok;
