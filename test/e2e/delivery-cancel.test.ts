@@ -121,6 +121,24 @@ describe('Delivery: cancel', () => {
     assert.equal(consumer.received.length, 2, 'neither is sent again');
   });
 
+  it('with ordering by subscription, cancelling a head that keeps failing lets the events behind it go', async () => {
+    const subscription = await createSubscription(app, { vendor: 'walnut' });
+    const consumer = await Consumer.start();
+    consumers.push(consumer);
+    const destination = await createDestination(app, { url: consumer.url, filter: { subscriptionIds: [subscription.id] }, ordering: 'subscription' });
+    let poisoned = '';
+    consumer.respond = (hook) => (hook.id === poisoned || !poisoned ? { status: 500 } : { status: 200 });
+    poisoned = await ingest(subscription, 'ordered-1');
+    const behind = await ingest(subscription, 'ordered-2');
+    await waitFor('the head attempted and failing', async () => consumer.of(poisoned).length >= 1);
+    assert.equal(consumer.of(behind).length, 0, 'held back behind its head');
+
+    const head = await deliveryOf(destination.id, poisoned);
+    assert.equal((await app.api('post', `/api/deliveries/${head.id}/cancel`)).body.state, 'cancelled');
+    await waitFor('the event behind it delivered', async () => (await deliveryOf(destination.id, behind)).state === 'delivered');
+    assert.equal((await deliveryOf(destination.id, poisoned)).state, 'cancelled');
+  });
+
   it("cancels a destination's pending deliveries by the replay filters, counted first with dryRun, and no other destination's", async () => {
     const first = await createSubscription(app, { vendor: 'walnut' });
     const second = await createSubscription(app, { vendor: 'walnut' });
