@@ -113,7 +113,14 @@ function EditDestination({ destination, onDone }) {
   </form>`;
 }
 
-function Replay({ id, onDone }) {
+/**
+ * Events chosen by the replay fields, counted first: `replay` sends them again, `cancel` ends the
+ * destination's pending deliveries of them. The count is the confirmation.
+ */
+function ByEvents({ id, onDone, action }) {
+  const words = action === 'replay'
+    ? { label: 'Replay', counted: (n) => `${n} event${n === 1 ? '' : 's'} would be sent again.`, done: (n) => `Queued ${n} again.` }
+    : { label: 'Cancel', counted: (n) => `${n} pending deliver${n === 1 ? 'y' : 'ies'} would be cancelled.`, done: (n) => `Cancelled ${n}.` };
   const [form, setForm] = useState({ vendor: '', eventType: '', status: '', since: '', until: '' });
   const [count, setCount] = useState(null);
   const [done, setDone] = useState(null);
@@ -124,7 +131,7 @@ function Replay({ id, onDone }) {
     setError(null);
     setDone(null);
     try {
-      setCount((await api('POST', `/destinations/${id}/replay`, { ...body(), dryRun: true })).count);
+      setCount((await api('POST', `/destinations/${id}/${action}`, { ...body(), dryRun: true })).count);
     } catch (failure) {
       setError(failure);
     }
@@ -133,16 +140,16 @@ function Replay({ id, onDone }) {
     setForm({ ...form, [name]: event.target.value });
     setCount(null);
   };
-  return html`<form class="inline" onSubmit=${dryRun} aria-label="Replay">
+  return html`<form class="inline" onSubmit=${dryRun} aria-label=${words.label}>
     <${Field} label="Vendor"><input value=${form.vendor} onInput=${input('vendor')} /><//>
     <${Field} label="Type"><input value=${form.eventType} onInput=${input('eventType')} /><//>
     <${Field} label="Status"><select value=${form.status} onChange=${input('status')}><option value="">any</option><option value="accepted">accepted</option><option value="quarantined">quarantined</option></select><//>
     <${Field} label="Since"><input type="datetime-local" value=${form.since} onInput=${input('since')} /><//>
     <${Field} label="Until"><input type="datetime-local" value=${form.until} onInput=${input('until')} /><//>
     <button type="submit">Count</button>
-    ${count !== null && html`<span class="confirm" role="status">${count} event${count === 1 ? '' : 's'} would be sent again.
-      ${count > 0 && html`<${Action} label=${`Replay ${count}`} run=${async () => { setDone((await api('POST', `/destinations/${id}/replay`, body())).count); setCount(null); onDone(); }} />`}</span>`}
-    ${done !== null && html`<span role="status">Queued ${done} again.</span>`}
+    ${count !== null && html`<span class="confirm" role="status">${words.counted(count)}
+      ${count > 0 && html`<${Action} label=${`${words.label} ${count}`} run=${async () => { setDone((await api('POST', `/destinations/${id}/${action}`, body())).count); setCount(null); onDone(); }} />`}</span>`}
+    ${done !== null && html`<span role="status">${words.done(done)}</span>`}
     <${ErrorNote} error=${error} />
   </form>`;
 }
@@ -155,7 +162,7 @@ export function DestinationScreen({ id }) {
   const [ping, setPing] = useState(null);
   const [secret, setSecret] = useState(null);
   const [deleted, setDeleted] = useState(false);
-  if (deleted) return html`<p class="empty" role="status">Deleted: nothing more is sent to it; its deliveries are kept for the record. <a href="#/destinations">Back to the destinations</a>.</p>`;
+  if (deleted) return html`<p class="empty" role="status">Deleted: nothing more is sent to it; its pending deliveries were cancelled, and all its deliveries are kept for the record. <a href="#/destinations">Back to the destinations</a>.</p>`;
   return html`<p><a href="#/destinations">← Destinations</a></p><${Loading} state=${state}>${() => {
     const { destination: d, deliveries } = state.data;
     const h = d.health;
@@ -187,10 +194,11 @@ export function DestinationScreen({ id }) {
       </section>
       <section class="card"><h2>Name and URL</h2><${EditDestination} destination=${d} onDone=${state.reload} /></section>
       <section class="card"><h2>Filter</h2><${EditFilter} destination=${d} onDone=${state.reload} /></section>
-      <section class="card"><h2>Replay</h2><p>Send stored events again: those matching these fields and the destination's filter. Count them first.</p><${Replay} id=${id} onDone=${state.reload} /></section>
+      <section class="card"><h2>Replay</h2><p>Send stored events again: those matching these fields and the destination's filter. Count them first.</p><${ByEvents} id=${id} action="replay" onDone=${state.reload} /></section>
+      <section class="card"><h2>Cancel pending</h2><p>End its pending deliveries of the events matching these fields (none: all of them) as cancelled: never sent unless retried or replayed. Count them first.</p><${ByEvents} id=${id} action="cancel" onDone=${state.reload} /></section>
       <section><h2>Deliveries <button type="button" class="small" onClick=${state.reload}>Refresh</button></h2><${DeliveryList} deliveries=${deliveries} onChange=${state.reload} showDestination=${false} /></section>
       <${DangerZone}>
-        <${Action} label="Delete destination" kind="danger" confirm=${`Delete "${d.name}"? Nothing more is sent to it and it cannot be undone; its deliveries are kept for the record.`}
+        <${Action} label="Delete destination" kind="danger" confirm=${`Delete "${d.name}"? Nothing more is sent to it and it cannot be undone; its pending deliveries are cancelled, all its deliveries kept for the record.`}
           run=${async () => { await api('DELETE', `/destinations/${id}`); setDeleted(true); }} />
       <//>`;
   }}<//>`;

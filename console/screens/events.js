@@ -137,8 +137,10 @@ export function DeliveryList({ deliveries, onChange, showDestination = true }) {
     rows=${deliveries.map((delivery) => html`<${DeliveryRow} key=${delivery.id} delivery=${delivery} onChange=${onChange} showDestination=${showDestination} columns=${head.length} />`)} />`;
 }
 
-/** Retry is for a delivery that gave up (failed): a pending one is retried already, a delivered one arrived. */
-const canRetry = (delivery) => delivery.state === 'failed';
+/** Retry is for a delivery that gave up (failed) or was cancelled: a pending one is retried already, a delivered one arrived. */
+const canRetry = (delivery) => delivery.state === 'failed' || delivery.state === 'cancelled';
+/** Only a pending delivery can be cancelled (a retry brings it back). */
+const canCancel = (delivery) => delivery.state === 'pending';
 
 function DeliveryRow({ delivery, onChange, showDestination, columns }) {
   const [log, setLog] = useState(null);
@@ -164,6 +166,7 @@ function DeliveryRow({ delivery, onChange, showDestination, columns }) {
       <td><div class="actions">
         <button type="button" class="small" aria-expanded=${Boolean(log)} onClick=${toggle}>${log ? 'Hide attempts' : 'Attempts'}</button>
         ${canRetry(delivery) && html`<${Action} label="Retry" kind="small" run=${async () => { await api('POST', `/deliveries/${delivery.id}/retry`); onChange(); }} />`}
+        ${canCancel(delivery) && html`<${Action} label="Cancel" kind="small" run=${async () => { await api('POST', `/deliveries/${delivery.id}/cancel`); onChange(); }} />`}
       </div></td>
     </tr>
     ${error && html`<tr><td colspan=${columns}><${ErrorNote} error=${error} /></td></tr>`}

@@ -26,6 +26,8 @@ export enum ErrorCode {
   DestinationHostNotAllowed = 'DESTINATION_HOST_NOT_ALLOWED',
   DestinationNotFound = 'DESTINATION_NOT_FOUND',
   DeliveryNotFound = 'DELIVERY_NOT_FOUND',
+  /** A cancel of a delivery that already ended (delivered or failed): only a pending one is cancelled. */
+  DeliveryNotPending = 'DELIVERY_NOT_PENDING',
   /** A replay matching more events than one call queues (MAX_REPLAY_EVENTS): to be split with since/until. */
   ReplayTooLarge = 'REPLAY_TOO_LARGE',
   InvalidCursor = 'INVALID_CURSOR',

@@ -40,4 +40,20 @@ export class DeliveriesController {
   retry(@Param('id') id: string) {
     return this.deliveries.retry(id);
   }
+
+  @ApiOperation({
+    summary: 'Cancel a pending delivery',
+    description:
+      'Ends it as `cancelled`: never sent again unless retried or replayed; kept and listed. An attempt in flight is not recalled, but its outcome changes nothing. ' +
+      'Cancelling a cancelled one answers it as it is; a delivered or failed one is refused (409).',
+  })
+  @DELIVERY_ID
+  @ApiOkResponse({ type: DeliveryView })
+  @ApiError(404, 'No delivery with this id', [ErrorCode.DeliveryNotFound])
+  @ApiError(409, 'It already ended: delivered or failed', [ErrorCode.DeliveryNotPending])
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@Param('id') id: string) {
+    return this.deliveries.cancel(id);
+  }
 }

@@ -8,17 +8,18 @@ import { eventFilterConditions } from '../events/event-filter';
 import { DeliveryAttempt } from './delivery-attempt.entity';
 import { Delivery, DeliveryState } from './delivery.entity';
 import { Destination, staticHeaders } from './destination.entity';
-import { toAttemptView, toDeliveryView, type DeliveryDetail, type DeliveryPage, type DeliveryView } from './delivery.view';
+import { toAttemptView, toDeliveryView, type CancelResult, type DeliveryDetail, type DeliveryPage, type DeliveryView } from './delivery.view';
 import { destinationFilterSql } from './delivery-filter';
 import type { ReplayResult } from './destination.view';
-import { DestinationsService } from './destinations.service';
+import { DestinationsService, lockDestination } from './destinations.service';
+import type { CancelDeliveriesDto } from './dto/cancel-deliveries.dto';
 import type { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import type { ReplayDestinationDto } from './dto/replay-destination.dto';
 
 /** The most events one replay call queues: more would hold one transaction (and the feed's commit horizon) for seconds. */
 export const MAX_REPLAY_EVENTS = 50_000;
 
-/** The delivery log: reading it, retrying one delivery, replaying events to a destination. */
+/** The delivery log: reading it, retrying or cancelling one delivery, replaying events to a destination or cancelling its pending ones. */
 @Injectable()
 export class DeliveriesService {
   constructor(
@@ -54,17 +55,72 @@ export class DeliveriesService {
   }
 
   /**
-   * Due now with a fresh count of attempts, whatever its state (a delivered one is sent again). A lease
-   * in force is left alone: the attempt in flight finds its count changed and drops its outcome, and
-   * the delivery is attempted again once that lease ends.
+   * Due now with a fresh count of attempts, whatever its state (a delivered one is sent again, a
+   * cancelled one too). A lease in force is left alone: the attempt in flight finds its count changed
+   * and drops its outcome, and the delivery is attempted again once that lease ends. Under its
+   * destination's row lock, as every path that queues: a destination deleted meanwhile answers 404
+   * and gets nothing pending.
    */
   async retry(id: string): Promise<DeliveryView> {
     const existing = await this.findOrFail(id);
-    // Its destination must still exist: a deleted one is never sent to.
-    await this.destinations.findOrFail(existing.destinationId);
-    await this.deliveries.update({ id }, { state: DeliveryState.Pending, attempts: 0, nextAttemptAt: () => 'now()', deliveredAt: null });
+    await this.deliveries.manager.transaction(async (manager) => {
+      await lockDestination(manager, existing.destinationId);
+      await manager.update(Delivery, { id }, { state: DeliveryState.Pending, attempts: 0, nextAttemptAt: () => 'now()', deliveredAt: null });
+    });
     const retried = await this.findOrFail(id);
     return toDeliveryView(retried, (await this.totalAttempts([retried.id])).get(retried.id) ?? 0);
+  }
+
+  /**
+   * A pending delivery ends as cancelled: never sent again unless retried or replayed. One already
+   * cancelled answers as it is; a delivered or failed one is refused (409). An attempt in flight is
+   * not aborted, but its outcome changes nothing: the worker records outcomes only on pending rows.
+   * The lease is left as it is, so a retry right after waits for that attempt's lease to end.
+   */
+  async cancel(id: string): Promise<DeliveryView> {
+    const existing = await this.findOrFail(id);
+    if (existing.state !== DeliveryState.Cancelled) {
+      const result = await this.deliveries.update({ id: existing.id, state: DeliveryState.Pending }, { state: DeliveryState.Cancelled });
+      if (!result.affected) {
+        const now = await this.findOrFail(id);
+        if (now.state !== DeliveryState.Cancelled) {
+          throw new AppException(
+            HttpStatus.CONFLICT,
+            ErrorCode.DeliveryNotPending,
+            `Delivery ${id} is ${now.state}: only a pending delivery can be cancelled (retry it to send it again)`,
+          );
+        }
+      }
+    }
+    const cancelled = await this.findOrFail(id);
+    return toDeliveryView(cancelled, (await this.totalAttempts([cancelled.id])).get(cancelled.id) ?? 0);
+  }
+
+  /**
+   * The destination's pending deliveries whose event matches the filters (those of a replay; the
+   * destination's own filter does not apply: what is queued is what is cancelled), counted; unless
+   * dryRun, each ended as cancelled. One statement, so the count is what was cancelled.
+   */
+  async cancelMatching(destinationId: string, dto: CancelDeliveriesDto): Promise<CancelResult> {
+    const destination = await this.destinations.findOrFail(destinationId);
+    const params: unknown[] = [destination.id];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const conditions = [`l.destination_id = $1`, `l.state = '${DeliveryState.Pending}'`, 'e.id = l.event_id', ...eventFilterConditions(dto, 'e', param)];
+    if (dto.dryRun) {
+      const [row] = (await this.deliveries.query(
+        `SELECT count(*)::int AS count FROM deliveries l, webhook_events e WHERE ${conditions.join(' AND ')}`,
+        params,
+      )) as Array<{ count: number }>;
+      return { count: row.count };
+    }
+    const [row] = (await this.deliveries.query(
+      `WITH cancelled AS (
+         UPDATE deliveries l SET state = '${DeliveryState.Cancelled}' FROM webhook_events e WHERE ${conditions.join(' AND ')} RETURNING 1
+       )
+       SELECT count(*)::int AS count FROM cancelled`,
+      params,
+    )) as Array<{ count: number }>;
+    return { count: row.count };
   }
 
   /** Entries in the attempt log per delivery (IDX_delivery_attempts_delivery serves it). */
@@ -118,8 +174,9 @@ export class DeliveriesService {
     const destinationParam = param(destination.id);
     // Under the destination's row lock, as the fan-out queues: otherwise the two can deadlock (this
     // insert's foreign-key check waits for the fan-out's lock while the fan-out waits on these rows).
+    // Taken only while it is not deleted: a delete that won the race answers 404, nothing is queued.
     const [row] = await this.deliveries.manager.transaction(async (manager) => {
-      await manager.query('SELECT 1 FROM destinations WHERE id = $1 FOR UPDATE', [destination.id]);
+      await lockDestination(manager, destination.id);
       return (await manager.query(
         `WITH queued AS (
            INSERT INTO deliveries (destination_id, event_id, subscription_id, event_xid, state, attempts, next_attempt_at)

@@ -7,6 +7,12 @@ export enum DeliveryState {
   Delivered = 'delivered',
   /** The dead-letter state: out of attempts or too old; kept for retry and replay. */
   Failed = 'failed',
+  /**
+   * Ended by an operator (one delivery, or a cancel by filter) or by deleting its destination: never
+   * sent again unless retried or replayed, as a failed one; an attempt in flight when it was cancelled
+   * changes nothing (the worker records an outcome only on a delivery still pending).
+   */
+  Cancelled = 'cancelled',
 }
 
 /** One event to one destination: queued by the fan-out, leased by one instance at a time while attempted. */

@@ -31,7 +31,13 @@ export class DeliveryView {
   @ApiProperty({ description: 'The event id, as the events API shows it (and as sent in webhook-id)', example: '1042' })
   eventId: string;
 
-  @ApiProperty({ description: '`failed`: out of attempts or too old (the dead letter); kept for retry and replay', enum: DeliveryState, enumName: 'DeliveryState' })
+  @ApiProperty({
+    description:
+      '`pending`: queued, being attempted or waiting for a retry; `delivered`; `failed`: out of attempts or too old (the dead letter); ' +
+      '`cancelled`: ended by an operator or by deleting its destination. Failed and cancelled ones are kept for retry and replay',
+    enum: DeliveryState,
+    enumName: 'DeliveryState',
+  })
   state: string;
 
   @ApiProperty({
@@ -86,6 +92,12 @@ export class DeliveryAttemptView {
 export class DeliveryDetail extends DeliveryView {
   @ApiProperty({ description: 'Every attempt, oldest first', type: [DeliveryAttemptView] })
   attemptLog: DeliveryAttemptView[];
+}
+
+/** What a cancel by filter ended, or (dryRun) would end. */
+export class CancelResult {
+  @ApiProperty({ description: "The destination's pending deliveries whose event matches the filters: cancelled, or (dryRun) that would be", type: 'integer', example: 42 })
+  count: number;
 }
 
 export class DeliveryPage {

@@ -3,8 +3,10 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import { ApiError, ApiManagementRoutes } from '../common/api-error.decorator';
 import { ErrorCode } from '../common/error-code';
 import { DeliveriesService, MAX_REPLAY_EVENTS } from './deliveries.service';
+import { CancelResult } from './delivery.view';
 import { DestinationPage, DestinationView, DestinationWithSecret, ReplayResult, TestPingReport } from './destination.view';
 import { DestinationsService } from './destinations.service';
+import { CancelDeliveriesDto } from './dto/cancel-deliveries.dto';
 import { CreateDestinationDto } from './dto/create-destination.dto';
 import { ListDestinationsQuery } from './dto/list-destinations.query';
 import { ReplayDestinationDto } from './dto/replay-destination.dto';
@@ -69,7 +71,10 @@ export class DestinationsController {
     return this.destinations.update(id, dto);
   }
 
-  @ApiOperation({ summary: 'Delete a destination', description: 'Nothing more is sent to it and it answers 404 from then on; its deliveries stay readable.' })
+  @ApiOperation({
+    summary: 'Delete a destination',
+    description: 'Nothing more is sent to it and it answers 404 from then on; its pending deliveries end as `cancelled`, and all its deliveries stay readable.',
+  })
   @DESTINATION_ID
   @ApiNoContentResponse({ description: 'Deleted' })
   @NOT_FOUND
@@ -153,5 +158,21 @@ export class DestinationsController {
   @HttpCode(200)
   replay(@Param('id') id: string, @Body() dto: ReplayDestinationDto) {
     return this.deliveries.replay(id, dto);
+  }
+
+  @ApiOperation({
+    summary: "Cancel a destination's pending deliveries",
+    description:
+      'Its pending deliveries whose event matches these filters (those of a replay; none given: every pending one) end as `cancelled`: never sent unless retried or replayed. ' +
+      'With `dryRun: true` only the count is answered. Attempts in flight are not recalled, but their outcomes change nothing.',
+  })
+  @DESTINATION_ID
+  @ApiOkResponse({ type: CancelResult })
+  @INVALID
+  @NOT_FOUND
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@Param('id') id: string, @Body() dto: CancelDeliveriesDto) {
+    return this.deliveries.cancelMatching(id, dto);
   }
 }

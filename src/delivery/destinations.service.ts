@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { IsNull, Repository } from 'typeorm';
+import { IsNull, Repository, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppException } from '../common/app.exception';
 import { ErrorCode } from '../common/error-code';
@@ -111,10 +111,24 @@ export class DestinationsService {
     return this.get(destination.id);
   }
 
-  /** Soft delete: it answers 404 from now on and nothing more is sent; its deliveries stay for the record. */
+  /**
+   * Soft delete: it answers 404 from now on and nothing more is sent; its pending deliveries end as
+   * cancelled, and every delivery stays for the record. The row is held FOR KEY SHARE meanwhile: that
+   * keeps out every path that queues (fan-out, replay, retry: they lock it FOR UPDATE, see
+   * lockDestination) yet not the worker recording an outcome, which holds delivery rows before it
+   * touches the destination; so the cancel runs before the row is updated, never waiting on a
+   * delivery while holding what the worker waits for.
+   */
   async remove(id: string): Promise<void> {
-    const result = isUUID(id) ? await this.destinations.update({ ...NOT_DELETED, id }, { deletedAt: () => 'now()' }) : { affected: 0 };
-    if (!result.affected) throw notFound(id);
+    if (!isUUID(id)) throw notFound(id);
+    await this.destinations.manager.transaction(async (manager) => {
+      const held = await manager.query('SELECT id FROM destinations WHERE id = $1 AND deleted_at IS NULL FOR KEY SHARE', [id]);
+      if (held.length === 0) throw notFound(id);
+      await manager.query(`UPDATE deliveries SET state = '${DeliveryState.Cancelled}' WHERE destination_id = $1 AND state = '${DeliveryState.Pending}'`, [id]);
+      const result = await manager.update(Destination, { ...NOT_DELETED, id }, { deletedAt: () => 'now()' });
+      // Another delete got there first (both held it FOR KEY SHARE; its update committed first).
+      if (!result.affected) throw notFound(id);
+    });
   }
 
   /** Nothing is sent until resumed; matching events keep queuing. */
@@ -222,6 +236,15 @@ function headersStayBehind(): AppException {
     'headers: the static headers were given for the current url and are not sent to another one, even on the same origin: ' +
       'give them again with the new url (headers: {} for none)',
   );
+}
+
+/**
+ * Locks the destination row FOR UPDATE for a change that queues deliveries to it (replay, retry), as
+ * the fan-out does, and only while it is not deleted: a delete committed meanwhile answers 404.
+ */
+export async function lockDestination(manager: EntityManager, id: string): Promise<void> {
+  const locked = isUUID(id) ? await manager.query('SELECT id FROM destinations WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [id]) : [];
+  if (locked.length === 0) throw notFound(id);
 }
 
 export function notFound(id: string): AppException {

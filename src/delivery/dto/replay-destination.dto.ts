@@ -1,43 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEnum, IsISO8601, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import { IsOmittable } from '../../common/is-omittable.decorator';
-import type { EventFilter } from '../../events/event-filter';
-import { WebhookEventStatus } from '../../events/webhook-event.entity';
+import { DestinationEventFilterDto } from './destination-event-filter.dto';
 
 /** The event filters of GET /api/events; the destination's own filter applies too. */
-export class ReplayDestinationDto implements EventFilter {
-  @ApiPropertyOptional({ example: 'acme' })
-  @IsOmittable()
-  @IsString()
-  @MaxLength(32)
-  vendor?: string;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOmittable()
-  @IsUUID()
-  subscriptionId?: string;
-
-  @ApiPropertyOptional({ example: 'demo_session_finished' })
-  @IsOmittable()
-  @IsString()
-  @MaxLength(200)
-  eventType?: string;
-
-  @ApiPropertyOptional({ enum: WebhookEventStatus, enumName: 'WebhookEventStatus' })
-  @IsOmittable()
-  @IsEnum(WebhookEventStatus)
-  status?: WebhookEventStatus;
-
-  @ApiPropertyOptional({ description: 'Received at or after this instant', format: 'date-time', example: '2024-01-01T00:00:00Z' })
-  @IsOmittable()
-  @IsISO8601({ strict: true })
-  since?: string;
-
-  @ApiPropertyOptional({ description: 'Received before this instant', format: 'date-time' })
-  @IsOmittable()
-  @IsISO8601({ strict: true })
-  until?: string;
-
+export class ReplayDestinationDto extends DestinationEventFilterDto {
   @ApiPropertyOptional({ description: 'Only count what would be re-queued; send nothing', default: false, example: true })
   @IsOmittable()
   @IsBoolean()
