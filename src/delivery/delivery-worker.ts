@@ -269,14 +269,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const outcome = decideOutcome(result, row.attempts, event.receivedAt, this.config);
     const ours = await this.finisher.submit({ deliveryId: row.id, destinationId: destination.id, lease: row.lease, result, outcome, at });
-    this.metrics.attempted(destination.id, outcome.kind === 'throttled-out' ? 'throttled' : outcome.kind);
     const what = `Delivery ${row.id} (event ${event.id}, destination ${destination.id}), attempt ${row.attempts}`;
     if (!ours) {
-      // Taken over after it expired, retried or replayed meanwhile: whatever this answer said changes nothing.
-      this.logger.warn(`${what}: lease lost before the outcome was recorded; ${describeOutcome(outcome, result)} (dropped)`);
+      // Taken over after it expired, or retried or replayed meanwhile: whatever it answered changes nothing.
+      this.metrics.attempted(destination.id, 'lost');
+      this.logger.warn(`${what}: lease lost before the outcome was recorded; its answer (${describeAttempt(result) ?? result.statusCode}) is dropped`);
       return;
     }
-    else if (outcome.kind === 'delivered') this.metrics.delivered(event.receivedAt);
+    this.metrics.attempted(destination.id, outcome.kind === 'throttled-out' ? 'throttled' : outcome.kind);
+    if (outcome.kind === 'delivered') this.metrics.delivered(event.receivedAt);
     if (outcome.kind === 'delivered') this.logger.debug(`${what}: delivered (${result.statusCode}, ${result.durationMs} ms)`);
     else this.logger.warn(`${what}: ${describeOutcome(outcome, result)}`);
   }
