@@ -100,6 +100,7 @@ function healthParts(health) {
   const parts = [`${health.succeeded} of ${health.attempts} succeeded in the last ${health.window} (${Math.round(health.successRate * 100)}%)`];
   parts.push(health.lastSuccessAt ? `last success ${age(health.lastSuccessAt)} ago` : `no success in the last ${health.window}`);
   if (health.consecutiveFailures > 0) parts.push(`${health.consecutiveFailures} failure${health.consecutiveFailures === 1 ? '' : 's'} in a row`);
+  if (health.throttled > 0) parts.push(`${health.throttled} throttled (429/503 with Retry-After)`);
   return parts;
 }
 

@@ -159,7 +159,7 @@ function DeliveryRow({ delivery, onChange, showDestination, columns }) {
         ? html`${delivery.destination.name} <span class="badge badge-plain">deleted</span>`
         : html`<a href=${`#/destinations/${delivery.destination.id}`} title=${delivery.destination.url}>${delivery.destination.name}</a>`}</td>`}
       <td><${Badge} status=${delivery.state} /></td>
-      <td class="num">${delivery.attempts}</td>
+      <td class="num">${delivery.attempts}${delivery.throttles ? html` <span class="muted" title="Answers 429 or 503 with Retry-After: not counted as attempts">+${delivery.throttles} throttled</span>` : ''}</td>
       <td class="num">${delivery.lastStatusCode ?? '—'}</td>
       <td>${delivery.lastError ?? ''}</td>
       <td>${delivery.state === 'pending' ? when(delivery.nextAttemptAt) : delivery.deliveredAt ? `delivered ${when(delivery.deliveredAt)}` : '—'}</td>
@@ -171,7 +171,7 @@ function DeliveryRow({ delivery, onChange, showDestination, columns }) {
     </tr>
     ${error && html`<tr><td colspan=${columns}><${ErrorNote} error=${error} /></td></tr>`}
     ${log && html`<tr class="attempts"><td colspan=${columns}>${log.length === 0 ? html`<p>No attempt yet.</p>` : html`<ol class="attempt-log">${log.map((attempt) => html`<li class="attempt">
-      <strong>${when(attempt.at)}</strong>: ${attempt.statusCode ?? 'no answer'} in ${attempt.durationMs} ms${attempt.error ? html` — <span class="error-text">${attempt.error}</span>` : ''}
+      <strong>${when(attempt.at)}</strong>: ${attempt.statusCode ?? 'no answer'}${attempt.throttled ? ' (throttled)' : ''} in ${attempt.durationMs} ms${attempt.error ? html` — <span class="error-text">${attempt.error}</span>` : ''}
       ${attempt.responseBody ? html`<pre class="small-pre">${attempt.responseBody}</pre>` : ''}</li>`)}</ol>`}</td></tr>`}`;
 }
 

@@ -36,4 +36,8 @@ export class DeliveryAttempt {
 
   @Column({ type: 'varchar', length: 500, nullable: true })
   error: string | null;
+
+  /** Answered 429/503 with Retry-After: a throttle, not counted among the delivery's attempts. */
+  @Column({ type: 'boolean', default: false })
+  throttled: boolean;
 }

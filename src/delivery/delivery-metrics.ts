@@ -25,7 +25,7 @@ export class DeliveryMetrics {
     const registers = [metrics.registry];
     this.attempts = new Counter({
       name: 'delivery_attempts_total',
-      help: 'Delivery attempts by destination id and outcome (delivered, retry, failed, gone, throttled)',
+      help: 'Delivery attempts by destination id and outcome (delivered, retry, failed, gone, throttled; lost: answered after its lease was lost, so nothing recorded)',
       labelNames: ['destination', 'outcome'] as const,
       registers,
     });
@@ -87,7 +87,7 @@ export class DeliveryMetrics {
     });
   }
 
-  attempted(destinationId: string, outcome: AttemptOutcomeKind): void {
+  attempted(destinationId: string, outcome: AttemptOutcomeKind | 'lost'): void {
     this.attempts.inc({ destination: destinationId, outcome });
   }
 

@@ -6,10 +6,15 @@ import { backoffCeiling } from '../common/backoff';
 export type AttemptOutcome =
   /** 2xx. */
   | { kind: 'delivered' }
-  /** 410: the destination is disabled (reason given); the delivery stays pending for when it is resumed. */
-  | { kind: 'gone'; reason: string }
-  /** 429/503 with Retry-After: nothing goes to the destination before `until`; the delivery stays pending. */
+  /**
+   * 410: the destination is disabled (`reason`) and this delivery ends failed (`error`), so that a
+   * resume delivers the rest rather than sending this one again and being disabled again.
+   */
+  | { kind: 'gone'; reason: string; error: string }
+  /** 429/503 with Retry-After: nothing goes to the destination before `until`; the delivery stays pending, the attempt not counted. */
   | { kind: 'throttled'; until: Date }
+  /** 429/503 with Retry-After for an event older than DELIVERY_MAX_AGE_SECONDS: the destination throttled as above, the delivery failed. */
+  | { kind: 'throttled-out'; until: Date; error: string }
   /** Any other failure: tried again at `retryAt` (full-jitter exponential backoff). */
   | { kind: 'retry'; retryAt: Date; error: string }
   /** Out of attempts or too old: the dead-letter state, kept for retry and replay. */
@@ -55,15 +60,21 @@ export function decideOutcome(
 ): AttemptOutcome {
   const status = answer.statusCode;
   if (status !== null && status >= 200 && status < 300) return { kind: 'delivered' };
-  if (status === 410) return { kind: 'gone', reason: 'The destination answered 410 Gone' };
+  if (status === 410) {
+    return { kind: 'gone', reason: 'The destination answered 410 Gone', error: 'answered 410 Gone: the destination was disabled; retry this delivery on purpose once it takes the event again' };
+  }
+  const tooOld = now.getTime() - eventReceivedAt.getTime() >= rules.maxAgeSeconds * 1000;
   if ((status === 429 || status === 503) && answer.retryAfterSeconds !== null) {
     // Honoured, within the longest backoff: a bogus Retry-After of a year does not park the destination for a year.
     const seconds = Math.min(Math.max(answer.retryAfterSeconds, 1), rules.backoffMaxSeconds);
-    return { kind: 'throttled', until: new Date(now.getTime() + seconds * 1000) };
+    const until = new Date(now.getTime() + seconds * 1000);
+    // Throttled for ever must end too: the age limit applies, though throttles are not counted as attempts.
+    if (tooOld) return { kind: 'throttled-out', until, error: `answered ${status} with Retry-After; gave up: the event is older than ${rules.maxAgeSeconds} s` };
+    return { kind: 'throttled', until };
   }
   const error = describeAttempt(answer) ?? 'failed';
   if (attempts >= rules.maxAttempts) return { kind: 'failed', error: `${error}; gave up after ${attempts} attempts` };
-  if (now.getTime() - eventReceivedAt.getTime() >= rules.maxAgeSeconds * 1000) {
+  if (tooOld) {
     return { kind: 'failed', error: `${error}; gave up: the event is older than ${rules.maxAgeSeconds} s` };
   }
   // Full jitter: anywhere from now to the exponential ceiling, so retries spread out.

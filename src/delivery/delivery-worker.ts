@@ -7,7 +7,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { queryRows } from '../database/query-rows';
 import { TickBatcher } from '../events/tick-batcher';
-import { DELIVERY_CONFIG, type DeliveryConfig } from './delivery.config';
+import { DELIVERY_CONFIG, LEASE_MARGIN_SECONDS, type DeliveryConfig } from './delivery.config';
 import { DeliveryState } from './delivery.entity';
 import { DeliveryFanout } from './delivery-fanout';
 import { DeliveryHttp, type AttemptResult } from './delivery-http';
@@ -27,9 +27,11 @@ const ERROR_LENGTH = 500;
 /** Longest the worker keeps its list of active destinations (see activeDestinations). */
 const DESTINATIONS_TTL_MS = 1_000;
 
-/** A delivery as the claim returns it: its lease (attempts is the claimed count) and its event. */
+/** A delivery as the claim returns it: its lease, its claimed count of attempts and its event. */
 interface ClaimedRow {
   id: string;
+  /** The claim's own token in leased_by: never given twice, so no other claim's outcome can match it. */
+  lease: string;
   attempts: number;
   event_id: string;
   subscription_id: string | null;
@@ -49,7 +51,7 @@ interface ClaimedRow {
 interface Finish {
   deliveryId: string;
   destinationId: string;
-  attempts: number;
+  lease: string;
   result: AttemptResult;
   outcome: AttemptOutcome;
   at: Date;
@@ -58,7 +60,7 @@ interface Finish {
 /**
  * Claims due deliveries, per destination under its row lock so max_concurrency and the rate limit
  * hold across instances, then posts them outside any transaction, signed (Standard Webhooks), and
- * records each outcome only while the lease is still ours (leased_by and the claimed attempt count).
+ * records each outcome only while the lease is still ours (leased_by holds a token that each claim makes anew).
  * Outcomes are written in batches (TickBatcher): one statement for every attempt finished in a tick.
  */
 @Injectable()
@@ -170,7 +172,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
    * may be claimed (an earlier one dead-lettered as failed no longer holds the others back).
    */
   private async claim(destination: Destination, limit: number): Promise<ClaimedRow[]> {
-    const leaseSeconds = this.config.leaseSeconds ?? Math.ceil(destination.timeoutMs / 1000) + 15;
+    const leaseSeconds = this.config.leaseSeconds ?? Math.ceil(destination.timeoutMs / 1000) + LEASE_MARGIN_SECONDS;
+    const lease = this.newLease();
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
@@ -218,11 +221,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
                 e.occurred_at, e.received_at, e.is_test, e.payload, e.raw_body, e.headers
            FROM claimed c JOIN webhook_events e ON e.id = c.event_id
           ORDER BY c.id`,
-        [destination.id, limit, this.owner, leaseSeconds],
+        [destination.id, limit, lease, leaseSeconds],
         true,
       );
       await runner.commitTransaction();
-      return records as ClaimedRow[];
+      return (records as Omit<ClaimedRow, 'lease'>[]).map((row) => ({ ...row, lease }));
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
@@ -265,11 +268,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const outcome = decideOutcome(result, row.attempts, event.receivedAt, this.config);
-    const ours = await this.finisher.submit({ deliveryId: row.id, destinationId: destination.id, attempts: row.attempts, result, outcome, at });
-    this.metrics.attempted(destination.id, outcome.kind);
+    const ours = await this.finisher.submit({ deliveryId: row.id, destinationId: destination.id, lease: row.lease, result, outcome, at });
     const what = `Delivery ${row.id} (event ${event.id}, destination ${destination.id}), attempt ${row.attempts}`;
-    if (!ours) this.logger.warn(`${what}: lease lost before the outcome was recorded (taken over after it expired)`);
-    else if (outcome.kind === 'delivered') this.metrics.delivered(event.receivedAt);
+    if (!ours) {
+      // Taken over after it expired, or retried or replayed meanwhile: whatever it answered changes nothing.
+      this.metrics.attempted(destination.id, 'lost');
+      this.logger.warn(`${what}: lease lost before the outcome was recorded; its answer (${describeAttempt(result) ?? result.statusCode}) is dropped`);
+      return;
+    }
+    this.metrics.attempted(destination.id, outcome.kind === 'throttled-out' ? 'throttled' : outcome.kind);
+    if (outcome.kind === 'delivered') this.metrics.delivered(event.receivedAt);
     if (outcome.kind === 'delivered') this.logger.debug(`${what}: delivered (${result.statusCode}, ${result.durationMs} ms)`);
     else this.logger.warn(`${what}: ${describeOutcome(outcome, result)}`);
   }
@@ -279,74 +287,80 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     await queryRows(
       this.dataSource,
       `UPDATE deliveries SET leased_until = NULL, leased_by = NULL, attempts = attempts - 1
-        WHERE id = $1 AND leased_by = $2 AND attempts = $3 AND state = '${DeliveryState.Pending}'`,
-      [row.id, this.owner, row.attempts],
+        WHERE id = $1 AND leased_by = $2 AND state = '${DeliveryState.Pending}'`,
+      [row.id, row.lease],
     );
+  }
+
+  /**
+   * A lease token for one claim: this instance's name (for whoever reads leased_by) and 96 random
+   * bits. Never (owner, attempts): a retry or replay sets attempts back to 0, so an attempt that lost
+   * its lease could otherwise match the next claim of the same delivery by the same instance.
+   */
+  private newLease(): string {
+    return `${this.owner.slice(0, 40)}/${randomBytes(12).toString('base64url')}`;
   }
 
 
   /**
-   * Every attempt of a tick in one statement: each delivery's new state (only where the lease is
-   * still ours), every attempt in the log, and each destination touched: failing_since kept or
-   * cleared, throttled by Retry-After, disabled by a 410 or by failing for DESTINATION_DISABLE_AFTER.
+   * Every attempt of a tick in one statement: each delivery's new state where the lease is still
+   * ours, and only for those: the attempt in the log, and each destination touched (failing_since
+   * kept or cleared, throttled by Retry-After, disabled by a 410 or by failing for
+   * DESTINATION_DISABLE_AFTER). An attempt whose lease was lost changes nothing at all.
    */
   private async writeFinishes(rows: Finish[]): Promise<boolean[]> {
-    const parameters: unknown[] = [this.owner, this.config.disableAfterSeconds];
+    const parameters: unknown[] = [this.config.disableAfterSeconds];
     const param = (value: unknown) => `$${parameters.push(value)}`;
     const input = rows.map((row) => {
       const { outcome, result } = row;
-      const state = outcome.kind === 'delivered' ? DeliveryState.Delivered : outcome.kind === 'failed' ? DeliveryState.Failed : DeliveryState.Pending;
-      const nextAt = outcome.kind === 'retry' ? outcome.retryAt : outcome.kind === 'throttled' ? outcome.until : outcome.kind === 'gone' ? row.at : null;
-      // Throttling and 410 are not the delivery's fault: the attempt is given back.
-      const giveBack = outcome.kind === 'throttled' || outcome.kind === 'gone';
-      const error = outcome.kind === 'failed' || outcome.kind === 'retry' ? outcome.error : describeAttempt(result);
-      return `(${param(row.deliveryId)}::bigint, ${param(row.attempts)}::int, ${param(state)}::varchar, ${param(nextAt)}::timestamptz,
+      const ended = outcome.kind === 'failed' || outcome.kind === 'gone' || outcome.kind === 'throttled-out';
+      const state = outcome.kind === 'delivered' ? DeliveryState.Delivered : ended ? DeliveryState.Failed : DeliveryState.Pending;
+      const nextAt = outcome.kind === 'retry' ? outcome.retryAt : outcome.kind === 'throttled' ? outcome.until : null;
+      // A throttle is not the delivery's fault: not counted as an attempt, counted as a throttle.
+      const throttled = outcome.kind === 'throttled' || outcome.kind === 'throttled-out';
+      const error = 'error' in outcome ? outcome.error : describeAttempt(result);
+      const gone = outcome.kind === 'gone' ? outcome.reason : null;
+      const throttle = throttled ? outcome.until : null;
+      return `(${param(row.deliveryId)}::bigint, ${param(row.lease)}::varchar, ${param(state)}::varchar, ${param(nextAt)}::timestamptz,
                ${param(result.statusCode)}::int, ${param(truncate(error))}::varchar, ${param(truncate(result.error))}::varchar, ${param(row.at)}::timestamptz,
-               ${param(Math.round(result.durationMs))}::int, ${param(JSON.stringify(result.responseHeaders))}::jsonb, ${param(result.responseBody)}::text, ${param(giveBack)}::boolean)`;
+               ${param(Math.round(result.durationMs))}::int, ${param(JSON.stringify(result.responseHeaders))}::jsonb, ${param(result.responseBody)}::text,
+               ${param(throttled)}::boolean, ${param(row.destinationId)}::uuid, ${param(gone)}::varchar, ${param(throttle)}::timestamptz)`;
     });
-    const byDestination = new Map<string, { succeeded: boolean; failed: boolean; gone: string | null; throttle: Date | null }>();
-    for (const { destinationId, outcome } of rows) {
-      const entry = byDestination.get(destinationId) ?? { succeeded: false, failed: false, gone: null, throttle: null };
-      if (outcome.kind === 'delivered') entry.succeeded = true;
-      else entry.failed = true;
-      if (outcome.kind === 'gone') entry.gone = outcome.reason;
-      if (outcome.kind === 'throttled' && (!entry.throttle || outcome.until > entry.throttle)) entry.throttle = outcome.until;
-      byDestination.set(destinationId, entry);
-    }
-    const destinations = [...byDestination].map(
-      ([id, entry]) => `(${param(id)}::uuid, ${param(entry.succeeded)}::boolean, ${param(entry.failed)}::boolean, ${param(entry.gone)}::varchar, ${param(entry.throttle)}::timestamptz)`,
-    );
-    const tooLong = `(u.failed AND NOT u.succeeded AND t.failing_since < now() - make_interval(secs => $2::int))`;
+    const tooLong = `(u.failed AND NOT u.succeeded AND t.failing_since < now() - make_interval(secs => $1::int))`;
     const disable = `(t.status = '${DestinationStatus.Active}' AND (u.gone IS NOT NULL OR ${tooLong}))`;
     const done = await queryRows<{ id: string }>(
       this.dataSource,
-      `WITH input (id, attempts, state, next_at, status_code, last_error, error, at, duration_ms, response_headers, response_body, give_back) AS (
+      `WITH input (id, lease, state, next_at, status_code, last_error, error, at, duration_ms, response_headers, response_body, throttled, destination_id, gone, throttle) AS (
          VALUES ${input.join(', ')}
        ), done AS (
          UPDATE deliveries l
             SET state = i.state,
                 next_attempt_at = COALESCE(i.next_at, l.next_attempt_at),
-                attempts = l.attempts - CASE WHEN i.give_back THEN 1 ELSE 0 END,
+                attempts = l.attempts - CASE WHEN i.throttled THEN 1 ELSE 0 END,
+                throttles = l.throttles + CASE WHEN i.throttled THEN 1 ELSE 0 END,
                 leased_until = NULL,
                 leased_by = NULL,
                 last_status_code = i.status_code,
                 last_error = i.last_error,
                 delivered_at = CASE WHEN i.state = '${DeliveryState.Delivered}' THEN now() ELSE l.delivered_at END
            FROM input i
-          WHERE l.id = i.id AND l.leased_by = $1 AND l.attempts = i.attempts AND l.state = '${DeliveryState.Pending}'
+          WHERE l.id = i.id AND l.leased_by = i.lease AND l.state = '${DeliveryState.Pending}'
          RETURNING l.id
+       ), ours AS (
+         SELECT i.* FROM input i JOIN done d ON d.id = i.id
        ), logged AS (
-         INSERT INTO delivery_attempts (delivery_id, at, status_code, duration_ms, response_headers, response_body, error)
-         SELECT i.id, i.at, i.status_code, i.duration_ms, i.response_headers, i.response_body, i.error
-           FROM input i WHERE EXISTS (SELECT 1 FROM deliveries x WHERE x.id = i.id)
-       ), u (id, succeeded, failed, gone, throttle) AS (
-         VALUES ${destinations.join(', ')}
+         INSERT INTO delivery_attempts (delivery_id, at, status_code, duration_ms, response_headers, response_body, error, throttled)
+         SELECT id, at, status_code, duration_ms, response_headers, response_body, error, throttled FROM ours
+       ), u AS (
+         SELECT destination_id AS id, bool_or(state = '${DeliveryState.Delivered}') AS succeeded, bool_or(state <> '${DeliveryState.Delivered}') AS failed,
+                max(gone) AS gone, max(throttle) AS throttle
+           FROM ours GROUP BY destination_id
        ), touched AS (
          UPDATE destinations t
             SET failing_since = CASE WHEN u.succeeded THEN NULL ELSE COALESCE(t.failing_since, now()) END,
                 throttled_until = CASE WHEN u.throttle IS NULL THEN t.throttled_until ELSE GREATEST(COALESCE(t.throttled_until, u.throttle), u.throttle) END,
                 status = CASE WHEN ${disable} THEN '${DestinationStatus.Disabled}' ELSE t.status END,
-                disabled_reason = CASE WHEN ${disable} THEN COALESCE(u.gone, format('Every attempt failed for more than %s s (since %s)', $2::int,
+                disabled_reason = CASE WHEN ${disable} THEN COALESCE(u.gone, format('Every attempt failed for more than %s s (since %s)', $1::int,
                                          to_char(t.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))
                                        ELSE t.disabled_reason END,
                 disabled_at = CASE WHEN ${disable} THEN now() ELSE t.disabled_at END,
@@ -382,7 +396,9 @@ function toDeliveredEvent(row: ClaimedRow): DeliveredEvent {
 function describeOutcome(outcome: AttemptOutcome, result: AttemptResult): string {
   switch (outcome.kind) {
     case 'gone':
-      return `${outcome.reason}: the destination is disabled`;
+      return `${outcome.reason}: the destination is disabled, this delivery failed`;
+    case 'throttled-out':
+      return `${outcome.error}: failed`;
     case 'throttled':
       return `answered ${result.statusCode} with Retry-After: nothing is sent to it before ${outcome.until.toISOString()}`;
     case 'retry':

@@ -1,4 +1,10 @@
 import { ConfigError, EnvVariable, readEnv, WholeNumber, type Env } from '../config/env';
+import { DESTINATION_LIMITS } from './dto/create-destination.dto';
+
+/** What a lease outlasts its attempt's timeout by: time to build the message before and to record the outcome after. */
+export const LEASE_MARGIN_SECONDS = 15;
+/** The shortest DELIVERY_LEASE_SECONDS: the longest timeout a destination may have, plus the margin. */
+export const MIN_LEASE_SECONDS = Math.ceil(DESTINATION_LIMITS.timeoutMs.max / 1000) + LEASE_MARGIN_SECONDS;
 
 /** The delivery module's variables: how deliveries are retried, leased, paced and where they may go. */
 export class DeliveryEnv {
@@ -18,7 +24,7 @@ export class DeliveryEnv {
   @EnvVariable(durationProblem, durationSeconds)
   DESTINATION_DISABLE_AFTER = 5 * 86_400;
 
-  /** Unset: each destination's timeout plus 15 s. */
+  /** Unset: each destination's timeout plus LEASE_MARGIN_SECONDS. */
   @WholeNumber(1, 3600)
   DELIVERY_LEASE_SECONDS?: number;
 
@@ -91,6 +97,13 @@ export function loadDeliveryConfig(env: Env): DeliveryConfig {
   if (!vars.DELIVERY_WORKER && !env.DATABASE_URL?.trim()) {
     // The embedded database serves this one process: with it off, nothing would ever be delivered.
     throw new ConfigError('DELIVERY_WORKER', 'can be off only with DATABASE_URL set, where other instances deliver; with the embedded database this process is the only one');
+  }
+  if (vars.DELIVERY_LEASE_SECONDS !== undefined && vars.DELIVERY_LEASE_SECONDS < MIN_LEASE_SECONDS) {
+    // A lease that ends while its attempt still runs lets another instance send the event again.
+    throw new ConfigError(
+      'DELIVERY_LEASE_SECONDS',
+      `must be at least ${MIN_LEASE_SECONDS} (the longest destination timeout, ${DESTINATION_LIMITS.timeoutMs.max / 1000} s, plus ${LEASE_MARGIN_SECONDS} s), got ${vars.DELIVERY_LEASE_SECONDS}; unset, each destination's lease is its timeout plus ${LEASE_MARGIN_SECONDS} s`,
+    );
   }
   if (vars.DELIVERY_BACKOFF_MAX_SECONDS < vars.DELIVERY_BACKOFF_BASE_SECONDS) {
     throw new ConfigError('DELIVERY_BACKOFF_MAX_SECONDS', `must be at least DELIVERY_BACKOFF_BASE_SECONDS (${vars.DELIVERY_BACKOFF_BASE_SECONDS})`);

@@ -52,6 +52,10 @@ export class Delivery {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
+  /** Answers 429/503 with Retry-After, ever: not counted in attempts, so a throttling destination does not use up the retries. */
+  @Column({ type: 'int', default: 0 })
+  throttles: number;
+
   @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt: Date;
 

@@ -33,8 +33,8 @@ export class DeliveryView {
 
   @ApiProperty({
     description:
-      '`pending`: queued, being attempted or waiting for a retry; `delivered`; `failed`: out of attempts or too old (the dead letter); ' +
-      '`cancelled`: ended by an operator or by deleting its destination. Failed and cancelled ones are kept for retry and replay',
+      '`pending`: queued, being attempted or waiting for a retry; `delivered`; `failed`: out of attempts, too old, or answered 410 Gone ' +
+      '(the dead letter; `lastError` says which); `cancelled`: ended by an operator or by deleting its destination. Failed and cancelled ones are kept for retry and replay',
     enum: DeliveryState,
     enumName: 'DeliveryState',
   })
@@ -43,7 +43,7 @@ export class DeliveryView {
   @ApiProperty({
     description:
       'Attempts of this round: counted against the retry schedule since it was queued, or last retried or replayed (0 again then). ' +
-      'A throttled answer (429, 503 with Retry-After) or a 410 is not counted here',
+      'A throttled answer (429, 503 with Retry-After) is not counted here but in `throttles`',
     type: 'integer',
     example: 1,
   })
@@ -51,6 +51,13 @@ export class DeliveryView {
 
   @ApiProperty({ description: 'Every attempt ever made, across retries and replays, throttled ones too: the entries of its attempt log', type: 'integer', example: 6 })
   totalAttempts: number;
+
+  @ApiProperty({
+    description: 'Answers 429 or 503 with Retry-After, ever: counted apart from `attempts` (DELIVERY_MAX_AGE_SECONDS still ends a delivery throttled for too long), and among `totalAttempts`',
+    type: 'integer',
+    example: 0,
+  })
+  throttles: number;
 
   @ApiProperty({ description: 'When it is next due; null unless pending', type: String, format: 'date-time', nullable: true })
   nextAttemptAt: string | null;
@@ -87,6 +94,9 @@ export class DeliveryAttemptView {
 
   @ApiProperty({ type: String, nullable: true, example: null })
   error: string | null;
+
+  @ApiProperty({ description: 'Answered 429 or 503 with Retry-After: a throttle, not counted in `attempts`', example: false })
+  throttled: boolean;
 }
 
 export class DeliveryDetail extends DeliveryView {
@@ -122,6 +132,7 @@ export function toDeliveryView(delivery: Delivery, totalAttempts: number): Deliv
     state: delivery.state,
     attempts: delivery.attempts,
     totalAttempts,
+    throttles: delivery.throttles,
     // The column keeps its last value once delivered or failed: it says nothing then.
     nextAttemptAt: delivery.state === DeliveryState.Pending ? delivery.nextAttemptAt.toISOString() : null,
     lastStatusCode: delivery.lastStatusCode,
@@ -140,6 +151,7 @@ export function toAttemptView(attempt: DeliveryAttempt, staticHeaders: Record<st
     responseHeaders: Object.fromEntries(Object.entries(attempt.responseHeaders).map(([name, value]) => [name, redactStaticHeaders(value, staticHeaders)])),
     responseBody: attempt.responseBody === null ? null : redactStaticHeaders(attempt.responseBody, staticHeaders),
     error: attempt.error,
+    throttled: attempt.throttled,
   };
 }
 

@@ -10,13 +10,15 @@ export type HealthState = 'healthy' | 'failing' | 'throttled' | 'idle' | 'paused
 export interface RecentAttempts {
   attempts: number;
   succeeded: number;
+  /** Of those attempts, the ones answered 429/503 with Retry-After. */
+  throttled: number;
   lastSuccessAt: Date | null;
   lastFailureAt: Date | null;
   /** Failed attempts after the window's last success (all of them when none succeeded). */
   failuresSinceSuccess: number;
 }
 
-const NONE: RecentAttempts = { attempts: 0, succeeded: 0, lastSuccessAt: null, lastFailureAt: null, failuresSinceSuccess: 0 };
+const NONE: RecentAttempts = { attempts: 0, succeeded: 0, throttled: 0, lastSuccessAt: null, lastFailureAt: null, failuresSinceSuccess: 0 };
 
 /**
  * The window's attempts of these destinations, counted in one statement: the index on
@@ -26,22 +28,23 @@ const NONE: RecentAttempts = { attempts: 0, succeeded: 0, lastSuccessAt: null, l
 export async function recentAttempts(manager: EntityManager, ids: string[]): Promise<Map<string, RecentAttempts>> {
   if (ids.length === 0) return new Map();
   const rows = (await manager.query(
-    `SELECT destination_id AS id, count(*)::int AS attempts, count(*) FILTER (WHERE ok)::int AS succeeded,
+    `SELECT destination_id AS id, count(*)::int AS attempts, count(*) FILTER (WHERE ok)::int AS succeeded, count(*) FILTER (WHERE throttled)::int AS throttled,
             max(at) FILTER (WHERE ok) AS last_success, max(at) FILTER (WHERE NOT ok) AS last_failure,
             count(*) FILTER (WHERE NOT ok AND at > COALESCE(last_ok, '-infinity'))::int AS failures_since_success
-       FROM (SELECT d.destination_id, a.at, COALESCE(a.status_code BETWEEN 200 AND 299, false) AS ok,
+       FROM (SELECT d.destination_id, a.at, a.throttled, COALESCE(a.status_code BETWEEN 200 AND 299, false) AS ok,
                     max(a.at) FILTER (WHERE a.status_code BETWEEN 200 AND 299) OVER (PARTITION BY d.destination_id) AS last_ok
                FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
               WHERE a.at > now() - make_interval(secs => $1::int) AND d.destination_id = ANY($2::uuid[])) recent
       GROUP BY destination_id`,
     [HEALTH_WINDOW.seconds, ids],
-  )) as Array<{ id: string; attempts: number; succeeded: number; last_success: Date | null; last_failure: Date | null; failures_since_success: number }>;
+  )) as Array<{ id: string; attempts: number; succeeded: number; throttled: number; last_success: Date | null; last_failure: Date | null; failures_since_success: number }>;
   return new Map(
     rows.map((row) => [
       row.id,
       {
         attempts: row.attempts,
         succeeded: row.succeeded,
+        throttled: row.throttled,
         lastSuccessAt: row.last_success,
         lastFailureAt: row.last_failure,
         failuresSinceSuccess: row.failures_since_success,

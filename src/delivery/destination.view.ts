@@ -15,6 +15,9 @@ export class DestinationHealth {
   @ApiProperty({ description: 'Attempts in the window answered 2xx', type: 'integer', example: 9 })
   succeeded: number;
 
+  @ApiProperty({ description: 'Attempts in the window answered 429 or 503 with Retry-After: throttles, not counted against any delivery\'s retries', type: 'integer', example: 0 })
+  throttled: number;
+
   @ApiProperty({ description: 'succeeded / attempts, 0 to 1; null when no attempt was made in the window', type: Number, nullable: true, example: 0.75 })
   successRate: number | null;
 
@@ -184,6 +187,7 @@ function toHealth(destination: Destination, recent: RecentAttempts, now: Date): 
     window: HEALTH_WINDOW.label,
     attempts: recent.attempts,
     succeeded: recent.succeeded,
+    throttled: recent.throttled,
     successRate: recent.attempts > 0 ? Math.round((recent.succeeded / recent.attempts) * 1000) / 1000 : null,
     lastSuccessAt: iso(recent.lastSuccessAt),
     lastFailureAt: iso(recent.lastFailureAt),

@@ -84,7 +84,7 @@ describe('Deliveries API', () => {
     const first = all.body.data.at(-1);
     assert.deepEqual(
       { ...first, createdAt: undefined, nextAttemptAt: undefined, deliveredAt: typeof first.deliveredAt },
-      { id: deliveries[0], destinationId, destination: { id: destinationId, name: 'Seeded', url: 'http://127.0.0.1:1/hooks', deleted: false }, eventId: events.a1, state: 'delivered', attempts: 3, totalAttempts: 3, lastStatusCode: 200, lastError: null, createdAt: undefined, nextAttemptAt: undefined, deliveredAt: 'string' },
+      { id: deliveries[0], destinationId, destination: { id: destinationId, name: 'Seeded', url: 'http://127.0.0.1:1/hooks', deleted: false }, eventId: events.a1, state: 'delivered', attempts: 3, totalAttempts: 3, throttles: 0, lastStatusCode: 200, lastError: null, createdAt: undefined, nextAttemptAt: undefined, deliveredAt: 'string' },
     );
 
     const ids = async (query: string) => (await app.api('get', `/api/deliveries?${query}`)).body.data.map((row: { id: string }) => row.id);

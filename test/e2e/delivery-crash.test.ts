@@ -37,7 +37,6 @@ describe('Crash mid-delivery (kill -9 while holding delivery leases)', () => {
       LOG_FORMAT: 'json',
       DELIVERY_POLL_MS: '50',
       DELIVERY_BACKOFF_BASE_SECONDS: '1',
-      DELIVERY_LEASE_SECONDS: '3',
     });
     const doomed = await startGatewayProcess(await env());
     gateways.push(doomed);
@@ -48,12 +47,13 @@ describe('Crash mid-delivery (kill -9 while holding delivery leases)', () => {
     assert.equal(created.status, 201, created.text);
     const subscription = created.body as { id: string; secret: string };
     // The destination row as the API would store it (signing secret encrypted with SECRETS_KEY), from the feed's beginning.
+    // A 1 s timeout: its leases (the timeout plus 15 s) expire soon after the kill.
     const signingSecret = generateSigningSecret();
     const destinationId = randomUUID();
     const cipher = new SecretCipher(Buffer.from(TEST_SECRETS_KEY, 'hex'));
     await queryDatabase(
       database.url,
-      `INSERT INTO destinations (id, name, url, filter, headers, signing_secret, cursor_xid, cursor_id) VALUES ($1, 'crash', $2, $3::jsonb, $4, $5, 0, 0)`,
+      `INSERT INTO destinations (id, name, url, filter, headers, signing_secret, timeout_ms, cursor_xid, cursor_id) VALUES ($1, 'crash', $2, $3::jsonb, $4, $5, 1000, 0, 0)`,
       [destinationId, consumer.url, JSON.stringify({ subscriptionIds: [subscription.id] }), cipher.encrypt(JSON.stringify({ 'x-internal-token': HEADER_SECRET })), cipher.encrypt(signingSecret)],
     );
     consumer.secrets = [signingSecret];

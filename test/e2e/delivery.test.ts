@@ -166,7 +166,7 @@ describe('Push delivery', () => {
     await waitFor('delivered', async () => (await deliveryOf(app.database.url, destination.id, eventId))?.state === 'delivered');
   });
 
-  it('disables a destination that answers 410, keeping its deliveries pending', async () => {
+  it('disables a destination that answers 410, ending that delivery as failed and keeping the others pending', async () => {
     const subscription = await walnut();
     const { consumer, destination } = await consumerFor({ filter: { subscriptionIds: [subscription.id] } });
     consumer.respond = () => ({ status: 410 });
@@ -178,13 +178,13 @@ describe('Push delivery', () => {
     const second = await ingest(subscription, 'gone-2');
     await waitFor('the next event queued', async () => deliveryOf(app.database.url, destination.id, second));
     const delivery = await deliveryOf(app.database.url, destination.id, first);
-    assert.equal(delivery?.state, 'pending');
+    assert.equal(delivery?.state, 'failed', 'a resume must not send it again (and be disabled again): retried on purpose');
     assert.equal(delivery?.leased_by, null);
-    assert.equal(delivery?.attempts, 0, 'the attempt is given back: not the delivery’s fault');
-    assert.equal((await attemptLog(app.database.url, delivery!.id)).length, 1, 'but it is in the log');
+    assert.equal(delivery?.attempts, 1);
+    assert.equal((await attemptLog(app.database.url, delivery!.id)).length, 1, 'it is in the log');
     assert.equal(consumer.received.length, 1, 'nothing more is sent to a disabled destination');
     const metrics = (await app.http().get('/metrics')).text;
-    assert.equal(metricValue(metrics, `delivery_backlog{destination="${destination.id}"}`), 2, 'both wait, and the backlog says so');
+    assert.equal(metricValue(metrics, `delivery_backlog{destination="${destination.id}"}`), 1, 'the next one waits, and the backlog says so');
   });
 
   it('disables a destination whose every attempt has failed for DESTINATION_DISABLE_AFTER, saying why', async () => {

@@ -46,7 +46,7 @@ describe('Destination health and the destination named on each delivery', () => 
 
     const idle = await health(destination.id);
     assert.deepEqual(idle, {
-      window: '1h', attempts: 0, succeeded: 0, successRate: null, lastSuccessAt: null, lastFailureAt: null,
+      window: '1h', attempts: 0, succeeded: 0, throttled: 0, successRate: null, lastSuccessAt: null, lastFailureAt: null,
       consecutiveFailures: 0, failingSince: null, throttledUntil: null, state: 'idle',
     });
 

@@ -112,7 +112,7 @@ describe('Destinations API', () => {
         previousSecretExpiresAt: null,
         backlog: 0,
         oldestPendingAt: null,
-        health: { window: '1h', attempts: 0, succeeded: 0, successRate: null, lastSuccessAt: null, lastFailureAt: null, consecutiveFailures: 0, failingSince: null, throttledUntil: null, state: 'idle' },
+        health: { window: '1h', attempts: 0, succeeded: 0, throttled: 0, successRate: null, lastSuccessAt: null, lastFailureAt: null, consecutiveFailures: 0, failingSince: null, throttledUntil: null, state: 'idle' },
         createdAt: undefined,
         updatedAt: undefined,
       },

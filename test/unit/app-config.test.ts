@@ -127,6 +127,15 @@ describe('Configuration', () => {
     }
   });
 
+  it('refuses a DELIVERY_LEASE_SECONDS shorter than the longest destination timeout plus the margin', () => {
+    assert.equal(loadDeliveryConfig({}).leaseSeconds, undefined, 'unset: each destination its timeout plus the margin');
+    assert.equal(loadDeliveryConfig({ DELIVERY_LEASE_SECONDS: '75' }).leaseSeconds, 75);
+    assert.throws(
+      () => loadDeliveryConfig({ DELIVERY_LEASE_SECONDS: '74' }),
+      (error: unknown) => error instanceof ConfigError && error.variable === 'DELIVERY_LEASE_SECONDS' && /at least 75 .*got 74/.test(error.message),
+    );
+  });
+
   it('reads DELIVERY_WORKER as on or off and DELIVERY_SATURATED_RATE as a rate, refusing anything else by name', () => {
     assert.equal(loadDeliveryConfig({}).worker, true);
     assert.equal(loadDeliveryConfig({}).saturatedRate, 50);

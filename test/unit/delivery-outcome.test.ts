@@ -19,10 +19,21 @@ describe('Delivery outcome rules', () => {
     assert.match((outcome as { error: string }).error, /301.*redirects are not followed/);
   });
 
-  it('disables on 410, naming it', () => {
+  it('disables on 410, naming it, and ends that delivery as failed with the reason', () => {
     const outcome = decide(answer(410));
     assert.equal(outcome.kind, 'gone');
     assert.match((outcome as { reason: string }).reason, /410/);
+    assert.match((outcome as { error: string }).error, /410 Gone: the destination was disabled/);
+  });
+
+  it('gives up a throttled delivery once the event is older than the age limit, still honouring the Retry-After', () => {
+    const old = new Date(now.getTime() - 3 * 86_400_000);
+    assert.deepEqual(decide(answer(429, { retryAfterSeconds: 30 }), 1, () => 0.5, old), {
+      kind: 'throttled-out',
+      until: new Date(now.getTime() + 30_000),
+      error: 'answered 429 with Retry-After; gave up: the event is older than 259200 s',
+    });
+    assert.equal(decide(answer(503, { retryAfterSeconds: 30 }), 0, () => 0.5, new Date(now.getTime() - 3 * 86_400_000 + 1000)).kind, 'throttled', 'not before');
   });
 
   it('throttles on 429 and 503 with Retry-After until then, capped by the longest backoff', () => {
