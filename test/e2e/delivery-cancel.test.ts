@@ -109,7 +109,12 @@ describe('Delivery: cancel', () => {
     }
     answers.get(answeredOk)!({ status: 200 });
     answers.get(answeredError)!({ status: 500 });
-    await waitFor('both outcomes recorded', async () => (await outcomes(destination.id, 'delivered')) === 1 && (await outcomes(destination.id, 'retry')) === 1);
+    // A cancelled delivery's lease no longer counts: both answers are dropped as `lost`, recorded nowhere else.
+    await waitFor('both outcomes dropped', async () => (await outcomes(destination.id, 'lost')) === 2);
+    assert.equal(await outcomes(destination.id, 'delivered'), 0);
+    assert.equal(await outcomes(destination.id, 'retry'), 0);
+    const log = (await app.api('get', `/api/deliveries/${(await deliveryOf(destination.id, answeredOk)).id}`)).body.attemptLog;
+    assert.deepEqual(log, [], 'no attempt-log entry for an answer that changed nothing');
 
     for (const eventId of [answeredOk, answeredError]) {
       const [delivery] = await deliveries(`destinationId=${destination.id}&eventId=${eventId}`);
