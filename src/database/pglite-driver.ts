@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { types as pgTypes } from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock';
 
 /**
@@ -33,7 +34,9 @@ class PGliteClient extends EventEmitter {
         : ((await this.db.exec(sql)).at(-1) ?? { rows: [], affectedRows: 0, command: undefined });
     return {
       rows: result.rows,
-      rowCount: result.affectedRows ?? result.rows.length,
+      // As `pg`: the count in the command tag (rows selected, inserted, updated, deleted). PGlite's
+      // affectedRows is 0 for a SELECT and adds up every statement of an exec.
+      rowCount: (result as { rowCount?: number }).rowCount ?? result.affectedRows ?? result.rows.length,
       command: result.command?.toUpperCase(),
     };
   }
@@ -41,16 +44,19 @@ class PGliteClient extends EventEmitter {
 
 /**
  * The one place where PGlite's values are made the values `pg` gives, so that no code above the driver
- * can tell the two databases apart: `pg` answers int8 as a string (PGlite: a lossy number) and bytea as
- * a Buffer (PGlite: a Uint8Array, whose toString ignores its encoding). Arrays of either follow, as
- * PGlite parses an array's elements with these. Every other type the schema uses (int4, text, uuid,
- * bool, jsonb, timestamptz, their arrays) already comes back alike; error objects carry the same
- * SQLSTATE `code`. test/e2e/database-values.test.ts checks each against a PostgreSQL server.
+ * can tell the two databases apart: PGlite parses every built-in type with `pg`'s own text parser for
+ * it (pg-types, whatever `pg` is set to), where its own would differ: int8 as a string (PGlite: a lossy
+ * number), bytea as a Buffer (PGlite: a Uint8Array, whose toString ignores its encoding), date and
+ * timestamp without time zone in local time (PGlite: a date at UTC midnight), interval as pg's interval
+ * object (PGlite: text). Arrays follow, as PGlite parses an array's elements with these. Error objects
+ * carry the same SQLSTATE `code`, constraint and detail. test/e2e/database-values.test.ts checks each
+ * against a PostgreSQL server.
  */
-export const PG_COMPATIBLE_PARSERS = {
-  [types.INT8]: (text: string) => text,
-  [types.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex'),
-};
+export const PG_COMPATIBLE_PARSERS: Record<number, (text: string) => unknown> = Object.fromEntries(
+  Object.values(pgTypes.builtins)
+    .filter((oid): oid is number => typeof oid === 'number')
+    .map((oid) => [oid, (text: string) => pgTypes.getTypeParser(oid, 'text')(text)]),
+);
 
 type ConnectCallback = (err: Error | null, client: PGliteClient | null, release: () => void) => void;
 

@@ -8,7 +8,6 @@ import { freePort } from '../support/gateway-process';
 import { metricValue } from '../support/metrics';
 import { feedOf, listEvents } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { queryDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 /** The app pointed at the fake, with short intervals so background work shows within a test. */
@@ -77,7 +76,7 @@ describe('InsideView', () => {
   }
 
   async function countRows(table: string, subscriptionId: string): Promise<number> {
-    const [row] = await queryDatabase<{ n: number }>(app.database.url, `SELECT count(*)::int AS n FROM ${table} WHERE subscription_id = $1`, [subscriptionId]);
+    const [row] = await app.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE subscription_id = $1`, [subscriptionId]);
     return row.n;
   }
 
@@ -455,8 +454,7 @@ describe('InsideView', () => {
   it('takes over an alert whose lease expired (its instance died mid-fetch)', async () => {
     const created = await createSubscription();
     fake.setAlert(created.vendorRef, 'orphan', { pages: [['o1']] });
-    await queryDatabase(
-      app.database.url,
+    await app.query(
         `INSERT INTO insideview_alerts (subscription_id, alert_id, vendor_subscription_id, state, attempts, lease_owner, lease_expires_at)
          VALUES ($1, 'orphan', $2, 'fetching', 1, 'dead-instance', now() - interval '1 second')`,
         [created.id, created.vendorRef],
@@ -467,8 +465,7 @@ describe('InsideView', () => {
 
   it('fails an alert whose instance died on its last attempt instead of claiming it forever', async () => {
     const created = await createSubscription();
-    await queryDatabase(
-      app.database.url,
+    await app.query(
         `INSERT INTO insideview_alerts (subscription_id, alert_id, vendor_subscription_id, state, attempts, lease_owner, lease_expires_at)
          VALUES ($1, 'crashes-its-instance', $2, 'fetching', 3, 'dead-instance', now() - interval '1 second')`,
         [created.id, created.vendorRef],
