@@ -17,7 +17,7 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock';
  */
 interface QueryResultLike {
   rows: unknown[];
-  rowCount: number;
+  rowCount: number | null;
   command?: string;
 }
 
@@ -34,9 +34,9 @@ class PGliteClient extends EventEmitter {
         : ((await this.db.exec(sql)).at(-1) ?? { rows: [], affectedRows: 0, command: undefined });
     return {
       rows: result.rows,
-      // As `pg`: the count in the command tag (rows selected, inserted, updated, deleted). PGlite's
-      // affectedRows is 0 for a SELECT and adds up every statement of an exec.
-      rowCount: (result as { rowCount?: number }).rowCount ?? result.affectedRows ?? result.rows.length,
+      // As `pg`: the count in the command tag (rows selected, inserted, updated, deleted), null for a
+      // statement without one. PGlite's affectedRows is 0 for a SELECT and adds up an exec's statements.
+      rowCount: (result as { rowCount?: number }).rowCount ?? null,
       command: result.command?.toUpperCase(),
     };
   }
