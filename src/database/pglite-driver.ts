@@ -27,6 +27,7 @@ class PGliteClient extends EventEmitter {
   }
 
   async query(sql: string, params?: unknown[]): Promise<QueryResultLike> {
+    params?.forEach(refuseNestingPGliteCannotParse);
     // The extended protocol takes one statement; parameterless SQL may hold several (migrations).
     const result =
       params && params.length > 0
@@ -39,6 +40,36 @@ class PGliteClient extends EventEmitter {
       rowCount: (result as { rowCount?: number }).rowCount ?? null,
       command: result.command?.toUpperCase(),
     };
+  }
+}
+
+/**
+ * JSON nested deeper than this overflows PGlite's WebAssembly stack when cast to json(b): PostgreSQL
+ * raises 54001 (stack depth limit exceeded, from ~15,000 levels), but PGlite answers an empty result
+ * with no error (from ~7,000) and its next statements may never answer. So the driver raises
+ * PostgreSQL's error itself, before sending such a parameter: callers handle it as they do on a server.
+ */
+export const PGLITE_MAX_JSON_NESTING = 4000;
+
+function refuseNestingPGliteCannotParse(param: unknown): void {
+  if (typeof param !== 'string' || param.length <= PGLITE_MAX_JSON_NESTING) return;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < param.length; i += 1) {
+    const char = param.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x5b || char === 0x7b) {
+      depth += 1;
+      if (depth > PGLITE_MAX_JSON_NESTING) {
+        throw Object.assign(new Error('stack depth limit exceeded'), { code: '54001', severity: 'ERROR' });
+      }
+    } else if (char === 0x5d || char === 0x7d) {
+      depth -= 1;
+    }
   }
 }
 
