@@ -143,9 +143,14 @@ describe('Delivery makes way for webhooks', () => {
     const request = `POST /webhooks/walnut/${subscription.id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Walnut-Signature: ${walnutSignature(subscription.secret!, body)}\r\nContent-Length: ${body.length}\r\n\r\n${body.toString()}`;
     await openConnections(app, 12, (socket) => socket.write(request.repeat(5), () => socket.destroy()));
     for (const socket of slow) socket.destroy();
-    await waitFor('every request dropped or done, none counted', async () => load.inFlight === 0, 10_000);
-    await sleep(500);
-    assert.equal(load.inFlight, 0, 'and none counted later: nothing of a dropped connection is left to count');
+    // Pipelined requests are parsed once the one before them is answered, after their connection died:
+    // counted then, briefly (the longer the answers take, the later: on the embedded database, in this
+    // process). What must not happen is a count that never ends: none counted, and still none a second later.
+    await waitFor(
+      'every request dropped or done, none counted, and none a second later: nothing of a dropped connection is left to count',
+      async () => load.inFlight === 0 && (await sleep(1000), load.inFlight === 0),
+      20_000,
+    );
     // A webhook answered normally counts while it is worked on, then ends.
     load.averageSinceLastRead();
     await ingestWalnut(app.baseUrl, subscription, walnutBody('normal'));

@@ -8,6 +8,7 @@ import { freePort } from '../support/gateway-process';
 import { metricValue } from '../support/metrics';
 import { feedOf, listEvents } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { EMBEDDED } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 /** The app pointed at the fake, with short intervals so background work shows within a test. */
@@ -583,7 +584,7 @@ describe('InsideView checking the webhook the moment it is created', () => {
   });
 });
 
-describe('InsideView throttling across instances', () => {
+describe('InsideView throttling across instances', { skip: EMBEDDED && 'two instances on one database: PostgreSQL only' }, () => {
   it('pauses every instance’s calls after one instance sees a 429', async () => {
     const fake = await FakeInsideView.start();
     const first = await startInsideViewApp(fake, { INSIDEVIEW_THROTTLE_SECONDS: '3' });
@@ -617,7 +618,7 @@ describe('InsideView throttling across instances', () => {
   });
 });
 
-describe('InsideView with two instances on one database', () => {
+describe('InsideView with two instances on one database', { skip: EMBEDDED && 'two instances on one database: PostgreSQL only' }, () => {
   it('fetches each of 100 alerts exactly once', async () => {
     const fake = await FakeInsideView.start();
     const first = await startInsideViewApp(fake);

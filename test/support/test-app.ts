@@ -51,6 +51,12 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: { database?: TestDatabase; throughProxy?: boolean; vendors?: readonly VendorModule[] } = {},
 ): Promise<TestApp> {
+  if (options.database === EMBEDDED_DATABASE) {
+    // Else the second app would quietly get an embedded database of its own, not the first one's.
+    throw new Error(
+      "Two apps at once cannot share an embedded database (one process holds it): skip this test on the embedded pass ({ skip: EMBEDDED && 'why' }), or start them one after another on createPassDatabase()",
+    );
+  }
   // An embedded database given (createPassDatabase) outlives the app; one of its own goes with it.
   const givenDataDir = options.database?.dataDir;
   const embedded = givenDataDir !== undefined || (EMBEDDED && !options.database && !options.throughProxy);
