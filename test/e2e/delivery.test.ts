@@ -251,9 +251,13 @@ describe('Push delivery', () => {
     const { consumer } = await consumerFor({ filter: { subscriptionIds: [held.id, flowing.id] }, ordering: 'subscription' });
     const heldIds: string[] = [];
     const flowingIds: string[] = [];
-    // The first event of `held` fails at least once, and until every event of `flowing` has arrived.
-    consumer.respond = (hook, attempt) =>
-      hook.id === heldIds[0] && (attempt === 1 || flowingIds.length < 3 || flowingIds.some((id) => consumer.of(id).length === 0)) ? { status: 500 } : { status: 200 };
+    // The first event of `held` fails once, answered only after every event of `flowing` has arrived:
+    // its attempt is in flight meanwhile, so however slow the machine, it cannot run out of attempts first.
+    consumer.respond = async (hook, attempt) => {
+      if (hook.id !== heldIds[0] || attempt > 1) return { status: 200 };
+      await waitFor('every event of the other subscription', async () => flowingIds.length === 3 && flowingIds.every((id) => consumer.of(id).length > 0), 12_000);
+      return { status: 500 };
+    };
     for (let n = 0; n < 3; n++) {
       heldIds.push(await ingest(held, `order-held-${n}`));
       flowingIds.push(await ingest(flowing, `order-flowing-${n}`));
