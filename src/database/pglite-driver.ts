@@ -2,7 +2,8 @@ import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { types as pgTypes } from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock';
 
 /**
@@ -17,7 +18,7 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock';
  */
 interface QueryResultLike {
   rows: unknown[];
-  rowCount: number;
+  rowCount: number | null;
   command?: string;
 }
 
@@ -27,6 +28,7 @@ class PGliteClient extends EventEmitter {
   }
 
   async query(sql: string, params?: unknown[]): Promise<QueryResultLike> {
+    params?.forEach(refuseNestingPGliteCannotParse);
     // The extended protocol takes one statement; parameterless SQL may hold several (migrations).
     const result =
       params && params.length > 0
@@ -34,24 +36,59 @@ class PGliteClient extends EventEmitter {
         : ((await this.db.exec(sql)).at(-1) ?? { rows: [], affectedRows: 0, command: undefined });
     return {
       rows: result.rows,
-      rowCount: result.affectedRows ?? result.rows.length,
+      // As `pg`: the count in the command tag (rows selected, inserted, updated, deleted), null for a
+      // statement without one. PGlite's affectedRows is 0 for a SELECT and adds up an exec's statements.
+      rowCount: (result as { rowCount?: number }).rowCount ?? null,
       command: result.command?.toUpperCase(),
     };
   }
 }
 
 /**
- * The one place where PGlite's values are made the values `pg` gives, so that no code above the driver
- * can tell the two databases apart: `pg` answers int8 as a string (PGlite: a lossy number) and bytea as
- * a Buffer (PGlite: a Uint8Array, whose toString ignores its encoding). Arrays of either follow, as
- * PGlite parses an array's elements with these. Every other type the schema uses (int4, text, uuid,
- * bool, jsonb, timestamptz, their arrays) already comes back alike; error objects carry the same
- * SQLSTATE `code`. test/e2e/database-values.test.ts checks each against a PostgreSQL server.
+ * JSON nested deeper than this overflows PGlite's WebAssembly stack when cast to json(b): PostgreSQL
+ * raises 54001 (stack depth limit exceeded, from ~15,000 levels), but PGlite answers an empty result
+ * with no error (from ~7,000) and its next statements may never answer. So the driver raises
+ * PostgreSQL's error itself, before sending such a parameter: callers handle it as they do on a server.
  */
-export const PG_COMPATIBLE_PARSERS = {
-  [types.INT8]: (text: string) => text,
-  [types.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex'),
-};
+export const PGLITE_MAX_JSON_NESTING = 4000;
+
+function refuseNestingPGliteCannotParse(param: unknown): void {
+  if (typeof param !== 'string' || param.length <= PGLITE_MAX_JSON_NESTING) return;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < param.length; i += 1) {
+    const char = param.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x5b || char === 0x7b) {
+      depth += 1;
+      if (depth > PGLITE_MAX_JSON_NESTING) {
+        throw Object.assign(new Error('stack depth limit exceeded'), { code: '54001', severity: 'ERROR' });
+      }
+    } else if (char === 0x5d || char === 0x7d) {
+      depth -= 1;
+    }
+  }
+}
+
+/**
+ * The one place where PGlite's values are made the values `pg` gives, so that no code above the driver
+ * can tell the two databases apart: PGlite parses every built-in type with `pg`'s own text parser for
+ * it (pg-types, whatever `pg` is set to), where its own would differ: int8 as a string (PGlite: a lossy
+ * number), bytea as a Buffer (PGlite: a Uint8Array, whose toString ignores its encoding), date and
+ * timestamp without time zone in local time (PGlite: a date at UTC midnight), interval as pg's interval
+ * object (PGlite: text). Arrays follow, as PGlite parses an array's elements with these. Error objects
+ * carry the same SQLSTATE `code`, constraint and detail. test/e2e/database-values.test.ts checks each
+ * against a PostgreSQL server.
+ */
+export const PG_COMPATIBLE_PARSERS: Record<number, (text: string) => unknown> = Object.fromEntries(
+  Object.values(pgTypes.builtins)
+    .filter((oid): oid is number => typeof oid === 'number')
+    .map((oid) => [oid, (text: string) => pgTypes.getTypeParser(oid, 'text')(text)]),
+);
 
 /**
  * PostgreSQL's settings for the embedded database, on top of PGlite's own (given on the command line,

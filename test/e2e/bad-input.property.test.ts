@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { walnutSignature } from '../support/signing';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { queryDatabase } from '../support/test-database';
 import { sendRaw } from '../support/raw-http';
 import { createSubscription, type CreatedSubscription } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -91,7 +90,7 @@ describe('Bad input, generated (fast-check)', () => {
       }),
       { numRuns: RUNS },
     );
-    const rows = await queryDatabase<{ raw_body: Buffer }>(app.database.url, 'SELECT raw_body FROM webhook_events WHERE subscription_id = $1', [walnut.id]);
+    const rows = await app.query<{ raw_body: Buffer }>('SELECT raw_body FROM webhook_events WHERE subscription_id = $1', [walnut.id]);
     assert.ok(signedAndAccepted.size > 0 && rows.length > 0, 'some correctly signed bodies were accepted and stored');
     assert.ok(rows.length <= signedAndAccepted.size);
     for (const row of rows) {

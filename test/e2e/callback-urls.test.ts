@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/gateway-process';
 import { createSubscription } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { queryDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 import { sendSampleDelivery } from '../../src/webhooks/sample-sender';
 import { walnutVendor } from '../../src/vendors/walnut/walnut.vendor';
@@ -120,7 +119,7 @@ describe('Callback URLs go only to allowed hosts, and their answers are read up 
     const withHeadCheck = await createSubscription(app, { vendor: 'insightarc', secret: 'insightarc-secret-value' });
     // Stored while the rule or the configuration was different.
     for (const id of [subscription.id, withHeadCheck.id]) {
-      await queryDatabase(app.database.url, 'UPDATE subscriptions SET callback_url = $2 WHERE id = $1', [id, `http://127.0.0.1:${intruder.port}/steal`]);
+      await app.query('UPDATE subscriptions SET callback_url = $2 WHERE id = $1', [id, `http://127.0.0.1:${intruder.port}/steal`]);
       const response = await app.api('post', `/api/subscriptions/${id}/test-event`);
       assert.equal(response.status, 400, JSON.stringify(response.body));
       assert.equal(response.body.code, 'CALLBACK_HOST_NOT_ALLOWED');

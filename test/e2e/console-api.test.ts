@@ -6,7 +6,6 @@ import { gzipSync } from 'node:zlib';
 import { walnutSignature } from '../support/signing';
 import { createSubscription } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { queryDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 import { REPO_ROOT } from '../support/paths';
 
@@ -30,8 +29,8 @@ describe('The console: its API and its files', () => {
     const walnut = await createSubscription(app, { vendor: 'walnut' });
     for (const n of [1, 2, 3]) assert.equal((await walnutEvent(walnut, good(n))).status, 200);
     // Two events moved to known minutes in the past; one of them outside the range asked.
-    await queryDatabase(app.database.url, `UPDATE webhook_events SET received_at = '2024-03-01T10:05:30Z' WHERE subscription_id = $1 AND payload->'data'->>'session_id' = 's1'`, [walnut.id]);
-    await queryDatabase(app.database.url, `UPDATE webhook_events SET received_at = '2024-03-01T09:00:00Z' WHERE subscription_id = $1 AND payload->'data'->>'session_id' = 's2'`, [walnut.id]);
+    await app.query(`UPDATE webhook_events SET received_at = '2024-03-01T10:05:30Z' WHERE subscription_id = $1 AND payload->'data'->>'session_id' = 's1'`, [walnut.id]);
+    await app.query(`UPDATE webhook_events SET received_at = '2024-03-01T09:00:00Z' WHERE subscription_id = $1 AND payload->'data'->>'session_id' = 's2'`, [walnut.id]);
     const response = await app.api('get', '/api/events/stats?since=2024-03-01T10:00:00Z&until=2024-03-01T11:00:00Z');
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.deepEqual(response.body, {
@@ -72,7 +71,7 @@ describe('The console: its API and its files', () => {
     assert.equal((await walnutEvent(busy, { event: 'demo_session_finished', timestamp: 'never' })).body.quarantined, true);
     assert.equal((await walnutEvent({ id: busy.id, secret: 'not-its-secret' }, good(12))).status, 401);
     assert.equal((await walnutEvent(old, good(13))).status, 200);
-    await queryDatabase(app.database.url, `UPDATE webhook_events SET received_at = now() - interval '2 days' WHERE subscription_id = $1`, [old.id]);
+    await app.query(`UPDATE webhook_events SET received_at = now() - interval '2 days' WHERE subscription_id = $1`, [old.id]);
     const counts = await waitFor('the refusal to be written', async () => {
       const response = await app.api('get', '/api/subscriptions/stats');
       assert.equal(response.status, 200, JSON.stringify(response.body));
@@ -99,7 +98,7 @@ describe('The console: its API and its files', () => {
     assert.equal((await app.api('post', `/api/destinations/${created.body.id}/pause`)).status, 200);
     const replay = await app.api('post', `/api/destinations/${created.body.id}/replay`, {});
     assert.ok(replay.body.count > 0, JSON.stringify(replay.body));
-    await queryDatabase(app.database.url, `UPDATE deliveries SET created_at = '2024-05-01T08:00:00Z' WHERE id = (SELECT min(id) FROM deliveries WHERE destination_id = $1)`, [created.body.id]);
+    await app.query(`UPDATE deliveries SET created_at = '2024-05-01T08:00:00Z' WHERE id = (SELECT min(id) FROM deliveries WHERE destination_id = $1)`, [created.body.id]);
     const read = await app.api('get', `/api/destinations/${created.body.id}`);
     assert.equal(read.body.backlog, replay.body.count);
     assert.equal(read.body.oldestPendingAt, '2024-05-01T08:00:00.000Z');

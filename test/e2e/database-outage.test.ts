@@ -7,8 +7,9 @@ import { createSubscription, listEvents, storedEvents, type CreatedSubscription 
 import { waitFor } from '../support/wait';
 import type { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { EMBEDDED } from '../support/test-database';
 
-describe('Database outage', () => {
+describe('Database outage', { skip: EMBEDDED && 'cuts the connection to a PostgreSQL server with a TCP proxy: PostgreSQL only' }, () => {
   let app: TestApp;
   let proxy: TcpProxy;
   let subscription: CreatedSubscription;

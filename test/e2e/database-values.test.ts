@@ -8,7 +8,11 @@ import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { queryRows } from '../../src/database/query-rows';
 import { definitionsOf } from '../../src/vendors/vendor-definition';
 import { VENDORS } from '../../src/vendors/vendors';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { EMBEDDED, createTestDatabase, type TestDatabase } from '../support/test-database';
+
+// A zone away from UTC, as on an operator's machine: dates and timestamps without a zone are read in
+// local time by pg, so a parser that assumed UTC would show here (and not on a UTC CI machine).
+process.env.TZ = 'America/New_York';
 
 /**
  * Every kind of value the schema stores, read back through the app's own DataSource on the embedded
@@ -20,9 +24,12 @@ const VALUES_SQL = `SELECT
     '2024-02-29T12:34:56.789Z'::timestamptz AS at, NULL::timestamptz AS never,
     '{"a":[1,"x",null],"b":{"c":true}}'::jsonb AS json, '"s"'::jsonb AS json_scalar,
     ARRAY['a','b']::text[] AS texts, ARRAY[1,2]::int8[] AS bigs, ARRAY[]::text[] AS empty,
-    '6c0e4a4e-1b6f-4f57-8a7e-8f2f0e4b7a10'::uuid AS id`;
+    '6c0e4a4e-1b6f-4f57-8a7e-8f2f0e4b7a10'::uuid AS id,
+    '2024-02-29'::date AS day, '2024-02-29 12:34:56.789'::timestamp AS local_at, '1 day 02:03:04'::interval AS span,
+    '{"a":1}'::json AS plain_json, ARRAY['2024-02-29T12:34:56Z']::timestamptz[] AS ats,
+    ARRAY['6c0e4a4e-1b6f-4f57-8a7e-8f2f0e4b7a10']::uuid[] AS ids, ARRAY[true, NULL]::bool[] AS flags`;
 
-describe('Values read from either database are the same JavaScript values', () => {
+describe('Values read from either database are the same JavaScript values', { skip: EMBEDDED && 'compares both databases side by side, in the PostgreSQL pass' }, () => {
   const cleanups: Array<() => Promise<void>> = [];
   after(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -65,6 +72,35 @@ describe('Values read from either database are the same JavaScript values', () =
     assert.deepEqual(echo, { bytes: Buffer.from('raw'), big: '9007199254740993' });
   });
 
+  it('statements report the same affected rows and RETURNING rows', async () => {
+    const [server, embedded] = [await open('postgres'), await open('embedded')];
+    const statements: Array<[string, unknown[]]> = [
+      ['CREATE TABLE parity (id int8 PRIMARY KEY, v text)', []],
+      ["INSERT INTO parity VALUES (1, 'a'), (2, 'b'), (3, 'c')", []],
+      ['INSERT INTO parity VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id', [1, 'again']],
+      ['SELECT id, v FROM parity ORDER BY id', []],
+      ['SELECT id FROM parity WHERE id > $1 ORDER BY id', [1]],
+      ["UPDATE parity SET v = v || '!' WHERE id > 1", []],
+      ['UPDATE parity SET v = $1 WHERE id = $2 RETURNING id, v', ['x', 3]],
+      ['DELETE FROM parity WHERE id = $1', [99]],
+      ['DELETE FROM parity WHERE id < $1 RETURNING v', [3]],
+    ];
+    for (const [sql, params] of statements) {
+      const [fromServer, fromEmbedded] = await Promise.all(
+        [server, embedded].map(async (dataSource) => {
+          const runner = dataSource.createQueryRunner();
+          try {
+            const result = await runner.query(sql, params, true);
+            return { records: result.records, affected: result.affected };
+          } finally {
+            await runner.release();
+          }
+        }),
+      );
+      assert.deepEqual(fromEmbedded, fromServer, sql);
+    }
+  });
+
   it('errors carry the same SQLSTATE code', async () => {
     const [server, embedded] = [await open('postgres'), await open('embedded')];
     for (const [sql, code] of [
@@ -78,6 +114,16 @@ describe('Values read from either database are the same JavaScript values', () =
           return true;
         });
       }
+    }
+    // JSON nested too deep for jsonb, as a parameter (as the event writer sends a payload): PGlite's own
+    // engine would answer no rows and no error. And the database still answers after it.
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    for (const dataSource of [server, embedded]) {
+      await assert.rejects(queryRows(dataSource, 'SELECT $1::jsonb AS j', [deep]), (error: { driverError?: { code?: string } }) => {
+        assert.equal(error.driverError?.code, '54001');
+        return true;
+      });
+      assert.deepEqual(await queryRows(dataSource, 'SELECT 1 AS alive'), [{ alive: 1 }]);
     }
   });
 });

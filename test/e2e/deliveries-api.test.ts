@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { MAX_REPLAY_EVENTS } from '../../src/delivery/deliveries.service';
-import { queryDatabase } from '../support/test-database';
 
 /**
  * The deliveries API over rows seeded by SQL: the engine that queues and attempts deliveries is
@@ -20,7 +19,7 @@ describe('Deliveries API', () => {
   /** Seeded delivery ids, oldest first. */
   const deliveries: string[] = [];
 
-  const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => queryDatabase<T>(app.database.url, text, params);
+  const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => app.query<T>(text, params);
 
   async function seedEvent(name: string, fields: { vendor?: string; subscriptionId?: string | null; eventType?: string; status?: string; isTest?: boolean; receivedAt?: string }) {
     const [row] = await sql<{ id: string }>(

@@ -8,12 +8,12 @@ import { deliveriesOf, ingestWalnut, walnutBody } from '../support/delivery';
 import { freePort, startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { sendRaw } from '../support/raw-http';
 import { TEST_API_TOKEN, TEST_SECRETS_KEY } from '../support/test-app';
-import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
+import { EMBEDDED, createTestDatabase, databaseQueryable, queryDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 const HEADER_SECRET = 'internal-token-7f3a9c1e5b';
 
-describe('Crash mid-delivery (kill -9 while holding delivery leases)', () => {
+describe('Crash mid-delivery (kill -9 while holding delivery leases)', { skip: EMBEDDED && 'reads the leases while an instance holds them, and a second instance takes over: PostgreSQL only' }, () => {
   let database: TestDatabase;
   let consumer: Consumer;
   const gateways: GatewayProcess[] = [];
@@ -76,12 +76,12 @@ describe('Crash mid-delivery (kill -9 while holding delivery leases)', () => {
     await waitFor(
       'every event delivered by the survivor',
       async () => {
-        const rows = await deliveriesOf(database.url, destinationId);
+        const rows = await deliveriesOf(databaseQueryable(database.url), destinationId);
         return rows.length === ids.length && rows.every((row) => row.state === 'delivered');
       },
       60_000,
     );
-    const rows = await deliveriesOf(database.url, destinationId);
+    const rows = await deliveriesOf(databaseQueryable(database.url), destinationId);
     for (const row of rows) {
       const answered = consumer.of(row.event_id).length;
       assert.ok(answered >= 1, `event ${row.event_id} reached the consumer`);

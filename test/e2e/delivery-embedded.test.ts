@@ -7,9 +7,10 @@ import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
 import { createSubscription } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { EMBEDDED } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
-describe('Delivery on the embedded database (PGlite)', () => {
+describe('Delivery on the embedded database (PGlite)', { skip: EMBEDDED && 'on the embedded database in either pass: runs in the PostgreSQL pass' }, () => {
   let app: TestApp;
   let consumer: Consumer;
   before(async () => {

@@ -10,6 +10,7 @@ import { walnutSignature } from '../support/signing';
 import { IngestLoad } from '../../src/events/ingest-load';
 import { createSubscription, type CreatedSubscription } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { EMBEDDED } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 const ENV = { DELIVERY_BACKOFF_BASE_SECONDS: '1', DELIVERY_POLL_MS: '50' };
@@ -91,7 +92,7 @@ describe('Delivery makes way for webhooks', () => {
     return started;
   }
 
-  it('with DELIVERY_WORKER=off an instance takes webhooks and queues and sends nothing; an instance with it on delivers everything', async () => {
+  it('with DELIVERY_WORKER=off an instance takes webhooks and queues and sends nothing; an instance with it on delivers everything', { skip: EMBEDDED && 'two instances on one database: PostgreSQL only' }, async () => {
     const ingestOnly = await startTestApp({ ...ENV, DELIVERY_WORKER: 'off' });
     apps.push(ingestOnly);
     const subscription = await createSubscription(ingestOnly, { vendor: 'walnut' });
@@ -102,14 +103,14 @@ describe('Delivery makes way for webhooks', () => {
     assert.equal(ingestOnly.app.get(IngestLoad).averageSinceLastRead(), 0, 'webhooks are not counted where nothing reads the count');
     // Many polls' worth of time: an instance with the worker on queues and sends within one.
     await sleep(1000);
-    assert.equal((await deliveriesOf(ingestOnly.database.url, destination.id)).length, 0, 'nothing queued by the fan-out of the instance with the worker off');
+    assert.equal((await deliveriesOf(ingestOnly, destination.id)).length, 0, 'nothing queued by the fan-out of the instance with the worker off');
     // Queued another way (a replay writes the deliveries itself): still nothing sent.
     const replay = await ingestOnly.api('post', `/api/destinations/${destination.id}/replay`, {});
     assert.equal(replay.status, 200);
     assert.equal(replay.body.count, 12);
     await sleep(1000);
     assert.equal(receiver.received.length, 0, 'nothing sent by the worker of the instance with it off');
-    const queued = await deliveriesOf(ingestOnly.database.url, destination.id);
+    const queued = await deliveriesOf(ingestOnly, destination.id);
     assert.deepEqual(
       queued.map((row) => [row.state, row.attempts]),
       ids.map(() => ['pending', 0]),
@@ -119,7 +120,7 @@ describe('Delivery makes way for webhooks', () => {
     apps.push(worker);
     await waitFor('every event delivered by the instance with the worker on', async () => ids.every((id) => receiver.of(id).length === 1));
     assert.ok(receiver.received.every((hook) => hook.verified));
-    await waitFor('every delivery recorded delivered', async () => (await deliveriesOf(ingestOnly.database.url, destination.id)).every((row) => row.state === 'delivered'));
+    await waitFor('every delivery recorded delivered', async () => (await deliveriesOf(ingestOnly, destination.id)).every((row) => row.state === 'delivered'));
   });
 
   it('counts a webhook only once its body is in, and never loses count of one whose connection dies first', async () => {
@@ -142,9 +143,14 @@ describe('Delivery makes way for webhooks', () => {
     const request = `POST /webhooks/walnut/${subscription.id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Walnut-Signature: ${walnutSignature(subscription.secret!, body)}\r\nContent-Length: ${body.length}\r\n\r\n${body.toString()}`;
     await openConnections(app, 12, (socket) => socket.write(request.repeat(5), () => socket.destroy()));
     for (const socket of slow) socket.destroy();
-    await waitFor('every request dropped or done, none counted', async () => load.inFlight === 0, 10_000);
-    await sleep(500);
-    assert.equal(load.inFlight, 0, 'and none counted later: nothing of a dropped connection is left to count');
+    // Pipelined requests are parsed once the one before them is answered, after their connection died:
+    // counted then, briefly (the longer the answers take, the later: on the embedded database, in this
+    // process). What must not happen is a count that never ends: none counted, and still none a second later.
+    await waitFor(
+      'every request dropped or done, none counted, and none a second later: nothing of a dropped connection is left to count',
+      async () => load.inFlight === 0 && (await sleep(1000), load.inFlight === 0),
+      20_000,
+    );
     // A webhook answered normally counts while it is worked on, then ends.
     load.averageSinceLastRead();
     await ingestWalnut(app.baseUrl, subscription, walnutBody('normal'));
@@ -173,7 +179,7 @@ describe('Delivery makes way for webhooks', () => {
       receiver.secrets = [destination.signingSecret];
       destinations.push(destination);
     }
-    const queued = async () => (await Promise.all(destinations.map((destination) => deliveriesOf(app.database.url, destination.id)))).map((rows) => rows.length);
+    const queued = async () => (await Promise.all(destinations.map((destination) => deliveriesOf(app, destination.id)))).map((rows) => rows.length);
     await waitFor('the events stored so far queued', async () => (await queued()).every((count) => count === before.length));
     for (const destination of destinations) {
       assert.equal((await app.api('post', `/api/destinations/${destination.id}/pause`)).status, 200);

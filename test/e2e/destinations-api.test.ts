@@ -7,7 +7,6 @@ import { walnutSignature } from '../support/signing';
 import { createSubscription } from '../support/subscriptions';
 import { sendRaw } from '../support/raw-http';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { queryDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait';
 
 interface Received {
@@ -233,8 +232,7 @@ describe('Destinations API', () => {
     assert.equal(paused.status, 200);
     assert.equal(paused.body.status, 'paused');
     // As the worker leaves it after a 410 and a Retry-After.
-    await queryDatabase(
-      app.database.url,
+    await app.query(
       `UPDATE destinations SET status = 'disabled', disabled_reason = 'the destination answered 410 Gone', disabled_at = now(),
               throttled_until = now() + interval '1 hour', failing_since = now() WHERE id = $1`,
       [created.id],
@@ -246,7 +244,7 @@ describe('Destinations API', () => {
     const resumed = await app.api('post', `/api/destinations/${created.id}/resume`);
     assert.equal(resumed.status, 200);
     assert.deepEqual([resumed.body.status, resumed.body.disabledReason, resumed.body.disabledAt, resumed.body.throttledUntil], ['active', null, null, null]);
-    const [row] = await queryDatabase<{ failing_since: Date | null }>(app.database.url, 'SELECT failing_since FROM destinations WHERE id = $1', [created.id]);
+    const [row] = await app.query<{ failing_since: Date | null }>('SELECT failing_since FROM destinations WHERE id = $1', [created.id]);
     assert.equal(row.failing_since, null);
   });
 
@@ -353,7 +351,7 @@ describe('Destinations API', () => {
       [{ headers: { 'Webhook-Signature': 'v1,forged' } }, 'VALIDATION_FAILED', /^headers must not set Webhook-Signature: the gateway sets webhook-\*/],
       [{ name: '' }, 'VALIDATION_FAILED', /^name should not be empty/],
     ];
-    const stored = async () => (await queryDatabase<{ n: number }>(app.database.url, 'SELECT count(*)::int AS n FROM destinations'))[0].n;
+    const stored = async () => (await app.query<{ n: number }>('SELECT count(*)::int AS n FROM destinations'))[0].n;
     const before = await stored();
     for (const [body, code, message] of cases) {
       const response = await app.api('post', '/api/destinations', { name: 'Bad', url: consumer.url, ...body });
@@ -388,14 +386,14 @@ describe('Destinations API', () => {
     const third = await post(3);
     // What each destination queues once its fan-out has passed every event stored so far (the fan-out
     // starts at creation, so the cursor is not read at once: the events it queues are the proof).
-    const [last] = await queryDatabase<{ xid: string; id: string }>(app.database.url, 'SELECT created_xid::text AS xid, id::text FROM webhook_events ORDER BY created_xid DESC, id DESC LIMIT 1');
+    const [last] = await app.query<{ xid: string; id: string }>('SELECT created_xid::text AS xid, id::text FROM webhook_events ORDER BY created_xid DESC, id DESC LIMIT 1');
     const queuedFrom = async (startFrom?: string) => {
       const { id } = await create({ ...(startFrom && { startFrom }), filter: { statuses: ['accepted', 'quarantined'], subscriptionIds: [subscription.id] } });
       await waitFor('the fan-out to pass every event', async () => {
-        const [cursor] = await queryDatabase<{ xid: string; id: string }>(app.database.url, 'SELECT cursor_xid::text AS xid, cursor_id::text AS id FROM destinations WHERE id = $1', [id]);
+        const [cursor] = await app.query<{ xid: string; id: string }>('SELECT cursor_xid::text AS xid, cursor_id::text AS id FROM destinations WHERE id = $1', [id]);
         return BigInt(cursor.xid) > BigInt(last.xid) || (cursor.xid === last.xid && BigInt(cursor.id) >= BigInt(last.id));
       });
-      const rows = await queryDatabase<{ event_id: string }>(app.database.url, 'SELECT event_id::text FROM deliveries WHERE destination_id = $1 ORDER BY event_xid, event_id', [id]);
+      const rows = await app.query<{ event_id: string }>('SELECT event_id::text FROM deliveries WHERE destination_id = $1 ORDER BY event_xid, event_id', [id]);
       return rows.map((row) => row.event_id);
     };
 
@@ -429,7 +427,7 @@ describe('Destinations API with DESTINATION_ALLOWED_HOSTS', () => {
 
   it('checks the rule again before a test ping: a URL stored under another rule is not called', async () => {
     const created = await app.api('post', '/api/destinations', { name: 'Allowed', url: 'http://127.0.0.1:1/in' });
-    await queryDatabase(app.database.url, "UPDATE destinations SET url = 'http://localhost:1/in' WHERE id = $1", [created.body.id]);
+    await app.query("UPDATE destinations SET url = 'http://localhost:1/in' WHERE id = $1", [created.body.id]);
     const response = await app.api('post', `/api/destinations/${created.body.id}/test`);
     assert.equal(response.status, 400);
     assert.equal(response.body.code, 'DESTINATION_HOST_NOT_ALLOWED');

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { sendRaw } from '../support/raw-http';
 import { createSubscription } from '../support/subscriptions';
 import { startTestApp, TEST_API_TOKEN, type TestApp } from '../support/test-app';
-import { queryDatabase } from '../support/test-database';
 import { walnutSignature } from '../support/signing';
 
 /** The management API's edge: bad input is a 400 that names the field, never a 500, and settings that can never work are refused. */
@@ -86,22 +85,21 @@ describe('Management API input', () => {
           assertRefused(response, `not ${kind}`, `${method.toUpperCase()} ${path} with ${body}`);
         }
       }
-      const [row] = await queryDatabase(app.database.url, 'SELECT status FROM subscriptions WHERE id = $1', [subscription.id]);
+      const [row] = await app.query('SELECT status FROM subscriptions WHERE id = $1', [subscription.id]);
       assert.equal(row.status, 'VERIFICATION_PENDING', 'a refused disable changed nothing');
     });
 
     it('answers a PostgreSQL data error that got past the validation with 400 on the management API, never on a webhook route', async () => {
       // Stands for any value the edge might one day let through and PostgreSQL refuses as data (class 22).
-      await queryDatabase(
-        app.database.url,
+      await app.query(
         `CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN
            IF NEW::text LIKE '%refused-by-the-database%' THEN RAISE EXCEPTION 'value refused' USING ERRCODE = '22023'; END IF;
            RETURN NEW;
          END $$`,
       );
-      await queryDatabase(app.database.url, 'CREATE TRIGGER refuse_marked BEFORE INSERT OR UPDATE ON subscriptions FOR EACH ROW EXECUTE FUNCTION refuse_marked()');
-      await queryDatabase(app.database.url, 'CREATE TRIGGER refuse_marked BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION refuse_marked()');
+      await app.query('CREATE TRIGGER refuse_marked BEFORE INSERT OR UPDATE ON subscriptions FOR EACH ROW EXECUTE FUNCTION refuse_marked()');
+      await app.query('CREATE TRIGGER refuse_marked BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION refuse_marked()');
       const subscription = await createSubscription(app, { vendor: 'walnut' });
       const patched = await app.api('patch', `/api/subscriptions/${subscription.id}`, { name: 'refused-by-the-database' });
       assert.equal(patched.status, 400, JSON.stringify(patched.body));

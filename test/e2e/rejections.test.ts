@@ -5,7 +5,6 @@ import { fixture } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
 import { insightArcSignature, walnutSignature } from '../support/signing';
 import { createSubscription, type CreatedSubscription } from '../support/subscriptions';
-import { queryDatabase } from '../support/test-database';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const SAMPLE = fixture('walnut-demo-session-finished.json');
@@ -102,7 +101,7 @@ describe('Rejections', () => {
     assert.equal((await deliver(insightarc, 'wrong-vendor-3', SAMPLE, { 'x-insightarc-signature': insightArcSignature('x', SAMPLE, insightarc.callbackUrl) }, 'walnut')).status, 404);
     assert.deepEqual(await rejections(walnut), []);
     assert.deepEqual(await rejections(insightarc), []);
-    const [row] = await queryDatabase<{ n: number }>(app.database.url, "SELECT count(*)::int AS n FROM webhook_rejections WHERE request_id LIKE 'wrong-vendor%' OR request_id = 'unknown'");
+    const [row] = await app.query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_rejections WHERE request_id LIKE 'wrong-vendor%' OR request_id = 'unknown'");
     assert.equal(row.n, 0);
   });
 
@@ -111,8 +110,7 @@ describe('Rejections', () => {
     const service = app.app.get(RejectionsService);
     await service.flush();
     const sequence = async () => {
-      const [row] = await queryDatabase<{ value: string }>(
-        app.database.url,
+      const [row] = await app.query<{ value: string }>(
         "SELECT COALESCE(last_value, 0)::text AS value FROM pg_sequences WHERE format('%I.%I', schemaname, sequencename) = pg_get_serial_sequence('webhook_rejections', 'id')",
       );
       return BigInt(row.value);
@@ -130,7 +128,7 @@ describe('Rejections', () => {
     assert.equal(await sequence(), before + BigInt(KEPT), 'only the rows the list can show were written');
     for (let n = 0; n < 3; n++) service.record({ vendor: 'walnut', subscriptionId: subscription.id }, { status: 400, code: 'MALFORMED_JSON', reason: 'x', requestId: `later-${n}`, remoteAddress: null });
     assert.equal((await rejections(subscription))[0].requestId, 'later-2');
-    const [stored] = await queryDatabase<{ n: number }>(app.database.url, 'SELECT count(*)::int AS n FROM webhook_rejections WHERE subscription_id = $1', [subscription.id]);
+    const [stored] = await app.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_rejections WHERE subscription_id = $1', [subscription.id]);
     assert.equal(stored.n, KEPT, 'older rows are dropped as newer ones are written');
   });
 });

@@ -6,7 +6,7 @@ import { sendRaw } from '../support/raw-http';
 import { TcpProxy } from '../support/tcp-proxy';
 import { walnutSignature } from '../support/signing';
 import { TEST_SECRETS_KEY } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { EMBEDDED, createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const TOKEN = 'log-warn-test-token-0123456789';
 
@@ -14,7 +14,7 @@ const TOKEN = 'log-warn-test-token-0123456789';
  * Above `info` the request log builds a request's line only when it is written (see
  * http-logger.ts): the failed requests' lines must be exactly what pino-http writes at `log`.
  */
-describe('Request logs at LOG_LEVEL=warn', () => {
+describe('Request logs at LOG_LEVEL=warn', { skip: EMBEDDED && 'cuts the connection to a PostgreSQL server with a TCP proxy: PostgreSQL only' }, () => {
   let database: TestDatabase;
   let gateway: GatewayProcess | undefined;
   let proxy: TcpProxy | undefined;

@@ -1,21 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
+import { gatewayDatabase, startGatewayProcess, type GatewayDatabase, type GatewayProcess } from '../support/gateway-process';
 import { fixture } from '../support/paths';
 import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { TEST_SECRETS_KEY } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const TOKEN = 'log-test-token-0123456789';
 
 describe('Request logs', () => {
-  let database: TestDatabase;
+  let database: GatewayDatabase;
   let gateway: GatewayProcess | undefined;
 
   before(async () => {
-    database = await createTestDatabase();
-    gateway = await startGatewayProcess({ DATABASE_URL: database.url, SECRETS_KEY: TEST_SECRETS_KEY, API_TOKENS: TOKEN, LOG_FORMAT: 'json', LOG_LEVEL: 'log' });
+    database = await gatewayDatabase();
+    gateway = await startGatewayProcess({ ...database.env, SECRETS_KEY: TEST_SECRETS_KEY, API_TOKENS: TOKEN, LOG_FORMAT: 'json', LOG_LEVEL: 'log' });
   });
   after(async () => {
     await gateway?.stop('SIGKILL');

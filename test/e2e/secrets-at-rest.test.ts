@@ -8,25 +8,23 @@ import { sendRaw } from '../support/raw-http';
 import { walnutSignature } from '../support/signing';
 import { createSubscription } from '../support/subscriptions';
 import { startTestApp, TEST_SECRETS_KEY, type TestApp } from '../support/test-app';
-import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
+import { createPassDatabase, type TestDatabase } from '../support/test-database';
 
 const KEY_1 = TEST_SECRETS_KEY;
 const KEY_2 = 'ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100';
 const keyId = (hex: string) => createHash('sha256').update(Buffer.from(hex, 'hex')).digest('hex').slice(0, 8);
 const SAMPLE = fixture('walnut-demo-session-finished.json');
 
-async function rawDestination(database: TestDatabase, id: string) {
-  const [row] = await queryDatabase<{ signing_secret: string; previous_signing_secret: string; headers: string }>(
-    database.url,
+async function rawDestination(app: TestApp, id: string) {
+  const [row] = await app.query<{ signing_secret: string; previous_signing_secret: string; headers: string }>(
     'SELECT signing_secret, previous_signing_secret, headers FROM destinations WHERE id = $1',
     [id],
   );
   return row;
 }
 
-async function rawSubscription(database: TestDatabase, id: string) {
-  const [row] = await queryDatabase<{ secret: string; previous_secret: string | null; required_headers: Record<string, string> }>(
-    database.url,
+async function rawSubscription(app: TestApp, id: string) {
+  const [row] = await app.query<{ secret: string; previous_secret: string | null; required_headers: Record<string, string> }>(
     'SELECT secret, previous_secret, required_headers FROM subscriptions WHERE id = $1',
     [id],
   );
@@ -48,7 +46,7 @@ describe('Secrets at rest', () => {
   let database: TestDatabase;
   let app: TestApp | undefined;
   before(async () => {
-    database = await createTestDatabase();
+    database = await createPassDatabase();
   });
   after(async () => {
     await app?.close();
@@ -74,8 +72,8 @@ describe('Secrets at rest', () => {
     const rotatedDestination = await app.api('post', `/api/destinations/${destination.body.id}/rotate-secret`, { graceSeconds: 3600 });
     destinationSecrets.push(rotatedDestination.body.signingSecret);
 
-    const stored = await rawSubscription(database, created.id);
-    const storedDestination = await rawDestination(database, destination.body.id);
+    const stored = await rawSubscription(app, created.id);
+    const storedDestination = await rawDestination(app, destination.body.id);
     for (const value of [stored.secret, stored.previous_secret!, stored.required_headers['X-Api-Key'], ...Object.values(storedDestination)]) {
       assert.match(value, new RegExp(`^enc:v1:${keyId(KEY_1)}:`));
     }
@@ -87,26 +85,28 @@ describe('Secrets at rest', () => {
     // A new key, the old one still readable: nothing breaks.
     app = await startTestApp({ SECRETS_KEY: KEY_2, SECRETS_KEY_PREVIOUS: KEY_1 }, { database });
     assert.equal((await deliver(app, created.id, oldSecret)).status, 200, 'the previous secret, still in its grace');
+    // Stopped first: the embedded database admits one process at a time (the script holds it while it runs).
+    await app.close();
 
-    const run = await reencrypt({ DATABASE_URL: database.url, SECRETS_KEY: KEY_2, SECRETS_KEY_PREVIOUS: KEY_1 });
+    const where: Record<string, string> = database.dataDir === undefined ? { DATABASE_URL: database.url } : { DATA_DIR: database.dataDir };
+    const run = await reencrypt({ ...where, SECRETS_KEY: KEY_2, SECRETS_KEY_PREVIOUS: KEY_1 });
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, /Re-encrypted 1 of 1 subscriptions/);
     assert.match(run.output, /Re-encrypted 1 of 1 destinations/);
-    const again = await reencrypt({ DATABASE_URL: database.url, SECRETS_KEY: KEY_2, SECRETS_KEY_PREVIOUS: KEY_1 });
+    const again = await reencrypt({ ...where, SECRETS_KEY: KEY_2, SECRETS_KEY_PREVIOUS: KEY_1 });
     assert.match(again.output, /Re-encrypted 0 of 1 subscriptions/, 'running it twice changes nothing');
     assert.match(again.output, /Re-encrypted 0 of 1 destinations/);
-    await app.close();
 
     // The old key gone altogether.
     app = await startTestApp({ SECRETS_KEY: KEY_2 }, { database });
-    const moved = await rawSubscription(database, created.id);
+    const moved = await rawSubscription(app, created.id);
     for (const value of [moved.secret, moved.previous_secret!, moved.required_headers['X-Api-Key']]) {
       assert.match(value, new RegExp(`^enc:v1:${keyId(KEY_2)}:`));
     }
     assert.equal((await deliver(app, created.id, secret)).status, 200);
     const read = await app.api('get', `/api/subscriptions/${created.id}`);
     assert.deepEqual(read.body.requiredHeaders, ['X-Api-Key']);
-    for (const value of Object.values(await rawDestination(database, destination.body.id))) assert.match(value, new RegExp(`^enc:v1:${keyId(KEY_2)}:`));
+    for (const value of Object.values(await rawDestination(app, destination.body.id))) assert.match(value, new RegExp(`^enc:v1:${keyId(KEY_2)}:`));
     const readDestination = await app.api('get', `/api/destinations/${destination.body.id}`);
     assert.equal(readDestination.status, 200, 'readable under the new key alone');
     assert.deepEqual(readDestination.body.headerNames, ['Authorization']);

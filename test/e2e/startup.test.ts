@@ -4,12 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { freePort, runGatewayExpectingExit, startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { TcpProxy } from '../support/tcp-proxy';
 import { TEST_API_TOKEN, TEST_SECRETS_KEY } from '../support/test-app';
-import { BASE_DATABASE_URL, createTestDatabase, type TestDatabase } from '../support/test-database';
+import { BASE_DATABASE_URL, EMBEDDED, createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /** What a stack trace looks like in the output: a line starting with "at ". */
 const STACK_FRAME = /^\s+at /m;
 
-describe('Start-up against a PostgreSQL server', () => {
+describe('Start-up against a PostgreSQL server', { skip: EMBEDDED && 'about connecting to a PostgreSQL server: PostgreSQL only' }, () => {
   let database: TestDatabase;
   let proxy: TcpProxy | undefined;
   let gateway: GatewayProcess | undefined;

@@ -7,7 +7,6 @@ import { appRoutes } from '../support/routes';
 import { walnutSignature } from '../support/signing';
 import { createSubscription, feedOf, listEvents, type CreatedSubscription } from '../support/subscriptions';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { queryDatabase } from '../support/test-database';
 
 const SAMPLE = JSON.parse(fixture('walnut-demo-session-finished.json').toString()) as Record<string, unknown>;
 
@@ -82,8 +81,7 @@ describe('Subscription lifecycle: delete, rotate, disable', () => {
       assert.deepEqual(events.map((e) => String(e.id)), [String(delivered.body.eventId)]);
 
       // What only served the live subscription is erased: its secrets and header values.
-      const [row] = await queryDatabase<{ secret: string | null; previous_secret: string | null; required_headers: Record<string, string>; deleted_at: Date | null }>(
-        app.database.url,
+      const [row] = await app.query<{ secret: string | null; previous_secret: string | null; required_headers: Record<string, string>; deleted_at: Date | null }>(
         'SELECT secret, previous_secret, required_headers, deleted_at FROM subscriptions WHERE id = $1',
         [created.id],
       );

@@ -1,7 +1,7 @@
 import { sendRaw } from './raw-http';
 import { walnutSignature } from './signing';
 import type { CreatedSubscription } from './subscriptions';
-import { queryDatabase } from './test-database';
+import type { Queryable } from './test-database';
 
 /** A Walnut event body, accepted unless `quarantined`. */
 export function walnutBody(tag: string, quarantined = false): Buffer {
@@ -35,32 +35,29 @@ export interface DeliveryRow {
   delivered_at: Date | null;
 }
 
-export async function deliveryOf(databaseUrl: string, destinationId: string, eventId: string): Promise<DeliveryRow | undefined> {
-  const [row] = await queryDatabase<DeliveryRow>(
-    databaseUrl,
+export async function deliveryOf(db: Queryable, destinationId: string, eventId: string): Promise<DeliveryRow | undefined> {
+  const [row] = await db.query<DeliveryRow>(
     'SELECT id::text, event_id::text, state, attempts, leased_until, leased_by, last_status_code, last_error, delivered_at FROM deliveries WHERE destination_id = $1 AND event_id = $2',
     [destinationId, eventId],
   );
   return row;
 }
 
-export async function deliveriesOf(databaseUrl: string, destinationId: string): Promise<DeliveryRow[]> {
-  return queryDatabase<DeliveryRow>(
-    databaseUrl,
+export async function deliveriesOf(db: Queryable, destinationId: string): Promise<DeliveryRow[]> {
+  return db.query<DeliveryRow>(
     'SELECT id::text, event_id::text, state, attempts, leased_until, leased_by, last_status_code, last_error, delivered_at FROM deliveries WHERE destination_id = $1 ORDER BY event_id',
     [destinationId],
   );
 }
 
-export async function attemptLog(databaseUrl: string, deliveryId: string) {
-  return queryDatabase<{ at: Date; status_code: number | null; duration_ms: number; response_headers: Record<string, string>; response_body: string | null; error: string | null }>(
-    databaseUrl,
+export async function attemptLog(db: Queryable, deliveryId: string) {
+  return db.query<{ at: Date; status_code: number | null; duration_ms: number; response_headers: Record<string, string>; response_body: string | null; error: string | null }>(
     'SELECT at, status_code, duration_ms, response_headers, response_body, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id',
     [deliveryId],
   );
 }
 
-export async function destinationRow(databaseUrl: string, destinationId: string) {
-  const [row] = await queryDatabase(databaseUrl, 'SELECT * FROM destinations WHERE id = $1', [destinationId]);
+export async function destinationRow(db: Queryable, destinationId: string) {
+  const [row] = await db.query('SELECT * FROM destinations WHERE id = $1', [destinationId]);
   return row;
 }

@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { queryRows } from '../../src/database/query-rows';
+import { definitionsOf } from '../../src/vendors/vendor-definition';
+import { VENDORS } from '../../src/vendors/vendors';
 import { productionNodeArgs, REPO_ROOT } from './paths';
+import { EMBEDDED, createTestDatabase, queryDatabase } from './test-database';
 
 /** A free loopback port, found by binding port 0. */
 export async function freePort(): Promise<number> {
@@ -99,4 +107,37 @@ export async function runGatewayExpectingExit(
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearTimeout(timer);
   return { code, output, timedOut, durationMs: Date.now() - started };
+}
+
+/** The database a test's gateway processes run on, for the test command's pass: see gatewayDatabase(). */
+export interface GatewayDatabase {
+  /** DATABASE_URL of a fresh PostgreSQL database, or (embedded pass) DATA_DIR of a fresh directory. */
+  env: Record<string, string>;
+  /**
+   * Rows of one SQL statement on that database. The embedded database admits one process at a time:
+   * there, call it only while no gateway runs on it (it opens DATA_DIR itself, then closes it).
+   */
+  query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+/** A fresh database for gateway processes: PostgreSQL, or on the embedded pass a DATA_DIR of its own. */
+export async function gatewayDatabase(): Promise<GatewayDatabase> {
+  if (!EMBEDDED) {
+    const database = await createTestDatabase();
+    return { env: { DATABASE_URL: database.url }, query: (sql, params = []) => queryDatabase(database.url, sql, params), drop: () => database.drop() };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-process-'));
+  return {
+    env: { DATA_DIR: dataDir },
+    async query(sql, params = []) {
+      const dataSource = await new DataSource({ ...buildDataSourceOptions({ dataDir }, definitionsOf(VENDORS)), logging: false }).initialize();
+      try {
+        return await queryRows(dataSource, sql, params);
+      } finally {
+        await dataSource.destroy();
+      }
+    },
+    drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { queryDatabase } from './test-database';
 import type { TestApp } from './test-app';
 
 export interface CreatedSubscription {
@@ -30,8 +29,7 @@ export async function listEvents(app: TestApp, query: Record<string, string> = {
  * table is still in flight, so an empty feed alone would not prove that nothing was stored.
  */
 export async function storedEvents(app: TestApp, subscriptionId: string, status?: string): Promise<number> {
-  const [row] = await queryDatabase<{ n: number }>(
-    app.database.url,
+  const [row] = await app.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM webhook_events WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2)',
     [subscriptionId, status ?? null],
   );

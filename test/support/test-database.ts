@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 
 /** The server the tests use: DATABASE_URL, or the local PostgreSQL's `test` database. */
@@ -13,7 +16,20 @@ export const EMBEDDED = process.env.TEST_DATABASE === 'embedded';
 export interface TestDatabase {
   url: string;
   name: string;
+  /** Set for an embedded database (createPassDatabase on the embedded pass): the DATA_DIR it lives in. */
+  dataDir?: string;
   drop(): Promise<void>;
+}
+
+/**
+ * A fresh database for the test command's pass, for tests that start several apps on one database
+ * one after another (startTestApp's `database`): a PostgreSQL database, or on the embedded pass a
+ * DATA_DIR of its own (one app at a time on it: the embedded database admits one process).
+ */
+export async function createPassDatabase(): Promise<TestDatabase> {
+  if (!EMBEDDED) return createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-db-'));
+  return { url: '', name: 'embedded', dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
 /**
@@ -55,4 +71,14 @@ export async function queryDatabase<T = Record<string, any>>(url: string, sql: s
   } finally {
     await client.end();
   }
+}
+
+/** Something SQL can be run on: a TestApp (its own DataSource, either database) or databaseQueryable(url). */
+export interface Queryable {
+  query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** A PostgreSQL database reached directly, for tests whose gateways run as processes on one database. */
+export function databaseQueryable(url: string): Queryable {
+  return { query: (sql, params = []) => queryDatabase(url, sql, params) };
 }
