@@ -13,9 +13,10 @@ import { DeliveryFanout } from './delivery-fanout';
 import { DeliveryHttp, type AttemptResult } from './delivery-http';
 import { buildMessage, type DeliveredEvent } from './delivery-message';
 import { DeliveryMetrics } from './delivery-metrics';
-import { decideOutcome, describeAttempt, type AttemptOutcome } from './delivery-outcome';
+import { decideOutcome, describeAttempt, type AttemptOutcome, type AttemptOutcomeKind } from './delivery-outcome';
 import { signatureHeaders, validSigningSecrets } from './delivery-signer';
 import { Destination, DestinationStatus, staticHeaders } from './destination.entity';
+import { DestinationShares } from './destination-share';
 import { IngestPriority } from './ingest-priority';
 
 const JOB = 'delivery-worker';
@@ -70,6 +71,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private destinationCache?: { at: number; list: Destination[] };
   private rotation = 0;
   private readonly job: IntervalJob;
+  /** Each destination's share of this instance's slots, so bad destinations cannot starve the others. */
+  private readonly shares: DestinationShares;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -81,6 +84,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly priority: IngestPriority,
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
   ) {
+    this.shares = new DestinationShares(config.concurrency);
     this.job = new IntervalJob(scheduler, JOB, () => this.pump(), (error) => this.logger.warn(`Delivery pass failed: ${error.message}`));
   }
 
@@ -122,7 +126,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Claims from every active destination while this instance has room, until nothing is due. Room is
-   * what DELIVERY_CONCURRENCY leaves, and while webhooks saturate the instance what IngestPriority allows.
+   * what DELIVERY_CONCURRENCY leaves, and while webhooks saturate the instance what IngestPriority allows;
+   * each destination claims no more than its share of it (DestinationShares).
    */
   private async pump(): Promise<void> {
     while (!this.job.stopping) {
@@ -136,7 +141,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       for (const destination of [...destinations.slice(first), ...destinations.slice(0, first)]) {
         if (this.job.stopping || room <= 0) break;
         if (destination.throttledUntil && destination.throttledUntil > new Date()) continue;
-        const rows = await this.claim(destination, Math.min(room, CLAIM_BATCH));
+        const share = this.shares.room(destination.id, destinations.length);
+        if (share <= 0) continue;
+        const rows = await this.claim(destination, Math.min(room, CLAIM_BATCH, share));
         for (const row of rows) this.start(destination, row);
         this.priority.spend(rows.length);
         claimed += rows.length;
@@ -157,6 +164,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.destinationCache || Date.now() - this.destinationCache.at >= Math.min(this.config.pollMs, DESTINATIONS_TTL_MS)) {
       const list = await this.destinations.find({ where: { status: DestinationStatus.Active, deletedAt: IsNull() }, order: { id: 'ASC' } });
       this.destinationCache = { at: Date.now(), list };
+      this.shares.keepOnly(new Set(list.map((destination) => destination.id)));
     }
     return this.destinationCache.list;
   }
@@ -233,16 +241,23 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private start(destination: Destination, row: ClaimedRow): void {
     const abort = new AbortController();
+    this.shares.started(destination.id, row.id);
+    let outcome: AttemptOutcomeKind | null = null;
     const done = this.attempt(destination, row, abort.signal)
+      .then((kind) => {
+        outcome = kind;
+      })
       .catch((error: Error) => this.logger.warn(`Delivery ${row.id} (event ${row.event_id}, destination ${destination.id}): ${error.message}`))
       .finally(() => {
         this.inFlight.delete(row.id);
+        this.shares.finished(destination.id, row.id, outcome);
         this.wake();
       });
     this.inFlight.set(row.id, { abort, done });
   }
 
-  private async attempt(destination: Destination, row: ClaimedRow, signal: AbortSignal): Promise<void> {
+  /** Sends one claimed delivery and records its outcome; returns the outcome's kind (null: given back at a stop). */
+  private async attempt(destination: Destination, row: ClaimedRow, signal: AbortSignal): Promise<AttemptOutcomeKind | null> {
     const event = toDeliveredEvent(row);
     const at = new Date();
     let result: AttemptResult;
@@ -262,7 +277,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (signal.aborted) {
       await this.giveBack(row);
-      return;
+      return null;
     }
     const outcome = decideOutcome(result, row.attempts, event.receivedAt, this.config);
     const ours = await this.finisher.submit({ deliveryId: row.id, destinationId: destination.id, attempts: row.attempts, result, outcome, at });
@@ -272,6 +287,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     else if (outcome.kind === 'delivered') this.metrics.delivered(event.receivedAt);
     if (outcome.kind === 'delivered') this.logger.debug(`${what}: delivered (${result.statusCode}, ${result.durationMs} ms)`);
     else this.logger.warn(`${what}: ${describeOutcome(outcome, result)}`);
+    return outcome.kind;
   }
 
   /** An attempt aborted by a graceful stop: not counted, the lease freed for whoever comes next. */

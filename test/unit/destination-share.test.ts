@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DestinationShares, STALL_MS, SUSPECT_FRACTION } from '../../src/delivery/destination-share';
+
+/** Starts as many attempts as the share allows; returns how many it started. */
+function fill(shares: DestinationShares, destination: string, active: number, now: number, ids: string[]): number {
+  const room = shares.room(destination, active, now);
+  for (let n = 0; n < room; n++) {
+    const id = `${destination}-${ids.length}`;
+    ids.push(id);
+    shares.started(destination, id, now);
+  }
+  return room;
+}
+
+describe('DestinationShares', () => {
+  it('gives each destination an equal share of the slots to start with', () => {
+    const shares = new DestinationShares(100);
+    assert.equal(shares.room('a', 12, 0), 8);
+    assert.equal(shares.room('b', 1000, 0), 1, 'at least one slot, however many destinations');
+    assert.equal(new DestinationShares(100).room('only', 1, 0), 100, 'a lone destination may use every slot');
+  });
+
+  it('grows the share of a destination that delivers with its share in full use, up to every slot', () => {
+    const shares = new DestinationShares(20);
+    const ids: string[] = [];
+    assert.equal(fill(shares, 'a', 4, 0, ids), 5);
+    shares.finished('a', ids[0], 'delivered');
+    assert.equal(shares.describe('a')?.limit, 6);
+    for (let round = 0; round < 40; round++) {
+      fill(shares, 'a', 4, 0, ids);
+      shares.finished('a', ids[ids.length - 1], 'delivered');
+    }
+    assert.equal(shares.describe('a')?.limit, 20);
+  });
+
+  it('does not grow a share that was not in full use', () => {
+    const shares = new DestinationShares(20);
+    shares.room('a', 4, 0);
+    shares.started('a', 'one', 0);
+    shares.finished('a', 'one', 'delivered');
+    assert.equal(shares.describe('a')?.limit, 5);
+  });
+
+  it('halves the share on each failure, down to 1, and grows it back on success', () => {
+    const shares = new DestinationShares(64);
+    const ids: string[] = [];
+    assert.equal(fill(shares, 'a', 2, 0, ids), 32);
+    for (const id of ids.slice(0, 10)) shares.finished('a', id, 'retry');
+    assert.equal(shares.describe('a')?.limit, 1);
+    for (const id of ids.slice(10)) shares.finished('a', id, 'failed');
+    assert.equal(shares.describe('a')?.limit, 1);
+    // It answers again: each round fills the share and succeeds, and the share grows back.
+    for (let n = 1; n <= 5; n++) {
+      const round: string[] = [];
+      assert.equal(shares.room('a', 2, 0), n);
+      for (let k = 0; k < n; k++) shares.started('a', `again-${n}-${k}`, 0);
+      shares.finished('a', `again-${n}-0`, 'delivered');
+      for (let k = 1; k < n; k++) round.push(`again-${n}-${k}`);
+      for (const id of round) shares.finished('a', id, 'delivered');
+    }
+    assert.equal(shares.describe('a')?.limit, 6);
+  });
+
+  it('leaves the share alone for throttles, 410s and attempts given back', () => {
+    const shares = new DestinationShares(10);
+    const ids: string[] = [];
+    fill(shares, 'a', 2, 0, ids);
+    shares.finished('a', ids[0], 'throttled');
+    shares.finished('a', ids[1], 'gone');
+    shares.finished('a', ids[2], null);
+    assert.equal(shares.describe('a')?.limit, 5);
+    assert.equal(shares.describe('a')?.inFlight, 2);
+  });
+
+  it('lets stalled or failing destinations hold together no more than their part of the slots', () => {
+    const shares = new DestinationShares(100);
+    const ids: string[] = [];
+    // 20 destinations hang: each takes its share of 5, 100 slots in all...
+    for (let n = 0; n < 20; n++) assert.equal(fill(shares, `hung-${n}`, 20, 0, ids), 0 + 5);
+    // ...then, stalled, one whose attempt finished may not take its slot again while suspects hold more than half.
+    shares.finished('hung-0', ids[0], null);
+    assert.equal(shares.room('hung-0', 20, STALL_MS), 0);
+    assert.equal(shares.room('hung-0', 20, STALL_MS - 1), 1, 'not a suspect before STALL_MS');
+    // A healthy destination is not held back by the suspects' cap.
+    assert.equal(shares.room('healthy', 20, STALL_MS), 5);
+    // Once the suspects' attempts time out, they may hold up to the cap again, never more.
+    for (const id of ids.slice(1)) shares.finished(id.replace(/-\d+$/, ''), id, 'retry');
+    let held = 0;
+    for (let n = 0; n < 20; n++) {
+      const room = shares.room(`hung-${n}`, 20, STALL_MS);
+      for (let k = 0; k < room; k++) shares.started(`hung-${n}`, `later-${n}-${k}`, STALL_MS);
+      held += room;
+    }
+    assert.ok(held <= 100 * SUSPECT_FRACTION, `suspects hold ${held}`);
+    assert.equal(held, 20, 'each failing destination keeps one slot (its share halved down to 1)');
+  });
+
+  it('forgets destinations no longer active once their attempts are over', () => {
+    const shares = new DestinationShares(10);
+    shares.started('gone', 'x', 0);
+    shares.room('idle', 2, 0);
+    shares.keepOnly(new Set());
+    assert.ok(shares.describe('gone'));
+    assert.equal(shares.describe('idle'), undefined);
+  });
+});
