@@ -96,6 +96,25 @@ describe('DestinationShares', () => {
     assert.equal(held, 20, 'each failing destination keeps one slot (its share halved down to 1)');
   });
 
+  it('gives a destination with no outcome yet the equal share of now, however few were active when it was first seen', () => {
+    const shares = new DestinationShares(20);
+    assert.equal(shares.room('early', 2, 0), 10);
+    assert.equal(shares.room('early', 11, 0), 1);
+  });
+
+  it('holds a destination that grew and then stalls to the equal share', () => {
+    const shares = new DestinationShares(100);
+    const ids: string[] = [];
+    for (let round = 0; round < 60; round++) {
+      fill(shares, 'a', 10, 0, ids);
+      shares.finished('a', ids[ids.length - 1], 'delivered');
+    }
+    const grown = shares.describe('a')!;
+    assert.equal(grown.limit, 70);
+    assert.equal(shares.room('a', 10, 0), 70 - grown.inFlight, 'while it answers, all it has grown to');
+    assert.equal(shares.room('a', 10, STALL_MS), 0, 'once an attempt stalls, no more than the equal share of 10 (it has more in flight)');
+  });
+
   it('forgets destinations no longer active once their attempts are over', () => {
     const shares = new DestinationShares(10);
     shares.started('gone', 'x', 0);
