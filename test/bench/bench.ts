@@ -8,6 +8,7 @@
  *            --vendors walnut,insightarc,...  --rate N (fixed rate, default 1000)  --rate-seconds N (default 10)
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
  *            --no-delivery  --delivery-only  --delivery-rate N (latency pass, default 500)  --max-concurrency N (destination's, default 50)
+ *            --no-isolation  --isolation-only  --isolation-events N (isolation pass, default 12000)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -21,7 +22,8 @@
  * every pass the zero-loss check: every request answered 2xx, the answered event ids are exactly the
  * stored rows, one row per distinct event, and each repeat told `duplicate: true` with its event's id.
  * Then the push-delivery passes (delivery-bench.ts): ingest with a destination vs without, sustained
- * delivery, ingest-to-delivered latency, each with its own zero-loss check.
+ * delivery, ingest-to-delivered latency, each with its own zero-loss check; then the isolation pass
+ * (isolation-bench.ts): two healthy destinations alone, then beside ten that never answer.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +38,8 @@ import { freePort } from '../support/gateway-process';
 import { alertIdOf, buildEvents, delivery, rawRequest, VENDORS, type BenchEvent, type BenchSubscription, type Vendor } from './events';
 import type { LoadJob, LoadResult } from './load-generator';
 import { productionNodeArgs } from '../support/paths';
-import { DeliveryBench } from './delivery-bench';
+import { DeliveryBench, type DeliveryBenchContext } from './delivery-bench';
+import { IsolationBench } from './isolation-bench';
 import { startServer, type ServerProcess } from './servers';
 
 interface Options {
@@ -55,6 +58,9 @@ interface Options {
   delivery: boolean;
   deliveryRate: number;
   maxConcurrency: number;
+  /** The isolation pass (isolation-bench.ts), and the events stored before each of its sides. */
+  isolation: boolean;
+  isolationEvents: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -63,7 +69,8 @@ function parseOptions(argv: string[]): Options {
     return at >= 0 ? argv[at + 1] : argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
   };
   const smoke = argv.includes('--smoke');
-  const deliveryOnly = argv.includes('--delivery-only');
+  const isolationOnly = argv.includes('--isolation-only');
+  const deliveryOnly = argv.includes('--delivery-only') || isolationOnly;
   const vendors = (value('vendors')?.split(',') ?? [...VENDORS]) as Vendor[];
   for (const vendor of vendors) if (!VENDORS.includes(vendor)) throw new Error(`Unknown vendor ${vendor}`);
   return {
@@ -77,9 +84,11 @@ function parseOptions(argv: string[]): Options {
     dbPasses: !deliveryOnly && !argv.includes('--nodb-only'),
     fetch: !deliveryOnly && !argv.includes('--no-fetch'),
     profileDir: value('profile') ? resolve(value('profile')!) : undefined,
-    delivery: !argv.includes('--no-delivery') && !argv.includes('--nodb-only'),
+    delivery: !argv.includes('--no-delivery') && !argv.includes('--nodb-only') && !isolationOnly,
     deliveryRate: Number(value('delivery-rate') ?? 500),
     maxConcurrency: Number(value('max-concurrency') ?? 50),
+    isolation: isolationOnly || (!argv.includes('--no-isolation') && !argv.includes('--no-delivery') && !argv.includes('--nodb-only')),
+    isolationEvents: Number(value('isolation-events') ?? (smoke ? 200 : 12_000)),
   };
 }
 
@@ -692,18 +701,19 @@ async function main(): Promise<void> {
       await bench.runFetch(100, options.smoke ? 0.2 : 10);
     }
     let delivery: DeliveryBench | undefined;
+    const deliveryContext: DeliveryBenchContext = {
+      databaseUrl: database.url,
+      apiToken: API_TOKEN,
+      subscription: bench.subscription('walnut'),
+      startGateway: () => bench.startGateway(),
+      ingest: (server, job, events) => bench.pass(server, 'walnut', job, events, true, false),
+      tag: () => bench.tag(),
+      log: (line) => bench.log(line),
+    };
     if (options.delivery) {
       process.stdout.write(`\npush delivery (load average before: ${loadavg().map((n) => n.toFixed(2)).join(' ')})\n`);
       delivery = await DeliveryBench.create(
-        {
-          databaseUrl: database.url,
-          apiToken: API_TOKEN,
-          subscription: bench.subscription('walnut'),
-          startGateway: () => bench.startGateway(),
-          ingest: (server, job, events) => bench.pass(server, 'walnut', job, events, true, false),
-          tag: () => bench.tag(),
-          log: (line) => bench.log(line),
-        },
+        deliveryContext,
         {
           smoke: options.smoke,
           events: options.events,
@@ -715,8 +725,15 @@ async function main(): Promise<void> {
       );
       await delivery.run();
     }
+    let isolation: IsolationBench | undefined;
+    if (options.isolation) {
+      process.stdout.write(`\nisolation (load average before: ${loadavg().map((n) => n.toFixed(2)).join(' ')})\n`);
+      isolation = new IsolationBench(deliveryContext, { smoke: options.smoke, events: options.isolationEvents });
+      await isolation.run();
+    }
     ok = bench.report();
     if (delivery) ok = delivery.report((line) => bench.log(line)) && ok;
+    if (isolation) ok = isolation.report((line) => bench.log(line)) && ok;
     process.stdout.write(`\nload average after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     process.stdout.write(ok ? 'zero-loss: every check passed\n' : 'zero-loss: FAILED\n');
   } finally {
