@@ -8,6 +8,12 @@ import type { AttemptOutcomeKind } from './delivery-outcome';
 export const STALL_MS = 1_000;
 /** The part of an instance's slots that suspect destinations may hold together. */
 export const SUSPECT_FRACTION = 0.5;
+/**
+ * The part of an instance's slots kept for destinations that have shown they answer: one that has
+ * not yet delivered here (or is a suspect) claims only while more than this is free, but for its
+ * first attempt in flight, so a newcomer always gets a foot in.
+ */
+export const RESERVE_FRACTION = 0.2;
 
 interface Share {
   /**
@@ -21,36 +27,47 @@ interface Share {
   inFlight: Map<string, number>;
   /** Whether its last finished attempt failed (timed out, went unanswered or was answered but not 2xx). */
   failing: boolean;
+  /** Whether it has delivered an attempt on this instance. */
+  answered: boolean;
 }
 
 /**
  * Each destination's share of one instance's DELIVERY_CONCURRENCY slots, so that no set of bad
  * destinations can hold the slots healthy ones need:
  *
- * - a destination starts with an equal share (the slots divided by the active destinations, at least 1);
+ * - a destination starts with an equal share (the slots divided by the active destinations that have
+ *   deliveries pending, at least 1);
  * - a delivered attempt that found its share in full use grows it by one (up to every slot: a single
  *   busy destination still gets the whole instance, and its max_concurrency still bounds it in the claim);
  * - a failed attempt (timeout, network error, non-2xx other than 410/429/503-with-Retry-After) halves it,
  *   down to 1, so it keeps being tried and grows back once it answers again;
  * - a destination whose last attempt failed, or one of whose attempts has been in flight for STALL_MS,
  *   is a suspect: it gets no more than the equal share, however much it had grown, and suspects
- *   together hold at most SUSPECT_FRACTION of the slots.
+ *   together hold at most SUSPECT_FRACTION of the slots;
+ * - RESERVE_FRACTION of the slots is kept for destinations that have delivered here and are not
+ *   suspects (and for each destination's first attempt in flight): a burst for destinations that turn
+ *   out to hang cannot fill the instance in the second before they are found out.
  *
  * Per instance and in memory: each instance protects its own slots, and max_concurrency (under the
  * destination's row lock) still bounds a destination over all of them.
  */
 export class DestinationShares {
   private readonly shares = new Map<string, Share>();
+  private inFlight = 0;
 
   constructor(private readonly slots: number) {}
 
-  /** How many more attempts `destinationId` may start now, `active` being how many destinations are active. */
+  /** How many more attempts `destinationId` may start now, `active` being how many destinations (itself included) have deliveries to send. */
   room(destinationId: string, active: number, now = Date.now()): number {
     const share = this.shareOf(destinationId);
     share.equal = Math.max(1, Math.floor(this.slots / Math.max(1, active)));
     const suspect = this.suspect(share, now);
     const limit = share.limit === null ? share.equal : suspect ? Math.min(share.limit, share.equal) : share.limit;
-    const own = limit - share.inFlight.size;
+    let own = limit - share.inFlight.size;
+    if (own <= 0 || (share.answered && !suspect)) return Math.max(0, own);
+    // Not yet shown to answer, or a suspect: not into the reserve, but for a first attempt.
+    const beyondReserve = this.slots - this.inFlight - Math.floor(this.slots * RESERVE_FRACTION);
+    own = Math.min(own, Math.max(beyondReserve, share.inFlight.size === 0 ? 1 : 0));
     if (own <= 0 || !suspect) return Math.max(0, own);
     let heldBySuspects = 0;
     for (const other of this.shares.values()) if (this.suspect(other, now)) heldBySuspects += other.inFlight.size;
@@ -58,7 +75,9 @@ export class DestinationShares {
   }
 
   started(destinationId: string, deliveryId: string, now = Date.now()): void {
-    this.shareOf(destinationId).inFlight.set(deliveryId, now);
+    const share = this.shareOf(destinationId);
+    if (!share.inFlight.has(deliveryId)) this.inFlight += 1;
+    share.inFlight.set(deliveryId, now);
   }
 
   /**
@@ -70,9 +89,10 @@ export class DestinationShares {
     if (!share) return;
     const limit = share.limit ?? share.equal;
     const wasFull = share.inFlight.size >= limit;
-    share.inFlight.delete(deliveryId);
+    if (share.inFlight.delete(deliveryId)) this.inFlight -= 1;
     if (outcome === 'delivered') {
       share.failing = false;
+      share.answered = true;
       share.limit = wasFull ? Math.min(this.slots, limit + 1) : limit;
     } else if (outcome === 'retry' || outcome === 'failed') {
       share.failing = true;
@@ -94,7 +114,7 @@ export class DestinationShares {
   private shareOf(destinationId: string): Share {
     let share = this.shares.get(destinationId);
     if (!share) {
-      share = { limit: null, equal: 1, inFlight: new Map(), failing: false };
+      share = { limit: null, equal: 1, inFlight: new Map(), failing: false, answered: false };
       this.shares.set(destinationId, share);
     }
     return share;

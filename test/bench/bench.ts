@@ -9,6 +9,7 @@
  *            --no-nodb  --nodb-only  --no-fetch  --profile DIR (gateway under --cpu-prof in round 1, profiles in DIR)
  *            --no-delivery  --delivery-only  --delivery-rate N (latency pass, default 500)  --max-concurrency N (destination's, default 50)
  *            --no-isolation  --isolation-only  --isolation-events N (isolation pass, default 12000)
+ *            --ordered-backlog N (ordered-claim pass, default 100000)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -23,7 +24,8 @@
  * stored rows, one row per distinct event, and each repeat told `duplicate: true` with its event's id.
  * Then the push-delivery passes (delivery-bench.ts): ingest with a destination vs without, sustained
  * delivery, ingest-to-delivered latency, each with its own zero-loss check; then the isolation pass
- * (isolation-bench.ts): two healthy destinations alone, then beside ten that never answer.
+ * (isolation-bench.ts): two healthy destinations alone, then beside ten that never answer; and the
+ * ordered-claim pass (ordered-claim-bench.ts): the claim's time at a large `ordering: subscription` backlog.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,6 +42,7 @@ import type { LoadJob, LoadResult } from './load-generator';
 import { productionNodeArgs } from '../support/paths';
 import { DeliveryBench, type DeliveryBenchContext } from './delivery-bench';
 import { IsolationBench } from './isolation-bench';
+import { OrderedClaimBench } from './ordered-claim-bench';
 import { startServer, type ServerProcess } from './servers';
 
 interface Options {
@@ -61,6 +64,7 @@ interface Options {
   /** The isolation pass (isolation-bench.ts), and the events stored before each of its sides. */
   isolation: boolean;
   isolationEvents: number;
+  orderedBacklog: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -89,6 +93,7 @@ function parseOptions(argv: string[]): Options {
     maxConcurrency: Number(value('max-concurrency') ?? 50),
     isolation: isolationOnly || (!argv.includes('--no-isolation') && !argv.includes('--no-delivery') && !argv.includes('--nodb-only')),
     isolationEvents: Number(value('isolation-events') ?? (smoke ? 200 : 12_000)),
+    orderedBacklog: Number(value('ordered-backlog') ?? (smoke ? 2_000 : 100_000)),
   };
 }
 
@@ -731,9 +736,15 @@ async function main(): Promise<void> {
       isolation = new IsolationBench(deliveryContext, { smoke: options.smoke, events: options.isolationEvents });
       await isolation.run();
     }
+    let orderedClaim: OrderedClaimBench | undefined;
+    if (options.isolation) {
+      orderedClaim = new OrderedClaimBench(deliveryContext, { smoke: options.smoke, backlog: options.orderedBacklog });
+      await orderedClaim.run();
+    }
     ok = bench.report();
     if (delivery) ok = delivery.report((line) => bench.log(line)) && ok;
     if (isolation) ok = isolation.report((line) => bench.log(line)) && ok;
+    if (orderedClaim) ok = orderedClaim.report((line) => bench.log(line)) && ok;
     process.stdout.write(`\nload average after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     process.stdout.write(ok ? 'zero-loss: every check passed\n' : 'zero-loss: FAILED\n');
   } finally {

