@@ -9,13 +9,15 @@ import { queryRows } from '../database/query-rows';
 import { TickBatcher } from '../events/tick-batcher';
 import { DELIVERY_CONFIG, LEASE_MARGIN_SECONDS, type DeliveryConfig } from './delivery.config';
 import { DeliveryState } from './delivery.entity';
+import { claimStatement } from './delivery-claim';
 import { DeliveryFanout } from './delivery-fanout';
 import { DeliveryHttp, type AttemptResult } from './delivery-http';
 import { buildMessage, type DeliveredEvent } from './delivery-message';
 import { DeliveryMetrics } from './delivery-metrics';
-import { decideOutcome, describeAttempt, type AttemptOutcome } from './delivery-outcome';
+import { decideOutcome, describeAttempt, type AttemptOutcome, type AttemptOutcomeKind } from './delivery-outcome';
 import { signatureHeaders, validSigningSecrets } from './delivery-signer';
 import { Destination, DestinationStatus, staticHeaders } from './destination.entity';
+import { DestinationShares } from './destination-share';
 import { IngestPriority } from './ingest-priority';
 
 const JOB = 'delivery-worker';
@@ -72,6 +74,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private destinationCache?: { at: number; list: Destination[] };
   private rotation = 0;
   private readonly job: IntervalJob;
+  /** Each destination's share of this instance's slots, so bad destinations cannot starve the others. */
+  private readonly shares: DestinationShares;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -83,6 +87,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly priority: IngestPriority,
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
   ) {
+    this.shares = new DestinationShares(config.concurrency);
     this.job = new IntervalJob(scheduler, JOB, () => this.pump(), (error) => this.logger.warn(`Delivery pass failed: ${error.message}`));
   }
 
@@ -124,13 +129,18 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Claims from every active destination while this instance has room, until nothing is due. Room is
-   * what DELIVERY_CONCURRENCY leaves, and while webhooks saturate the instance what IngestPriority allows.
+   * what DELIVERY_CONCURRENCY leaves, and while webhooks saturate the instance what IngestPriority allows;
+   * each destination claims no more than its share of it (DestinationShares).
    */
   private async pump(): Promise<void> {
     while (!this.job.stopping) {
       let room = Math.min(this.config.concurrency - this.inFlight.size, this.priority.allowance());
       if (room <= 0) return;
       const destinations = await this.activeDestinations();
+      // The slots are shared among the destinations that have something to send (idle ones need none),
+      // read afresh each pass: a burst queued for many destinations at once is shared from its first claim.
+      const withBacklog = destinations.length > 1 ? await this.destinationsWithBacklog() : new Set<string>();
+      const contending = destinations.filter((destination) => withBacklog.has(destination.id)).length;
       // Each pass starts one destination further on, so when room is short (a busy instance, or one
       // yielding to webhooks) the first in the list does not take it every time.
       const first = destinations.length ? this.rotation++ % destinations.length : 0;
@@ -138,7 +148,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       for (const destination of [...destinations.slice(first), ...destinations.slice(0, first)]) {
         if (this.job.stopping || room <= 0) break;
         if (destination.throttledUntil && destination.throttledUntil > new Date()) continue;
-        const rows = await this.claim(destination, Math.min(room, CLAIM_BATCH));
+        const share = this.shares.room(destination.id, contending + (withBacklog.has(destination.id) ? 0 : 1));
+        if (share <= 0) continue;
+        const rows = await this.claim(destination, Math.min(room, CLAIM_BATCH, share));
         for (const row of rows) this.start(destination, row);
         this.priority.spend(rows.length);
         claimed += rows.length;
@@ -159,8 +171,28 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.destinationCache || Date.now() - this.destinationCache.at >= Math.min(this.config.pollMs, DESTINATIONS_TTL_MS)) {
       const list = await this.destinations.find({ where: { status: DestinationStatus.Active, deletedAt: IsNull() }, order: { id: 'ASC' } });
       this.destinationCache = { at: Date.now(), list };
+      this.shares.keepOnly(new Set(list.map((destination) => destination.id)));
     }
     return this.destinationCache.list;
+  }
+
+  /**
+   * The destinations with pending deliveries: a skip scan over IDX_deliveries_ordering (its first
+   * column is destination_id, and it holds only pending rows), one index probe per destination, so
+   * it costs the same at any backlog.
+   */
+  private async destinationsWithBacklog(): Promise<Set<string>> {
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource,
+      `WITH RECURSIVE pending (id) AS (
+         (SELECT destination_id FROM deliveries WHERE state = '${DeliveryState.Pending}' ORDER BY destination_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT n.destination_id FROM deliveries n WHERE n.state = '${DeliveryState.Pending}' AND n.destination_id > p.id ORDER BY n.destination_id LIMIT 1)
+           FROM pending p WHERE p.id IS NOT NULL
+       )
+       SELECT id::text AS id FROM pending WHERE id IS NOT NULL`,
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
@@ -169,7 +201,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
    * so its snapshot sees every lease committed by whoever held the lock before: attempts in flight
    * (unexpired leases) stay below max_concurrency, and each takes a token from the bucket shared by
    * every instance. With ordering `subscription`, only a subscription's earliest pending delivery
-   * may be claimed (an earlier one dead-lettered as failed no longer holds the others back).
+   * may be claimed (an earlier one dead-lettered as failed no longer holds the others back): see
+   * ORDERED_HEADS_SQL, whose cost does not grow with the backlog; the attempts in flight are counted
+   * through IDX_deliveries_leased, which holds only the leased rows.
    */
   private async claim(destination: Destination, limit: number): Promise<ClaimedRow[]> {
     const leaseSeconds = this.config.leaseSeconds ?? Math.ceil(destination.timeoutMs / 1000) + LEASE_MARGIN_SECONDS;
@@ -177,8 +211,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
-      const locked = await runner.query(
-        `SELECT id FROM destinations
+      const locked: Array<{ ordering: string }> = await runner.query(
+        `SELECT id, ordering FROM destinations
           WHERE id = $1 AND status = '${DestinationStatus.Active}' AND deleted_at IS NULL AND (throttled_until IS NULL OR throttled_until <= now())
           FOR UPDATE SKIP LOCKED`,
         [destination.id],
@@ -187,40 +221,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
         await runner.commitTransaction();
         return [];
       }
+      // The ordering is read under the row lock: a change of it applies to the next claim.
       const { records } = await runner.query(
-        `WITH d AS (
-           SELECT id, ordering, rate_limit_per_second,
-                  CASE WHEN rate_limit_per_second IS NULL THEN NULL
-                       ELSE LEAST(rate_limit_per_second::float8,
-                                  COALESCE(rate_tokens, rate_limit_per_second::float8)
-                                  + GREATEST(0, EXTRACT(EPOCH FROM now() - COALESCE(rate_refilled_at, now())))::float8 * rate_limit_per_second) END AS tokens,
-                  GREATEST(0, max_concurrency - (SELECT count(*) FROM deliveries f
-                                                  WHERE f.destination_id = $1 AND f.state = '${DeliveryState.Pending}' AND f.leased_until > now()))::int AS slots
-             FROM destinations WHERE id = $1
-         ), due AS (
-           SELECT l.id FROM deliveries l
-            WHERE l.destination_id = $1 AND l.state = '${DeliveryState.Pending}' AND l.next_attempt_at <= now()
-              AND (l.leased_until IS NULL OR l.leased_until <= now())
-              AND ((SELECT ordering FROM d) <> 'subscription' OR NOT EXISTS (
-                    SELECT 1 FROM deliveries p
-                     WHERE p.destination_id = $1 AND p.state = '${DeliveryState.Pending}'
-                       AND p.subscription_id IS NOT DISTINCT FROM l.subscription_id
-                       AND (p.event_xid, p.event_id) < (l.event_xid, l.event_id)))
-            ORDER BY l.next_attempt_at, l.id
-            LIMIT COALESCE((SELECT LEAST($2::int, slots, COALESCE(floor(tokens)::int, $2::int)) FROM d), 0)
-              FOR UPDATE OF l SKIP LOCKED
-         ), claimed AS (
-           UPDATE deliveries l SET leased_until = now() + make_interval(secs => $4), leased_by = $3, attempts = l.attempts + 1
-             FROM due WHERE l.id = due.id
-           RETURNING l.id, l.attempts, l.event_id
-         ), spent AS (
-           UPDATE destinations t SET rate_tokens = d.tokens - (SELECT count(*) FROM claimed), rate_refilled_at = now()
-             FROM d WHERE t.id = d.id AND d.tokens IS NOT NULL
-         )
-         SELECT c.id::text AS id, c.attempts, e.id::text AS event_id, e.subscription_id, e.vendor, e.event_type, e.status, e.validation_errors,
-                e.occurred_at, e.received_at, e.is_test, e.payload, e.raw_body, e.headers
-           FROM claimed c JOIN webhook_events e ON e.id = c.event_id
-          ORDER BY c.id`,
+        claimStatement(locked[0].ordering === 'subscription'),
         [destination.id, limit, lease, leaseSeconds],
         true,
       );
@@ -236,16 +239,23 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private start(destination: Destination, row: ClaimedRow): void {
     const abort = new AbortController();
+    this.shares.started(destination.id, row.id);
+    let outcome: AttemptOutcomeKind | null = null;
     const done = this.attempt(destination, row, abort.signal)
+      .then((kind) => {
+        outcome = kind;
+      })
       .catch((error: Error) => this.logger.warn(`Delivery ${row.id} (event ${row.event_id}, destination ${destination.id}): ${error.message}`))
       .finally(() => {
         this.inFlight.delete(row.id);
+        this.shares.finished(destination.id, row.id, outcome);
         this.wake();
       });
     this.inFlight.set(row.id, { abort, done });
   }
 
-  private async attempt(destination: Destination, row: ClaimedRow, signal: AbortSignal): Promise<void> {
+  /** Sends one claimed delivery and records its outcome; returns the outcome's kind (null: given back at a stop). */
+  private async attempt(destination: Destination, row: ClaimedRow, signal: AbortSignal): Promise<AttemptOutcomeKind | null> {
     const event = toDeliveredEvent(row);
     const at = new Date();
     let result: AttemptResult;
@@ -265,7 +275,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (signal.aborted) {
       await this.giveBack(row);
-      return;
+      return null;
     }
     const outcome = decideOutcome(result, row.attempts, event.receivedAt, this.config);
     const ours = await this.finisher.submit({ deliveryId: row.id, destinationId: destination.id, lease: row.lease, result, outcome, at });
@@ -274,12 +284,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       // Taken over after it expired, or retried or replayed meanwhile: whatever it answered changes nothing.
       this.metrics.attempted(destination.id, 'lost');
       this.logger.warn(`${what}: lease lost before the outcome was recorded; its answer (${describeAttempt(result) ?? result.statusCode}) is dropped`);
-      return;
+      return null;
     }
     this.metrics.attempted(destination.id, outcome.kind === 'throttled-out' ? 'throttled' : outcome.kind);
     if (outcome.kind === 'delivered') this.metrics.delivered(event.receivedAt);
     if (outcome.kind === 'delivered') this.logger.debug(`${what}: delivered (${result.statusCode}, ${result.durationMs} ms)`);
     else this.logger.warn(`${what}: ${describeOutcome(outcome, result)}`);
+    return outcome.kind;
   }
 
   /** An attempt aborted by a graceful stop: not counted, the lease freed for whoever comes next. */

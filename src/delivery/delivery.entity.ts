@@ -21,6 +21,7 @@ export enum DeliveryState {
 @Index('IDX_deliveries_due', ['nextAttemptAt', 'id'], { where: `"state" = 'pending'` })
 @Index('IDX_deliveries_ordering', ['destinationId', 'subscriptionId', 'eventXid', 'eventId'], { where: `"state" = 'pending'` })
 @Index('IDX_deliveries_event', ['eventId'])
+@Index('IDX_deliveries_leased', ['destinationId', 'leasedUntil'], { where: `"state" = 'pending' AND "leased_until" IS NOT NULL` })
 export class Delivery {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

@@ -3,6 +3,34 @@ import { inGrace } from '../subscriptions/secret-grace';
 import { DestinationFilterDto } from './dto/destination-filter.dto';
 import { HEALTH_WINDOW, healthState, type RecentAttempts } from './destination-health';
 import { DestinationStatus, staticHeaders, type Destination } from './destination.entity';
+import type { BlockedHead } from './ordering-heads';
+
+/** With ordering `subscription`: a subscription's first pending delivery, tried and not delivered, holding back the rest of its subscription. */
+export class BlockedHeadView {
+  @ApiProperty({ description: 'The subscription it holds back (null: events with no subscription)', type: String, format: 'uuid', nullable: true })
+  subscriptionId: string | null;
+
+  @ApiProperty({ description: 'The event', example: '1042' })
+  eventId: string;
+
+  @ApiProperty({ description: 'Its delivery: retry it (POST /api/deliveries/{id}/retry) or skip it by cancelling it', example: '7731' })
+  deliveryId: string;
+
+  @ApiProperty({ description: 'Its first attempt: since when it holds the line', format: 'date-time' })
+  since: string;
+
+  @ApiProperty({ description: 'Attempts made so far', type: 'integer', example: 4 })
+  attempts: number;
+
+  @ApiProperty({ description: 'When it is tried next', format: 'date-time' })
+  nextAttemptAt: string;
+
+  @ApiProperty({ description: 'Its last answer: the status, null when none came', type: 'integer', nullable: true, example: 500 })
+  lastStatusCode: number | null;
+
+  @ApiProperty({ description: 'Its last answer: what went wrong', type: String, nullable: true, example: 'answered 500' })
+  lastError: string | null;
+}
 
 /** How a destination is doing, from its attempts over a recent window and its state. */
 export class DestinationHealth {
@@ -111,6 +139,12 @@ export class DestinationView {
   @ApiProperty({ description: 'How it is doing: success over the last hour of attempts, failures in a row, throttle; `status` alone says only whether it is switched on', type: () => DestinationHealth })
   health: DestinationHealth;
 
+  @ApiPropertyOptional({
+    description: 'GET /api/destinations/{id} only (empty unless ordering is `subscription`): each subscription whose first pending delivery has been tried and not delivered, holding back the rest',
+    type: () => [BlockedHeadView],
+  })
+  blockedHeads?: BlockedHeadView[];
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
@@ -157,7 +191,14 @@ export class ReplayResult {
   count: number;
 }
 
-export function toDestinationView(destination: Destination, backlog: number, oldestPendingAt: Date | null, recent: RecentAttempts, now = new Date()): DestinationView {
+export function toDestinationView(
+  destination: Destination,
+  backlog: number,
+  oldestPendingAt: Date | null,
+  recent: RecentAttempts,
+  now = new Date(),
+  blocked?: BlockedHead[],
+): DestinationView {
   return {
     id: destination.id,
     name: destination.name,
@@ -177,6 +218,18 @@ export function toDestinationView(destination: Destination, backlog: number, old
     backlog,
     oldestPendingAt: iso(oldestPendingAt),
     health: toHealth(destination, recent, now),
+    ...(blocked && {
+      blockedHeads: blocked.map((head) => ({
+        subscriptionId: head.subscriptionId,
+        eventId: head.eventId,
+        deliveryId: head.deliveryId,
+        since: head.since.toISOString(),
+        attempts: head.attempts,
+        nextAttemptAt: head.nextAttemptAt.toISOString(),
+        lastStatusCode: head.lastStatusCode,
+        lastError: head.lastError,
+      })),
+    }),
     createdAt: destination.createdAt.toISOString(),
     updatedAt: destination.updatedAt.toISOString(),
   };

@@ -14,6 +14,7 @@ import { DeliveryState } from './delivery.entity';
 import { DeliveryHttp, MAX_RESPONSE_BYTES } from './delivery-http';
 import { generateSigningSecret, signatureHeaders, validSigningSecrets } from './delivery-signer';
 import { recentAttempts, recentOf } from './destination-health';
+import { blockedHeads } from './ordering-heads';
 import { DestinationHostPolicy } from './destination-host-policy';
 import { Destination, DestinationStatus, staticHeaders, type DestinationFilter } from './destination.entity';
 import { redactStaticHeaders } from './delivery.view';
@@ -79,9 +80,13 @@ export class DestinationsService {
 
   async get(id: string): Promise<DestinationView> {
     const destination = await this.findOrFail(id);
-    const [backlogs, recent] = await Promise.all([this.backlogs([id]), recentAttempts(this.destinations.manager, [id])]);
+    const [backlogs, recent, blocked] = await Promise.all([
+      this.backlogs([id]),
+      recentAttempts(this.destinations.manager, [id]),
+      destination.ordering === 'subscription' ? blockedHeads(this.destinations.manager, id) : [],
+    ]);
     const backlog = backlogs.get(id);
-    return toDestinationView(destination, backlog?.n ?? 0, backlog?.oldest ?? null, recentOf(recent, id));
+    return toDestinationView(destination, backlog?.n ?? 0, backlog?.oldest ?? null, recentOf(recent, id), new Date(), blocked);
   }
 
   async update(id: string, dto: UpdateDestinationDto): Promise<DestinationView> {

@@ -11,6 +11,8 @@
  *            --no-search  --search-only  --search-events N (stored for the payload search pass, default 1000000)
  *            --search-embedded (that pass on the embedded database too: its load takes minutes; always in --smoke)
  *            --no-startup  --startup-only  --startup-runs N (start-up time and idle memory, startup-bench.ts; default 3)
+ *            --no-isolation  --isolation-only  --isolation-events N (isolation pass, default 12000)
+ *            --ordered-backlog N (ordered-claim pass, default 100000)
  *   the no-database rounds also measure floor-server.ts (one NestJS route, same verify + validate) on
  *   Express, and on Fastify when @nestjs/platform-fastify is installed (npm i --no-save …)
  *   environment: DATABASE_URL (the server to create the bench database on), BENCH_GATEWAY_NODE_ARGS
@@ -24,7 +26,9 @@
  * every pass the zero-loss check: every request answered 2xx, the answered event ids are exactly the
  * stored rows, one row per distinct event, and each repeat told `duplicate: true` with its event's id.
  * Then the push-delivery passes (delivery-bench.ts): ingest with a destination vs without, sustained
- * delivery, ingest-to-delivered latency, each with its own zero-loss check.
+ * delivery, ingest-to-delivered latency, each with its own zero-loss check; then the isolation pass
+ * (isolation-bench.ts): two healthy destinations alone, then beside ten that never answer; and the
+ * ordered-claim pass (ordered-claim-bench.ts): the claim's time at a large `ordering: subscription` backlog.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,7 +43,9 @@ import { freePort } from '../support/gateway-process';
 import { alertIdOf, buildEvents, delivery, rawRequest, VENDORS, type BenchEvent, type BenchSubscription, type Vendor } from './events';
 import type { LoadJob, LoadResult } from './load-generator';
 import { productionNodeArgs } from '../support/paths';
-import { DeliveryBench } from './delivery-bench';
+import { DeliveryBench, type DeliveryBenchContext } from './delivery-bench';
+import { IsolationBench } from './isolation-bench';
+import { OrderedClaimBench } from './ordered-claim-bench';
 import { PayloadSearchBench } from './payload-search-bench';
 import { startServer, type ServerProcess } from './servers';
 import { runStartupBench } from './startup-bench';
@@ -67,6 +73,10 @@ interface Options {
   /** The start-up pass (startup-bench.ts): 'only' with --startup-only. */
   startup: boolean | 'only';
   startupRuns: number;
+  /** The isolation pass (isolation-bench.ts), and the events stored before each of its sides. */
+  isolation: boolean;
+  isolationEvents: number;
+  orderedBacklog: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -75,7 +85,8 @@ function parseOptions(argv: string[]): Options {
     return at >= 0 ? argv[at + 1] : argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
   };
   const smoke = argv.includes('--smoke');
-  const deliveryOnly = argv.includes('--delivery-only');
+  const isolationOnly = argv.includes('--isolation-only');
+  const deliveryOnly = argv.includes('--delivery-only') || isolationOnly;
   const searchOnly = argv.includes('--search-only');
   const vendors = (value('vendors')?.split(',') ?? [...VENDORS]) as Vendor[];
   for (const vendor of vendors) if (!VENDORS.includes(vendor)) throw new Error(`Unknown vendor ${vendor}`);
@@ -90,7 +101,7 @@ function parseOptions(argv: string[]): Options {
     dbPasses: !deliveryOnly && !searchOnly && !argv.includes('--nodb-only'),
     fetch: !deliveryOnly && !searchOnly && !argv.includes('--no-fetch'),
     profileDir: value('profile') ? resolve(value('profile')!) : undefined,
-    delivery: !searchOnly && !argv.includes('--no-delivery') && !argv.includes('--nodb-only'),
+    delivery: !searchOnly && !argv.includes('--no-delivery') && !argv.includes('--nodb-only') && !isolationOnly,
     deliveryRate: Number(value('delivery-rate') ?? 500),
     maxConcurrency: Number(value('max-concurrency') ?? 50),
     search: !deliveryOnly && !argv.includes('--no-search') && !argv.includes('--nodb-only'),
@@ -98,6 +109,9 @@ function parseOptions(argv: string[]): Options {
     searchEmbedded: smoke || argv.includes('--search-embedded'),
     startup: argv.includes('--startup-only') ? 'only' : !deliveryOnly && !searchOnly && !argv.includes('--no-startup'),
     startupRuns: Number(value('startup-runs') ?? 3),
+    isolation: isolationOnly || (!searchOnly && !argv.includes('--no-isolation') && !argv.includes('--no-delivery') && !argv.includes('--nodb-only')),
+    isolationEvents: Number(value('isolation-events') ?? (smoke ? 200 : 12_000)),
+    orderedBacklog: Number(value('ordered-backlog') ?? (smoke ? 2_000 : 100_000)),
   };
 }
 
@@ -718,18 +732,19 @@ async function main(): Promise<void> {
       await bench.runFetch(100, options.smoke ? 0.2 : 10);
     }
     let delivery: DeliveryBench | undefined;
+    const deliveryContext: DeliveryBenchContext = {
+      databaseUrl: database.url,
+      apiToken: API_TOKEN,
+      subscription: bench.subscription('walnut'),
+      startGateway: () => bench.startGateway(),
+      ingest: (server, job, events) => bench.pass(server, 'walnut', job, events, true, false),
+      tag: () => bench.tag(),
+      log: (line) => bench.log(line),
+    };
     if (options.delivery) {
       process.stdout.write(`\npush delivery (load average before: ${loadavg().map((n) => n.toFixed(2)).join(' ')})\n`);
       delivery = await DeliveryBench.create(
-        {
-          databaseUrl: database.url,
-          apiToken: API_TOKEN,
-          subscription: bench.subscription('walnut'),
-          startGateway: () => bench.startGateway(),
-          ingest: (server, job, events) => bench.pass(server, 'walnut', job, events, true, false),
-          tag: () => bench.tag(),
-          log: (line) => bench.log(line),
-        },
+        deliveryContext,
         {
           smoke: options.smoke,
           events: options.events,
@@ -740,6 +755,17 @@ async function main(): Promise<void> {
         },
       );
       await delivery.run();
+    }
+    let isolation: IsolationBench | undefined;
+    if (options.isolation) {
+      process.stdout.write(`\nisolation (load average before: ${loadavg().map((n) => n.toFixed(2)).join(' ')})\n`);
+      isolation = new IsolationBench(deliveryContext, { smoke: options.smoke, events: options.isolationEvents });
+      await isolation.run();
+    }
+    let orderedClaim: OrderedClaimBench | undefined;
+    if (options.isolation) {
+      orderedClaim = new OrderedClaimBench(deliveryContext, { smoke: options.smoke, backlog: options.orderedBacklog });
+      await orderedClaim.run();
     }
     let search: PayloadSearchBench | undefined;
     if (options.search) {
@@ -752,6 +778,8 @@ async function main(): Promise<void> {
     if (startup) bench.log(`\n${startup}`);
     ok = bench.report();
     if (delivery) ok = delivery.report((line) => bench.log(line)) && ok;
+    if (isolation) ok = isolation.report((line) => bench.log(line)) && ok;
+    if (orderedClaim) ok = orderedClaim.report((line) => bench.log(line)) && ok;
     if (search) ok = search.report((line) => bench.log(line)) && ok;
     process.stdout.write(`\nload average after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}; took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     process.stdout.write(ok ? 'zero-loss: every check passed\n' : 'zero-loss: FAILED\n');

@@ -112,6 +112,7 @@ describe('Destinations API', () => {
         backlog: 0,
         oldestPendingAt: null,
         health: { window: '1h', attempts: 0, succeeded: 0, throttled: 0, successRate: null, lastSuccessAt: null, lastFailureAt: null, consecutiveFailures: 0, failingSince: null, throttledUntil: null, state: 'idle' },
+        blockedHeads: [],
         createdAt: undefined,
         updatedAt: undefined,
       },
