@@ -5,16 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
 import { createSubscription } from '../support/subscriptions';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
-/** Debian's chromium, launched as test/browser/console.test.ts does. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TIMEOUT = 15_000;
 
 /**
@@ -60,7 +58,7 @@ describe('Cancel in the console', () => {
     for (const tag of ['cancel-a', 'cancel-b', 'cancel-c']) eventIds.push(await ingestWalnut(app.baseUrl, subscription, walnutBody(tag)));
     await waitFor('three deliveries queued', async () => (await states()).length === 3);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(TIMEOUT);
     page.on('console', (message: ConsoleMessage) => {

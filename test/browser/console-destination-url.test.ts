@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { createDestination } from '../support/destinations';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
-/** Debian's chromium, launched as test/browser/console.test.ts does. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** A destination's URL form when it has static headers: any new URL, even on the same origin, needs them given again or dropped. */
 describe("The console's URL form and static headers", () => {
@@ -17,7 +15,7 @@ describe("The console's URL form and static headers", () => {
 
   before(async () => {
     app = await startTestApp();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
 import { createSubscription } from '../support/subscriptions';
@@ -23,9 +24,6 @@ interface PageElement {
 }
 declare const document: { documentElement: { scrollWidth: number }; querySelectorAll(selector: string): ArrayLike<PageElement> };
 
-/** Debian's chromium, launched as test/browser/console.test.ts does. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TIMEOUT = 15_000;
 
 /**
@@ -74,7 +72,7 @@ describe('Destinations in the console', () => {
     eventId = await ingestWalnut(app.baseUrl, subscription, walnutBody('console-destinations'));
     await waitFor('one delivery failed for good, the other delivered', async () => (await state(down)) === 'failed' && (await state(up)) === 'delivered', 30_000);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(TIMEOUT);
     page.on('console', (message: ConsoleMessage) => {

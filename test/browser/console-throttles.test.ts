@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { Consumer } from '../support/consumer';
 import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
@@ -8,9 +9,6 @@ import { createSubscription } from '../support/subscriptions';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
-/** Debian's chromium, launched as test/browser/console.test.ts does. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** A destination that only ever throttles: the console shows the throttles apart from the attempts. */
 describe('Throttles in the console', () => {
@@ -35,7 +33,7 @@ describe('Throttles in the console', () => {
       async () => (await app.query<{ state: string }>('SELECT state FROM deliveries WHERE destination_id = $1', [destinationId]))[0]?.state === 'failed',
       15_000,
     );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -5,19 +5,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { freePort } from '../support/gateway-process';
 import { walnutSignature } from '../support/signing';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
 
-/** Debian's chromium (CI installs the package when it is missing: see .ci/run). */
 // Globals of the page, used only inside page.evaluate callbacks.
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const document: { documentElement: { scrollWidth: number }; activeElement: { textContent: string | null } | null };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TIMEOUT = 15_000;
 
 /**
@@ -69,7 +67,7 @@ describe('The operator console in a browser', () => {
     });
     await new Promise<void>((resolve) => consumer.listen(0, '127.0.0.1', resolve));
     consumerUrl = `http://127.0.0.1:${(consumer.address() as AddressInfo).port}/hook`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(TIMEOUT);
     page.on('console', (message: ConsoleMessage) => {

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { walnutSignature } from '../support/signing';
 import { createSubscription } from '../support/subscriptions';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
-/** Debian's chromium, launched as test/browser/console.test.ts does. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TIMEOUT = 15_000;
 
 describe("The console's events screen searched by payload, in a browser", () => {
@@ -34,7 +32,7 @@ describe("The console's events screen searched by payload, in a browser", () => 
       assert.equal(response.status, 200);
       ids.push(response.body.eventId);
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(TIMEOUT);
     page.on('console', (message: ConsoleMessage) => {
