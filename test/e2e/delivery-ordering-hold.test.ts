@@ -97,6 +97,8 @@ describe('Ordering subscription: orderingMaxHoldSeconds and retrying a held head
     for (const id of ids) await waitFor(`event ${id} delivered`, async () => consumer.of(id).length > 0, 5_000);
     const order = consumer.received.map((hook) => hook.id).filter((id) => ids.includes(id));
     assert.deepEqual(order.slice(-2), ids, 'the head, then the next');
+    const [round] = await app.query<{ round_started_at: Date }>(`SELECT round_started_at FROM deliveries WHERE id = $1`, [blocked.deliveryId]);
+    assert.ok(new Date(round.round_started_at).getTime() > Date.parse(blocked.since), 'the hold counts from the retry, not the first attempt ever');
     await app.api('delete', `/api/destinations/${destination.id}`);
   });
 });
