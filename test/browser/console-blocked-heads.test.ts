@@ -63,7 +63,7 @@ describe('The console: blocked heads of an ordered destination', () => {
     });
     assert.match(await row.innerText(), new RegExp(ids[0]));
     assert.match(await row.innerText(), /answered 500/);
-    assert.equal(await row.getByRole('link', { name: ids[0] }).getAttribute('href'), `#/events/${ids[0]}`);
+    assert.equal(await row.getByRole('link', { name: ids[0], exact: true }).getAttribute('href'), `#/events/${ids[0]}`);
     for (const id of ids.slice(1)) assert.equal(consumer.of(id).length, 0, `event ${id} held back`);
 
     await page.fill('#edit-hold', '3600');
