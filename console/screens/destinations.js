@@ -154,6 +154,55 @@ function ByEvents({ id, onDone, action }) {
   </form>`;
 }
 
+/**
+ * With ordering `subscription`: each subscription's first pending delivery that was tried and not
+ * delivered, holding back the rest. Cancel skips it (the next event goes); Retry tries it now.
+ */
+function BlockedHeads({ heads, onDone }) {
+  return html`<${Table}
+    head=${['Subscription', 'Event', 'Holding since', 'Attempts', 'Last answer', 'Next attempt', '']}
+    empty="No subscription is held back: each one's next event goes when due."
+    rows=${heads.map((head) => html`<tr data-delivery=${head.deliveryId}>
+      <td>${head.subscriptionId ? html`<a href=${`#/subscriptions/${head.subscriptionId}`}>${head.subscriptionId.slice(0, 8)}</a>` : '—'}</td>
+      <td><a href=${`#/events/${head.eventId}`}>${head.eventId}</a></td>
+      <td>${when(head.since)} (${age(head.since)})</td>
+      <td>${head.attempts}</td>
+      <td>${head.lastStatusCode ?? ''} ${head.lastError ?? ''}</td>
+      <td>${when(head.nextAttemptAt)}</td>
+      <td class="actions">
+        <${Action} label="Retry now" run=${async () => { await api('POST', `/deliveries/${head.deliveryId}/retry`); onDone(); }} />
+        <${Action} label="Skip (cancel)" confirm="It is not sent again unless retried or replayed; the subscription's next event goes." run=${async () => { await api('POST', `/deliveries/${head.deliveryId}/cancel`); onDone(); }} />
+      </td>
+    </tr>`)}
+  />`;
+}
+
+/** orderingMaxHoldSeconds: how long one event may hold back its subscription before it is failed (empty: no bound). */
+function EditHold({ destination, onDone }) {
+  const [seconds, setSeconds] = useState(destination.orderingMaxHoldSeconds === null ? '' : String(destination.orderingMaxHoldSeconds));
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      await api('PATCH', `/destinations/${destination.id}`, { orderingMaxHoldSeconds: seconds.trim() === '' ? null : Number(seconds) });
+      setSaved(true);
+      onDone();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return html`<form class="inline" onSubmit=${submit} aria-label="Longest hold">
+    <${Field} label="Longest hold (seconds)" hint="An event that keeps failing is failed (dead-lettered) after holding back its subscription this long, and the next one goes. Empty: no bound">
+      <input id="edit-hold" type="number" min="1" max="604800" step="1" value=${seconds} onInput=${(event) => { setSeconds(event.target.value); setSaved(false); }} />
+    <//>
+    <button type="submit">Save</button>${saved ? html`<span role="status">Saved.</span>` : ''}
+    <${ErrorNote} error=${error} />
+  </form>`;
+}
+
 export function DestinationScreen({ id }) {
   const state = useLoad(async () => {
     const [destination, deliveries] = await Promise.all([api('GET', `/destinations/${id}`), api('GET', `/deliveries${query({ destinationId: id, limit: 100 })}`)]);
@@ -177,7 +226,7 @@ export function DestinationScreen({ id }) {
         <dt>Sending</dt><dd>${d.status === 'active' ? 'on' : d.status}</dd>
         <dt>Backlog</dt><dd>${d.backlog}${d.oldestPendingAt ? `, oldest queued ${age(d.oldestPendingAt)} ago` : ''}</dd>
         <dt>Throttled until</dt><dd>${when(h.throttledUntil)}</dd>
-        <dt>Format, ordering</dt><dd>${d.format}, ${d.ordering}</dd>
+        <dt>Format, ordering</dt><dd>${d.format}, ${d.ordering}${d.ordering === 'subscription' ? `, longest hold ${d.orderingMaxHoldSeconds === null ? 'unbounded' : `${d.orderingMaxHoldSeconds} s`}` : ''}</dd>
         <dt>Headers</dt><dd>${d.headerNames.join(', ') || '—'}</dd>
         <dt>Timeout</dt><dd>${d.timeoutMs} ms</dd>
       </dl>
@@ -192,6 +241,11 @@ export function DestinationScreen({ id }) {
         ${ping && html`<div class=${ping.ok ? 'result ok' : 'result bad'} role="status"><strong>${ping.ok ? 'Ping answered' : 'Ping failed'}</strong>: ${ping.status ?? 'no answer'} in ${ping.durationMs} ms ${ping.error ?? ''}${ping.response ? html`<pre class="small-pre">${ping.response}</pre>` : ''}</div>`}
         ${secret && html`<${SecretOnce} label="New signing secret" value=${secret} />`}
       </section>
+      ${d.ordering === 'subscription' && html`<section class="card" aria-label="Blocked heads"><h2>Held subscriptions <button type="button" class="small" onClick=${state.reload}>Refresh</button></h2>
+        <p>Events go one at a time per subscription, in order: an event that keeps failing holds back the rest of its subscription. Retry it now, or skip it (cancel) to let the next one go.</p>
+        <${BlockedHeads} heads=${d.blockedHeads ?? []} onDone=${state.reload} />
+        <${EditHold} destination=${d} onDone=${state.reload} />
+      </section>`}
       <section class="card"><h2>Name and URL</h2><${EditDestination} destination=${d} onDone=${state.reload} /></section>
       <section class="card"><h2>Filter</h2><${EditFilter} destination=${d} onDone=${state.reload} /></section>
       <section class="card"><h2>Replay</h2><p>Send stored events again: those matching these fields and the destination's filter. Count them first.</p><${ByEvents} id=${id} action="replay" onDone=${state.reload} /></section>

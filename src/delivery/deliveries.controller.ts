@@ -31,7 +31,10 @@ export class DeliveriesController {
     return this.deliveries.get(id);
   }
 
-  @ApiOperation({ summary: 'Retry a delivery now', description: 'Back to pending, due now, with a fresh count of attempts (a delivered one is sent again).' })
+  @ApiOperation({ summary: 'Retry a delivery now', description:
+      'Back to pending, due now, with a fresh count of attempts (a delivered one is sent again). A pending one waiting for its next attempt (e.g. the blocked head of an ordered subscription) is tried at once; ' +
+      'its round starts again, so orderingMaxHoldSeconds counts from this attempt.',
+  })
   @DELIVERY_ID
   @ApiOkResponse({ type: DeliveryView })
   @ApiError(404, 'No delivery with this id, or its destination was deleted', [ErrorCode.DeliveryNotFound, ErrorCode.DestinationNotFound])

@@ -55,8 +55,9 @@ export class DeliveriesService {
   }
 
   /**
-   * Due now with a fresh count of attempts, whatever its state (a delivered one is sent again, a
-   * cancelled one too). A lease in force is left alone: the attempt in flight finds its count changed
+   * Due now with a fresh count of attempts and a new round, whatever its state (a delivered one is
+   * sent again, a cancelled one too; a pending one waiting out its backoff, e.g. an ordered
+   * subscription's blocked head, is tried at once, its orderingMaxHoldSeconds counted afresh). A lease in force is left alone: the attempt in flight finds its count changed
    * and drops its outcome, and the delivery is attempted again once that lease ends. Under its
    * destination's row lock, as every path that queues: a destination deleted meanwhile answers 404
    * and gets nothing pending.
@@ -65,7 +66,7 @@ export class DeliveriesService {
     const existing = await this.findOrFail(id);
     await this.deliveries.manager.transaction(async (manager) => {
       await lockDestination(manager, existing.destinationId);
-      await manager.update(Delivery, { id }, { state: DeliveryState.Pending, attempts: 0, nextAttemptAt: () => 'now()', deliveredAt: null });
+      await manager.update(Delivery, { id }, { state: DeliveryState.Pending, attempts: 0, roundStartedAt: null, nextAttemptAt: () => 'now()', deliveredAt: null });
     });
     const retried = await this.findOrFail(id);
     return toDeliveryView(retried, (await this.totalAttempts([retried.id])).get(retried.id) ?? 0);
@@ -183,7 +184,7 @@ export class DeliveriesService {
            SELECT ${destinationParam}::uuid, m.id, m.subscription_id, m.created_xid, '${DeliveryState.Pending}', 0, now()
              FROM (${matching} ORDER BY e.created_xid, e.id LIMIT ${MAX_REPLAY_EVENTS}) m
            ON CONFLICT (destination_id, event_id)
-           DO UPDATE SET state = '${DeliveryState.Pending}', attempts = 0, next_attempt_at = now(), delivered_at = NULL
+           DO UPDATE SET state = '${DeliveryState.Pending}', attempts = 0, round_started_at = NULL, next_attempt_at = now(), delivered_at = NULL
            RETURNING 1
          )
          SELECT count(*)::int AS count FROM queued`,

@@ -35,6 +35,8 @@ export const ORDERED_HEADS_SQL = `subscriptions (id) AS (
  * flight counted through IDX_deliveries_leased, which holds only leased rows) and the rate bucket
  * shared by every instance, and returns them with their events. `ordered` (ordering `subscription`,
  * read under the row lock): only each subscription's head may be claimed (ORDERED_HEADS_SQL).
+ * A round's first attempt (attempts 0: new, retried or replayed) sets round_started_at, from which
+ * orderingMaxHoldSeconds counts.
  * Exported for `npm run bench`, which times it at a large backlog.
  */
 export function claimStatement(ordered: boolean): string {
@@ -62,14 +64,15 @@ export function claimStatement(ordered: boolean): string {
             LIMIT COALESCE((SELECT LEAST($2::int, slots, COALESCE(floor(tokens)::int, $2::int)) FROM d), 0)
               FOR UPDATE OF l SKIP LOCKED
          ), claimed AS (
-           UPDATE deliveries l SET leased_until = now() + make_interval(secs => $4), leased_by = $3, attempts = l.attempts + 1
+           UPDATE deliveries l SET leased_until = now() + make_interval(secs => $4), leased_by = $3, attempts = l.attempts + 1,
+                  round_started_at = CASE WHEN l.attempts = 0 OR l.round_started_at IS NULL THEN now() ELSE l.round_started_at END
              FROM due WHERE l.id = due.id
-           RETURNING l.id, l.attempts, l.event_id
+           RETURNING l.id, l.attempts, l.event_id, l.round_started_at
          ), spent AS (
            UPDATE destinations t SET rate_tokens = d.tokens - (SELECT count(*) FROM claimed), rate_refilled_at = now()
              FROM d WHERE t.id = d.id AND d.tokens IS NOT NULL
          )
-         SELECT c.id::text AS id, c.attempts, e.id::text AS event_id, e.subscription_id, e.vendor, e.event_type, e.status, e.validation_errors,
+         SELECT c.id::text AS id, c.attempts, c.round_started_at, e.id::text AS event_id, e.subscription_id, e.vendor, e.event_type, e.status, e.validation_errors,
                 e.occurred_at, e.received_at, e.is_test, e.payload, e.raw_body, e.headers
            FROM claimed c JOIN webhook_events e ON e.id = c.event_id
           ORDER BY c.id`;

@@ -35,6 +35,15 @@ export interface OutcomeRules {
   maxAgeSeconds: number;
 }
 
+/**
+ * Ordering `subscription` with orderingMaxHoldSeconds: the attempted delivery is its subscription's
+ * head, holding back the rest since `since` (its round's first attempt) for at most `seconds`.
+ */
+export interface HoldBound {
+  since: Date;
+  seconds: number;
+}
+
 /** The error an attempt leaves on its delivery: the network's, or the status that was not 2xx. */
 export function describeAttempt(answer: AttemptAnswer): string | null {
   if (answer.statusCode !== null && answer.statusCode >= 200 && answer.statusCode < 300) return null;
@@ -49,6 +58,7 @@ export function describeAttempt(answer: AttemptAnswer): string | null {
  * @param attempts the attempts made so far, this one included
  * @param eventReceivedAt when the gateway received the event (DELIVERY_MAX_AGE_SECONDS counts from it)
  * @param random a number in [0, 1) for the jitter
+ * @param hold an ordered head's bound: past it a failure ends the delivery, and no retry is scheduled after it
  */
 export function decideOutcome(
   answer: AttemptAnswer,
@@ -57,6 +67,7 @@ export function decideOutcome(
   rules: OutcomeRules,
   now: Date = new Date(),
   random: () => number = Math.random,
+  hold: HoldBound | null = null,
 ): AttemptOutcome {
   const status = answer.statusCode;
   if (status !== null && status >= 200 && status < 300) return { kind: 'delivered' };
@@ -77,7 +88,13 @@ export function decideOutcome(
   if (tooOld) {
     return { kind: 'failed', error: `${error}; gave up: the event is older than ${rules.maxAgeSeconds} s` };
   }
-  // Full jitter: anywhere from now to the exponential ceiling, so retries spread out.
+  const holdEnds = hold ? hold.since.getTime() + hold.seconds * 1000 : Infinity;
+  if (now.getTime() >= holdEnds) {
+    return { kind: 'failed', error: `${error}; gave up: held back its subscription for more than ${hold!.seconds} s (orderingMaxHoldSeconds)` };
+  }
+  // Full jitter: anywhere from now to the exponential ceiling, so retries spread out; an ordered
+  // head's last retry comes when its hold ends, so the line waits no longer than the bound.
   const ceilingSeconds = backoffCeiling(attempts - 1, rules.backoffBaseSeconds, rules.backoffMaxSeconds);
-  return { kind: 'retry', retryAt: new Date(now.getTime() + Math.floor(random() * ceilingSeconds * 1000)), error };
+  const retryAt = Math.min(now.getTime() + Math.floor(random() * ceilingSeconds * 1000), holdEnds);
+  return { kind: 'retry', retryAt: new Date(retryAt), error };
 }

@@ -35,6 +35,10 @@ interface ClaimedRow {
   /** The claim's own token in leased_by: never given twice, so no other claim's outcome can match it. */
   lease: string;
   attempts: number;
+  /** The first attempt of this round (this one, if attempts is 1). */
+  round_started_at: Date;
+  /** Ordering `subscription` with orderingMaxHoldSeconds, read under the claim's row lock; else null. */
+  hold_seconds: number | null;
   event_id: string;
   subscription_id: string | null;
   vendor: string;
@@ -211,8 +215,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
-      const locked: Array<{ ordering: string }> = await runner.query(
-        `SELECT id, ordering FROM destinations
+      const locked: Array<{ ordering: string; ordering_max_hold_seconds: number | null }> = await runner.query(
+        `SELECT id, ordering, ordering_max_hold_seconds FROM destinations
           WHERE id = $1 AND status = '${DestinationStatus.Active}' AND deleted_at IS NULL AND (throttled_until IS NULL OR throttled_until <= now())
           FOR UPDATE SKIP LOCKED`,
         [destination.id],
@@ -222,13 +226,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
         return [];
       }
       // The ordering is read under the row lock: a change of it applies to the next claim.
+      const ordered = locked[0].ordering === 'subscription';
+      const holdSeconds = ordered ? locked[0].ordering_max_hold_seconds : null;
       const { records } = await runner.query(
-        claimStatement(locked[0].ordering === 'subscription'),
+        claimStatement(ordered),
         [destination.id, limit, lease, leaseSeconds],
         true,
       );
       await runner.commitTransaction();
-      return (records as Omit<ClaimedRow, 'lease'>[]).map((row) => ({ ...row, lease }));
+      return (records as Omit<ClaimedRow, 'lease' | 'hold_seconds'>[]).map((row) => ({ ...row, lease, hold_seconds: holdSeconds }));
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
@@ -277,7 +283,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await this.giveBack(row);
       return null;
     }
-    const outcome = decideOutcome(result, row.attempts, event.receivedAt, this.config);
+    // An ordered head holds its subscription's line from its round's first attempt: bounded by orderingMaxHoldSeconds.
+    const hold = row.hold_seconds === null ? null : { since: new Date(row.round_started_at), seconds: row.hold_seconds };
+    const outcome = decideOutcome(result, row.attempts, event.receivedAt, this.config, new Date(), Math.random, hold);
     const ours = await this.finisher.submit({ deliveryId: row.id, destinationId: destination.id, lease: row.lease, result, outcome, at });
     const what = `Delivery ${row.id} (event ${event.id}, destination ${destination.id}), attempt ${row.attempts}`;
     if (!ours) {

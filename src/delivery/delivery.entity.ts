@@ -57,6 +57,10 @@ export class Delivery {
   @Column({ type: 'int', default: 0 })
   throttles: number;
 
+  /** The first attempt of the current round (set by the claim when attempts was 0: a retry or replay starts a new round). */
+  @Column({ name: 'round_started_at', type: 'timestamptz', nullable: true })
+  roundStartedAt: Date | null;
+
   @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt: Date;
 

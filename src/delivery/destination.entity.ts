@@ -48,6 +48,10 @@ export class Destination {
   @Column({ type: 'varchar', length: 16, default: 'none' })
   ordering: DestinationOrdering;
 
+  /** Ordering `subscription`: a head held back its subscription longer than this (from its round's first attempt) is failed. Null: no bound. */
+  @Column({ name: 'ordering_max_hold_seconds', type: 'int', nullable: true })
+  orderingMaxHoldSeconds: number | null;
+
   @Column({ name: 'max_concurrency', type: 'int', default: 10 })
   maxConcurrency: number;
 

@@ -102,6 +102,9 @@ export class DestinationView {
   @ApiProperty({ enum: ['none', 'subscription'] })
   ordering: string;
 
+  @ApiProperty({ description: 'With ordering `subscription`: seconds one event may hold back the rest of its subscription before it is failed; null: no bound', type: 'integer', nullable: true, example: null })
+  orderingMaxHoldSeconds: number | null;
+
   @ApiProperty({ type: 'integer', example: 10 })
   maxConcurrency: number;
 
@@ -207,6 +210,7 @@ export function toDestinationView(
     format: destination.format,
     headerNames: Object.keys(staticHeaders(destination)),
     ordering: destination.ordering,
+    orderingMaxHoldSeconds: destination.orderingMaxHoldSeconds ?? null,
     maxConcurrency: destination.maxConcurrency,
     rateLimitPerSecond: destination.rateLimitPerSecond,
     timeoutMs: destination.timeoutMs,

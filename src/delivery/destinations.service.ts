@@ -52,6 +52,7 @@ export class DestinationsService {
       format: dto.format ?? 'envelope',
       headers: headersText(dto.headers),
       ordering: dto.ordering ?? 'none',
+      orderingMaxHoldSeconds: dto.orderingMaxHoldSeconds ?? null,
       maxConcurrency: dto.maxConcurrency ?? DESTINATION_LIMITS.maxConcurrency.default,
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       timeoutMs: dto.timeoutMs ?? DESTINATION_LIMITS.timeoutMs.default,
@@ -104,6 +105,7 @@ export class DestinationsService {
     if (dto.format !== undefined) changes.format = dto.format;
     if (dto.headers !== undefined) changes.headers = headersText(dto.headers);
     if (dto.ordering !== undefined) changes.ordering = dto.ordering;
+    if (dto.orderingMaxHoldSeconds !== undefined) changes.orderingMaxHoldSeconds = dto.orderingMaxHoldSeconds;
     if (dto.maxConcurrency !== undefined) changes.maxConcurrency = dto.maxConcurrency;
     if (dto.rateLimitPerSecond !== undefined) changes.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.timeoutMs !== undefined) changes.timeoutMs = dto.timeoutMs;

@@ -6,7 +6,7 @@ export interface BlockedHead {
   subscriptionId: string | null;
   eventId: string;
   deliveryId: string;
-  /** Its first attempt: since when it holds the line. */
+  /** The first attempt of its current round (after a retry or replay, the first since): since when it holds the line. */
   since: Date;
   attempts: number;
   nextAttemptAt: Date;
@@ -22,7 +22,8 @@ export async function blockedHeads(manager: EntityManager, destinationId: string
   const rows = (await manager.query(
     `WITH RECURSIVE ${ORDERED_HEADS_SQL}
      SELECT l.subscription_id, l.event_id::text AS event_id, l.id::text AS delivery_id, l.attempts, l.next_attempt_at, l.last_status_code, l.last_error,
-            (SELECT min(a.at) FROM delivery_attempts a WHERE a.delivery_id = l.id) AS since
+            COALESCE((SELECT min(a.at) FROM delivery_attempts a WHERE a.delivery_id = l.id AND a.at >= l.round_started_at),
+                     l.round_started_at, (SELECT min(a.at) FROM delivery_attempts a WHERE a.delivery_id = l.id)) AS since
        FROM heads h JOIN deliveries l ON l.id = h.id
       WHERE l.last_error IS NOT NULL OR l.last_status_code IS NOT NULL
       ORDER BY since NULLS LAST, l.id`,

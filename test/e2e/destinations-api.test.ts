@@ -101,6 +101,7 @@ describe('Destinations API', () => {
         format: 'raw',
         headerNames: ['Authorization'],
         ordering: 'subscription',
+        orderingMaxHoldSeconds: null,
         maxConcurrency: 3,
         rateLimitPerSecond: 20,
         timeoutMs: 5000,
@@ -119,8 +120,8 @@ describe('Destinations API', () => {
     );
     const defaults = await create({});
     assert.deepEqual(
-      [defaults.filter, defaults.format, defaults.ordering, defaults.maxConcurrency, defaults.rateLimitPerSecond, defaults.timeoutMs, defaults.headerNames],
-      [{}, 'envelope', 'none', 10, null, 15000, []],
+      [defaults.filter, defaults.format, defaults.ordering, defaults.orderingMaxHoldSeconds, defaults.maxConcurrency, defaults.rateLimitPerSecond, defaults.timeoutMs, defaults.headerNames],
+      [{}, 'envelope', 'none', null, 10, null, 15000, []],
     );
     assert.notEqual(defaults.signingSecret, created.signingSecret);
   });

@@ -10,6 +10,7 @@ export const DESTINATION_LIMITS = {
   maxConcurrency: { min: 1, max: 1000, default: 10 },
   rateLimitPerSecond: { min: 1, max: 100_000 },
   timeoutMs: { min: 100, max: 60_000, default: 15_000 },
+  orderingMaxHoldSeconds: { min: 1, max: 604_800 },
 } as const;
 
 export class CreateDestinationDto {
@@ -62,6 +63,22 @@ export class CreateDestinationDto {
   @IsOmittable()
   @IsIn(['none', 'subscription'])
   ordering?: DestinationOrdering;
+
+  @ApiPropertyOptional({
+    description:
+      "With ordering `subscription`: how long one event may hold back the rest of its subscription, counted from its first attempt (or from the first attempt after a retry or replay). Once an attempt fails past it, that delivery ends `failed` (dead-lettered, kept for retry) and the subscription's next event goes; its retries are never scheduled past it. Null or omitted: no bound (a failing event holds its subscription until it is delivered, runs out of attempts, or is cancelled). Ignored with ordering `none`",
+    type: 'integer',
+    minimum: 1,
+    maximum: 604800,
+    nullable: true,
+    example: 3600,
+  })
+  // Null has a meaning here: no bound.
+  @IsOptional()
+  @IsInt()
+  @Min(DESTINATION_LIMITS.orderingMaxHoldSeconds.min)
+  @Max(DESTINATION_LIMITS.orderingMaxHoldSeconds.max)
+  orderingMaxHoldSeconds?: number | null;
 
   @ApiPropertyOptional({ description: 'Attempts in flight to it at once, across all instances', type: 'integer', minimum: 1, maximum: 1000, default: 10 })
   @IsOmittable()
