@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { type Browser, type Page } from 'playwright-core';
+import { launchBrowser, newConsolePage } from '../support/browser';
 import { Consumer } from '../support/consumer';
 import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
@@ -9,8 +9,6 @@ import { freePort } from '../support/gateway-process';
 import { createSubscription } from '../support/subscriptions';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
-
-const TIMEOUT = 15_000;
 
 /** Issue 19, item 4: the destination page shows each ordered subscription's blocked head; Skip (cancel) lets the line move on. */
 describe('The console: blocked heads of an ordered destination', () => {
@@ -26,12 +24,7 @@ describe('The console: blocked heads of an ordered destination', () => {
     app = await startTestApp({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, DELIVERY_BACKOFF_BASE_SECONDS: '600', DELIVERY_POLL_MS: '100' });
     consumer = await Consumer.start();
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page = await newConsolePage(browser, problems);
   });
   after(async () => {
     await browser?.close();

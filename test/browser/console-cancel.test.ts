@@ -5,15 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { type Browser, type Page } from 'playwright-core';
+import { launchBrowser, newConsolePage } from '../support/browser';
 import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
 import { createSubscription } from '../support/subscriptions';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait';
-
-const TIMEOUT = 15_000;
 
 /**
  * Cancel in the console: Cancel on a pending delivery (event page), a cancel by filter counted first
@@ -59,12 +57,7 @@ describe('Cancel in the console', () => {
     await waitFor('three deliveries queued', async () => (await states()).length === 3);
 
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page = await newConsolePage(browser, problems);
     await open('');
     await page.fill('#token', TEST_API_TOKEN);
     await page.click('button[type=submit]');

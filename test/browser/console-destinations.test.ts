@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { type Browser, type Page } from 'playwright-core';
+import { launchBrowser, newConsolePage } from '../support/browser';
 import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
 import { createSubscription } from '../support/subscriptions';
@@ -23,8 +23,6 @@ interface PageElement {
   closest(selector: string): PageElement | null;
 }
 declare const document: { documentElement: { scrollWidth: number }; querySelectorAll(selector: string): ArrayLike<PageElement> };
-
-const TIMEOUT = 15_000;
 
 /**
  * Destinations in the console as an operator meets them: health that tells a failing destination
@@ -73,12 +71,7 @@ describe('Destinations in the console', () => {
     await waitFor('one delivery failed for good, the other delivered', async () => (await state(down)) === 'failed' && (await state(up)) === 'delivered', 30_000);
 
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page = await newConsolePage(browser, problems);
     await open('');
     await page.fill('#token', TEST_API_TOKEN);
     await page.click('button[type=submit]');

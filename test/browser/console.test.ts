@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { type Browser, type Page } from 'playwright-core';
+import { launchBrowser, newConsolePage } from '../support/browser';
 import { freePort } from '../support/gateway-process';
 import { walnutSignature } from '../support/signing';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
@@ -15,8 +15,6 @@ import { waitFor } from '../support/wait';
 // Globals of the page, used only inside page.evaluate callbacks.
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const document: { documentElement: { scrollWidth: number }; activeElement: { textContent: string | null } | null };
-
-const TIMEOUT = 15_000;
 
 /**
  * The operator console in a real browser against the real app and PostgreSQL: one browser and one
@@ -68,12 +66,7 @@ describe('The operator console in a browser', () => {
     await new Promise<void>((resolve) => consumer.listen(0, '127.0.0.1', resolve));
     consumerUrl = `http://127.0.0.1:${(consumer.address() as AddressInfo).port}/hook`;
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page = await newConsolePage(browser, problems);
   });
 
   after(async () => {
