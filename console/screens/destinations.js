@@ -60,21 +60,31 @@ export function DestinationsScreen() {
     <${CreateDestination} onCreated=${state.reload} />`}<//>`;
 }
 
-function EditFilter({ destination, onDone }) {
-  const [filter, setFilter] = useState(destination.filter ?? {});
+/** Saving a destination's settings (PATCH): whether the last save went through, and its error. */
+function usePatch(destination, onDone) {
   const [error, setError] = useState(null);
   const [saved, setSaved] = useState(false);
-  const submit = async (event) => {
-    event.preventDefault();
+  const save = async (changes) => {
     setError(null);
     setSaved(false);
+    if (Object.keys(changes).length === 0) return setSaved(true);
     try {
-      await api('PATCH', `/destinations/${destination.id}`, { filter: cleanFilter(filter) });
+      await api('PATCH', `/destinations/${destination.id}`, changes);
       setSaved(true);
       onDone();
     } catch (failure) {
       setError(failure);
     }
+  };
+  return { error, saved, setSaved, save };
+}
+
+function EditFilter({ destination, onDone }) {
+  const [filter, setFilter] = useState(destination.filter ?? {});
+  const { error, saved, save } = usePatch(destination, onDone);
+  const submit = (event) => {
+    event.preventDefault();
+    return save({ filter: cleanFilter(filter) });
   };
   return html`<form class="inline" onSubmit=${submit} aria-label="Filter"><${FilterFields} value=${filter} onChange=${setFilter} /><button type="submit">Save filter</button>${saved ? html`<span role="status">Saved.</span>` : ''}<${ErrorNote} error=${error} /></form>`;
 }
@@ -84,25 +94,15 @@ function EditDestination({ destination, onDone }) {
   const [name, setName] = useState(destination.name);
   const [url, setUrl] = useState(destination.url);
   const [dropHeaders, setDropHeaders] = useState(false);
-  const [error, setError] = useState(null);
-  const [saved, setSaved] = useState(false);
+  const { error, saved, setSaved, save } = usePatch(destination, onDone);
   const movesAway = destination.headerNames.length > 0 && url !== destination.url;
-  const submit = async (event) => {
+  const submit = (event) => {
     event.preventDefault();
-    setError(null);
-    setSaved(false);
     const changes = {};
     if (name !== destination.name) changes.name = name;
     if (url !== destination.url) changes.url = url;
     if (movesAway && dropHeaders) changes.headers = {};
-    if (Object.keys(changes).length === 0) return setSaved(true);
-    try {
-      await api('PATCH', `/destinations/${destination.id}`, changes);
-      setSaved(true);
-      onDone();
-    } catch (failure) {
-      setError(failure);
-    }
+    return save(changes);
   };
   return html`<form class="inline" onSubmit=${submit} aria-label="Name and URL">
     <${Field} label="Name"><input id="edit-name" required maxlength="200" value=${name} onInput=${(event) => { setName(event.target.value); setSaved(false); }} /><//>
@@ -180,19 +180,10 @@ function BlockedHeads({ heads, onDone }) {
 /** orderingMaxHoldSeconds: how long one event may hold back its subscription before it is failed (empty: no bound). */
 function EditHold({ destination, onDone }) {
   const [seconds, setSeconds] = useState(destination.orderingMaxHoldSeconds === null ? '' : String(destination.orderingMaxHoldSeconds));
-  const [error, setError] = useState(null);
-  const [saved, setSaved] = useState(false);
-  const submit = async (event) => {
+  const { error, saved, setSaved, save } = usePatch(destination, onDone);
+  const submit = (event) => {
     event.preventDefault();
-    setError(null);
-    setSaved(false);
-    try {
-      await api('PATCH', `/destinations/${destination.id}`, { orderingMaxHoldSeconds: seconds.trim() === '' ? null : Number(seconds) });
-      setSaved(true);
-      onDone();
-    } catch (failure) {
-      setError(failure);
-    }
+    return save({ orderingMaxHoldSeconds: seconds.trim() === '' ? null : Number(seconds) });
   };
   return html`<form class="inline" onSubmit=${submit} aria-label="Longest hold">
     <${Field} label="Longest hold (seconds)" hint="An event that keeps failing is failed (dead-lettered) after holding back its subscription this long, and the next one goes. Empty: no bound">
