@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, newConsolePage, signIn } from '../support/browser';
 import { createDestination } from '../support/destinations';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
@@ -16,13 +16,8 @@ describe("The console's URL form and static headers", () => {
   before(async () => {
     app = await startTestApp();
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${app.baseUrl}/console/`);
-    await page.fill('#token', TEST_API_TOKEN);
-    await page.click('button[type=submit]');
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    page = await newConsolePage(browser, pageErrors);
+    await signIn(page, `${app.baseUrl}/console/`, TEST_API_TOKEN);
   });
   after(async () => {
     await browser?.close();
@@ -48,6 +43,6 @@ describe("The console's URL form and static headers", () => {
     await page.locator('dd code', { hasText: 'http://127.0.0.1:1/echo' }).waitFor();
     const saved = (await app.api('get', `/api/destinations/${destination.id}`)).body;
     assert.deepEqual([saved.url, saved.headerNames], ['http://127.0.0.1:1/echo', []]);
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(pageErrors.filter((text) => !/status of 400/.test(text)), [], 'no error but the refused save');
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
-import { launchBrowser, newConsolePage } from '../support/browser';
+import { launchBrowser, newConsolePage, signIn } from '../support/browser';
 import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
 import { createSubscription } from '../support/subscriptions';
@@ -72,10 +72,7 @@ describe('Destinations in the console', () => {
 
     browser = await launchBrowser();
     page = await newConsolePage(browser, problems);
-    await open('');
-    await page.fill('#token', TEST_API_TOKEN);
-    await page.click('button[type=submit]');
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signIn(page, `${app.baseUrl}/console/`, TEST_API_TOKEN);
   });
 
   after(async () => {

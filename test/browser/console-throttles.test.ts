@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, newConsolePage, signIn } from '../support/browser';
 import { Consumer } from '../support/consumer';
 import { ingestWalnut, walnutBody } from '../support/delivery';
 import { createDestination } from '../support/destinations';
@@ -34,13 +34,8 @@ describe('Throttles in the console', () => {
       15_000,
     );
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${app.baseUrl}/console/`);
-    await page.fill('#token', TEST_API_TOKEN);
-    await page.click('button[type=submit]');
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    page = await newConsolePage(browser, pageErrors);
+    await signIn(page, `${app.baseUrl}/console/`, TEST_API_TOKEN);
   });
   after(async () => {
     await browser?.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, signIn } from '../support/browser';
 import { walnutSignature } from '../support/signing';
 import { createSubscription } from '../support/subscriptions';
 import { TEST_API_TOKEN, startTestApp, type TestApp } from '../support/test-app';
@@ -47,10 +47,7 @@ describe("The console's events screen searched by payload, in a browser", () => 
   });
 
   it('finds an event by a JSON object or a path=value, and says what is wrong with a malformed search', async () => {
-    await page.goto(`${app.baseUrl}/console/`);
-    await page.fill('#token', TEST_API_TOKEN);
-    await page.click('button[type=submit]');
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signIn(page, `${app.baseUrl}/console/`, TEST_API_TOKEN);
     await page.goto(`${app.baseUrl}/console/#/events`);
     await page.getByText('Following the feed').waitFor();
     assert.deepEqual(await shownIds(), [...ids].reverse());

@@ -24,3 +24,11 @@ export async function newConsolePage(browser: Browser, problems: string[]): Prom
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   return page;
 }
+
+/** Signs in to the console at `consoleUrl` with `token` and waits for the overview. */
+export async function signIn(page: Page, consoleUrl: string, token: string): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
