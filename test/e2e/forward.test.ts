@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -9,11 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { freePort } from '../support/gateway-process';
-import { REPO_ROOT } from '../support/paths';
 import { walnutSignature } from '../support/signing';
 import { createSubscription, feedOf, type CreatedSubscription } from '../support/subscriptions';
 import { startTestApp, TEST_API_TOKEN, type TestApp } from '../support/test-app';
-import { waitFor } from '../support/wait';
+import { CliScript } from '../support/cli-script';
 
 interface Received {
   id: string;
@@ -63,44 +61,6 @@ class Consumer {
   }
 }
 
-/** `npm run forward -- …`, run as its built script the way a developer runs it. */
-class Forward {
-  private text = '';
-  private readonly exited: Promise<number | null>;
-
-  constructor(
-    args: string[],
-    env: Record<string, string>,
-    cwd: string,
-    readonly child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'forward.js'), ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  ) {
-    child.stdout!.on('data', (chunk) => (this.text += chunk));
-    child.stderr!.on('data', (chunk) => (this.text += chunk));
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-
-  output(): string {
-    return this.text;
-  }
-
-  async waitFor(what: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
-    return waitFor(`forward to print ${what} (got:\n${this.text})`, async () => this.text.match(what) ?? undefined, timeoutMs);
-  }
-
-  exit(): Promise<number | null> {
-    return this.exited;
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-}
-
 function secret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
@@ -111,7 +71,7 @@ const WALNUT_EVENT = (n: string) =>
 describe('npm run forward', () => {
   let app: TestApp;
   const scratch: string[] = [];
-  const running: Forward[] = [];
+  const running: CliScript[] = [];
 
   function directory(): string {
     const dir = mkdtempSync(join(tmpdir(), 'forward-test-'));
@@ -119,8 +79,8 @@ describe('npm run forward', () => {
     return dir;
   }
 
-  function forward(args: string[], env: Record<string, string>, cwd = directory()): Forward {
-    const started = new Forward(args, env, cwd);
+  function forward(args: string[], env: Record<string, string>, cwd = directory()): CliScript {
+    const started = new CliScript('forward', args, { env, cwd });
     running.push(started);
     return started;
   }
@@ -161,9 +121,9 @@ describe('npm run forward', () => {
       const one = forward(args, env);
       await one.waitFor(new RegExp(`OK +${first[0]} walnut\\.demo_session_finished → HTTP 200 in \\d+ ms`));
       await one.waitFor(new RegExp(`FAIL ${first[1]} walnut\\.demo_session_finished → HTTP 503 in \\d+ ms: not now; again in`));
-      assert.equal(await one.stop(), 0, one.output());
-      assert.match(one.output(), /Signing secret \(FORWARD_SECRET\): as set/);
-      assert.doesNotMatch(one.output(), new RegExp(signingSecret.slice(6, 20).replace(/[+/]/g, '\\$&')), 'a secret from the environment is not printed');
+      assert.equal(await one.stop(), 0, one.text);
+      assert.match(one.text, /Signing secret \(FORWARD_SECRET\): as set/);
+      assert.doesNotMatch(one.text, new RegExp(signingSecret.slice(6, 20).replace(/[+/]/g, '\\$&')), 'a secret from the environment is not printed');
 
       // Offline meanwhile: the next run (its --from ignored) goes on with the event that was refused.
       const second = [await sendWalnut(subscription, '4'), await sendWalnut(subscription, '5'), await sendWalnut(subscription, '6')];
@@ -273,10 +233,10 @@ describe('npm run forward', () => {
     ];
     const runs = cases.map((expected) => ({ ...expected, run: forward(expected.args, expected.env ?? ok) }));
     for (const { args, code, message, run } of runs) {
-      assert.equal(await run.exit(), code, `${args.join(' ')}: ${run.output()}`);
-      assert.match(run.output(), message);
-      if (code === 2) assert.match(run.output(), /Usage: npm run forward/);
-      assert.doesNotMatch(run.output(), new RegExp(TEST_API_TOKEN), 'the token is never printed');
+      assert.equal(await run.exited, code, `${args.join(' ')}: ${run.text}`);
+      assert.match(run.text, message);
+      if (code === 2) assert.match(run.text, /Usage: npm run forward/);
+      assert.doesNotMatch(run.text, new RegExp(TEST_API_TOKEN), 'the token is never printed');
     }
   });
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -8,44 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/gateway-process';
-import { REPO_ROOT } from '../support/paths';
 import { walnutSignature } from '../support/signing';
 import { createSubscription } from '../support/subscriptions';
 import { startTestApp, TEST_API_TOKEN, type TestApp } from '../support/test-app';
-import { waitFor } from '../support/wait';
-
-/** One of the CLI scripts, built, run as a developer runs it; stopped with SIGTERM by `stop`. */
-class Script {
-  text = '';
-  readonly exited: Promise<number | null>;
-  private readonly child;
-
-  constructor(script: 'simulate' | 'forward', args: string[], options: { env: Record<string, string>; cwd: string }) {
-    this.child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', `${script}.js`), ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout.on('data', (chunk) => (this.text += chunk));
-    this.child.stderr.on('data', (chunk) => (this.text += chunk));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  waitFor(what: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
-    return waitFor(`the script to print ${what} (got:\n${this.text})`, async () => this.text.match(what) ?? undefined, timeoutMs);
-  }
-
-  stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-}
+import { CliScript } from '../support/cli-script';
 
 /** The README's examples, run as written, do what the README says (or say why not). */
 describe('README examples', () => {
   let app: TestApp;
   const scratch: string[] = [];
-  const scripts: Script[] = [];
+  const scripts: CliScript[] = [];
 
   function directory(): string {
     const dir = mkdtempSync(join(tmpdir(), 'readme-examples-'));
@@ -53,8 +24,8 @@ describe('README examples', () => {
     return dir;
   }
 
-  function run(script: 'simulate' | 'forward', args: string[], env: Record<string, string>, cwd = directory()): Script {
-    const started = new Script(script, args, { env, cwd });
+  function run(script: 'simulate' | 'forward', args: string[], env: Record<string, string>, cwd = directory()): CliScript {
+    const started = new CliScript(script, args, { env, cwd });
     scripts.push(started);
     return started;
   }
