@@ -77,7 +77,7 @@ function refuseNestingPGliteCannotParse(param: unknown): void {
 /**
  * The one place where PGlite's values are made the values `pg` gives, so that no code above the driver
  * can tell the two databases apart: PGlite parses every built-in type with `pg`'s own text parser for
- * it (pg-types, whatever `pg` is set to), where its own would differ: int8 as a string (PGlite: a lossy
+ * it (pg-types, looked up once: nothing here sets a parser of its own), where its own would differ: int8 as a string (PGlite: a lossy
  * number), bytea as a Buffer (PGlite: a Uint8Array, whose toString ignores its encoding), date and
  * timestamp without time zone in local time (PGlite: a date at UTC midnight), interval as pg's interval
  * object (PGlite: text). Arrays follow, as PGlite parses an array's elements with these. Error objects
@@ -87,7 +87,7 @@ function refuseNestingPGliteCannotParse(param: unknown): void {
 export const PG_COMPATIBLE_PARSERS: Record<number, (text: string) => unknown> = Object.fromEntries(
   Object.values(pgTypes.builtins)
     .filter((oid): oid is number => typeof oid === 'number')
-    .map((oid) => [oid, (text: string) => pgTypes.getTypeParser(oid, 'text')(text)]),
+    .map((oid) => [oid, pgTypes.getTypeParser(oid, 'text')]),
 );
 
 /**
