@@ -1,18 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
+import { DestinationView } from './destination.view';
 import type { DeliveryAttempt } from './delivery-attempt.entity';
 import { DeliveryState, type Delivery } from './delivery.entity';
 
 /** The destination a delivery goes to, named so a reader need not look it up. */
-export class DeliveryDestinationRef {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ example: 'Orders service' })
-  name: string;
-
-  @ApiProperty({ example: 'https://orders.internal/hooks/gateway' })
-  url: string;
-
+export class DeliveryDestinationRef extends PickType(DestinationView, ['id', 'name', 'url'] as const) {
   @ApiProperty({ description: 'Deleted since: its deliveries are kept for the record, and it answers 404', example: false })
   deleted: boolean;
 }
